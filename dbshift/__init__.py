@@ -1,0 +1,5 @@
+"""dbshift: schema migrations for SQLAlchemy applications."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from dbshift.cli.main import main
+
+main()
