@@ -1,0 +1,210 @@
+"""Turn operations into DDL statements for one backend.
+
+:class:`DialectImpl` holds the behaviour shared by every backend; a backend subclass overrides
+only the operations it handles differently. Statements are SQLAlchemy constructs, compiled by
+the connection's dialect, never hand-built strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import Executable
+
+from dbshift.dialects import ddl
+from dbshift.dialects.features import Features, features_for
+from dbshift.errors import MigrationError
+from dbshift.operations.base import UNCHANGED, Operation
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
+from dbshift.operations.constraint import CONSTRAINT_KINDS, AddConstraintOp, DropConstraintOp
+from dbshift.operations.index import CreateIndexOp, DropIndexOp
+from dbshift.operations.sql import ExecuteOp
+from dbshift.operations.table import (
+    CreateTableCommentOp,
+    CreateTableOp,
+    DropTableCommentOp,
+    DropTableOp,
+    RenameTableOp,
+)
+from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef
+from dbshift.schema.to_sa import (
+    ensure_referred_tables,
+    sa_column,
+    sa_constraint,
+    sa_index,
+    sa_table,
+    stub_table,
+)
+
+
+class SchemaLookup(Protocol):
+    """Answers questions about the live database; absent in offline (``--sql``) mode."""
+
+    def column(self, table: str, column: str, schema: str | None) -> ColumnDef | None: ...
+
+    def has_table(self, table: str, schema: str | None) -> bool: ...
+
+    def has_index(self, table: str | None, index: str, schema: str | None) -> bool: ...
+
+
+class UnsupportedOperation(MigrationError):
+    """The backend cannot carry out an operation (and dbshift has no workaround yet)."""
+
+
+Handler = Callable[[Any, Any], list[Executable]]
+
+
+class DialectImpl:
+    name = "default"
+
+    def __init__(self, dialect: Dialect, lookup: SchemaLookup | None = None) -> None:
+        self.dialect = dialect
+        self.lookup = lookup
+        self.features: Features = features_for(dialect.name)
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def statements(self, op: Operation) -> list[Executable]:
+        """The statements that carry out ``op``; an empty list means nothing to do."""
+        handler = getattr(self, "do_" + type(op).__name__, None)
+        if handler is None:
+            raise UnsupportedOperation(f"{self.dialect.name}: no DDL for {op.describe()}")
+        result: list[Executable] = handler(op)
+        return result
+
+    def _require_lookup(self, what: str) -> SchemaLookup:
+        if self.lookup is None:
+            raise UnsupportedOperation(
+                f"{what} needs to look at the live database, which --sql mode cannot do on {self.dialect.name}"
+            )
+        return self.lookup
+
+    # -- tables -------------------------------------------------------------------------------
+    def do_CreateTableOp(self, op: CreateTableOp) -> list[Executable]:
+        table = sa_table(op.table)
+        out: list[Executable] = [sa.schema.CreateTable(table, if_not_exists=op.if_not_exists)]
+        out.extend(sa.schema.CreateIndex(ix, if_not_exists=op.if_not_exists) for ix in table.indexes)
+        if self.features.comments and not self.dialect.inline_comments:
+            if table.comment is not None:
+                out.append(sa.schema.SetTableComment(table))
+            out.extend(sa.schema.SetColumnComment(c) for c in table.columns if c.comment is not None)
+        return out
+
+    def do_DropTableOp(self, op: DropTableOp) -> list[Executable]:
+        return [sa.schema.DropTable(stub_table(op.table_name, op.schema), if_exists=op.if_exists)]
+
+    def do_RenameTableOp(self, op: RenameTableOp) -> list[Executable]:
+        return [ddl.RenameTable(stub_table(op.old_table_name, op.schema), op.new_table_name)]
+
+    def do_CreateTableCommentOp(self, op: CreateTableCommentOp) -> list[Executable]:
+        if not self.features.comments:
+            return []
+        table = stub_table(op.table_name, op.schema)
+        table.comment = op.comment
+        return [sa.schema.SetTableComment(table)]
+
+    def do_DropTableCommentOp(self, op: DropTableCommentOp) -> list[Executable]:
+        if not self.features.comments:
+            return []
+        return [sa.schema.DropTableComment(stub_table(op.table_name, op.schema))]
+
+    # -- columns ------------------------------------------------------------------------------
+    def _column_exists(self, table: str, column: str, schema: str | None) -> bool:
+        lookup = self._require_lookup(f"if_exists/if_not_exists on column '{table}.{column}'")
+        return lookup.column(table, column, schema) is not None
+
+    def do_AddColumnOp(self, op: AddColumnOp) -> list[Executable]:
+        if_not_exists = op.if_not_exists
+        if if_not_exists and not self.features.if_exists_column:
+            if self._column_exists(op.table_name, op.column.name, op.schema):
+                return []
+            if_not_exists = False
+        table = stub_table(op.table_name, op.schema)
+        column = sa_column(op.column)
+        table.append_column(column)
+        out: list[Executable] = [ddl.AddColumn(table, column, if_not_exists)]
+        if column.comment is not None and self.features.comments and not self.dialect.inline_comments:
+            out.append(sa.schema.SetColumnComment(column))
+        return out
+
+    def do_DropColumnOp(self, op: DropColumnOp) -> list[Executable]:
+        if_exists = op.if_exists
+        if if_exists and not self.features.if_exists_column:
+            if not self._column_exists(op.table_name, op.column_name, op.schema):
+                return []
+            if_exists = False
+        return [ddl.DropColumn(stub_table(op.table_name, op.schema), op.column_name, if_exists)]
+
+    def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
+        """ALTER COLUMN one attribute at a time (PostgreSQL and the SQL standard)."""
+        table = stub_table(op.table_name, op.schema)
+        name = op.column_name
+        out: list[Executable] = []
+        if op.type is not None:
+            using = dict(op.dialect_options).get("postgresql_using")
+            out.append(ddl.AlterColumnType(table, name, op.type, using))
+        if op.nullable is not None:
+            out.append(ddl.AlterColumnNullable(table, name, op.nullable))
+        if op.server_default is not UNCHANGED:
+            out.append(ddl.AlterColumnDefault(table, name, op.server_default))
+        if op.comment is not UNCHANGED and self.features.comments:
+            col = sa.Column(name, op.existing_type or op.type or sa.types.NULLTYPE, comment=op.comment)
+            table.append_column(col)
+            out.append(sa.schema.SetColumnComment(col) if op.comment is not None else sa.schema.DropColumnComment(col))
+        if op.new_column_name:
+            out.append(ddl.RenameColumn(table, name, op.new_column_name))
+        return out
+
+    # -- indexes ------------------------------------------------------------------------------
+    def do_CreateIndexOp(self, op: CreateIndexOp) -> list[Executable]:
+        table = stub_table(op.table_name, op.schema)
+        index = sa_index(op.index, table)
+        return [sa.schema.CreateIndex(index, if_not_exists=op.if_not_exists)]
+
+    def do_DropIndexOp(self, op: DropIndexOp) -> list[Executable]:
+        table = stub_table(op.table_name or "_unknown", op.schema, ("_dbshift_stub",))
+        index = sa.Index(op.index_name, table.c._dbshift_stub)
+        return [sa.schema.DropIndex(index, if_exists=op.if_exists)]
+
+    # -- constraints --------------------------------------------------------------------------
+    def do_AddConstraintOp(self, op: AddConstraintOp) -> list[Executable]:
+        con = op.constraint
+        columns = con.columns if not isinstance(con, CheckDef) else ()
+        table = stub_table(op.table_name, op.schema, columns)
+        if isinstance(con, ForeignKeyDef):
+            if con.referred_table != op.table_name or con.referred_schema != op.schema:
+                ensure_referred_tables(table.metadata, (con,))
+            else:
+                for c in con.referred_columns:
+                    if c not in table.c:
+                        table.append_column(sa.Column(c, sa.types.NULLTYPE))
+        sa_con = sa_constraint(con)
+        table.append_constraint(sa_con)
+        return [sa.schema.AddConstraint(sa_con)]
+
+    def do_DropConstraintOp(self, op: DropConstraintOp) -> list[Executable]:
+        kind = op.type_
+        if kind is None and op.constraint is not None:
+            kind = CONSTRAINT_KINDS[type(op.constraint)]
+        table = stub_table(op.table_name, op.schema, ("_dbshift_stub",))
+        con: sa.Constraint
+        if kind == "foreignkey":
+            table.append_column(sa.Column("_dbshift_ref", sa.types.NULLTYPE))
+            con = sa.ForeignKeyConstraint(["_dbshift_stub"], ["_dbshift_ref_table._dbshift_ref"], name=op.constraint_name)
+        elif kind == "primary":
+            con = sa.PrimaryKeyConstraint("_dbshift_stub", name=op.constraint_name)
+        elif kind == "check":
+            con = sa.CheckConstraint(sa.text("1"), name=op.constraint_name)
+        else:
+            con = sa.UniqueConstraint("_dbshift_stub", name=op.constraint_name)
+        table.append_constraint(con)
+        return [sa.schema.DropConstraint(con)]
+
+    # -- raw SQL ------------------------------------------------------------------------------
+    def do_ExecuteOp(self, op: ExecuteOp) -> list[Executable]:
+        if isinstance(op.sqltext, str):
+            return [sa.text(op.sqltext)]
+        return [op.sqltext]
+

@@ -1,0 +1,206 @@
+"""Operations on columns: add, drop, alter (type, nullability, default, comment, name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy.types import TypeEngine
+
+from dbshift.operations.base import (
+    UNCHANGED,
+    IrreversibleOperation,
+    Operation,
+    SchemaStateError,
+    Unchanged,
+    column_label,
+    require_table,
+)
+from dbshift.schema.model import ColumnDef, SchemaDef, TableDef
+
+
+def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if n == old else n for n in names)
+
+
+def rename_column_refs(table: TableDef, old: str, new: str) -> TableDef:
+    """The table with every index and constraint following a column's new name."""
+    pk = table.primary_key
+    return table.replace(
+        primary_key=replace(pk, columns=_rename_in(pk.columns, old, new)) if pk else None,
+        indexes=tuple(replace(i, columns=_rename_in(i.columns, old, new)) for i in table.indexes),
+        uniques=tuple(replace(u, columns=_rename_in(u.columns, old, new)) for u in table.uniques),
+        foreign_keys=tuple(replace(f, columns=_rename_in(f.columns, old, new)) for f in table.foreign_keys),
+    )
+
+
+@dataclass(frozen=True)
+class AddColumnOp(Operation):
+    table_name: str
+    column: ColumnDef
+    schema: str | None = None
+    if_not_exists: bool = False
+
+    def reverse(self) -> Operation:
+        return DropColumnOp(self.table_name, self.column.name, self.schema, column=self.column)
+
+    def apply(self, schema: SchemaDef) -> SchemaDef:
+        table = require_table(schema, self.table_name, self.schema)
+        if table.column(self.column.name) is not None:
+            if self.if_not_exists:
+                return schema
+            raise SchemaStateError(f"column {self._label()} already exists")
+        return schema.with_table(table.replace(columns=(*table.columns, self.column)))
+
+    def _label(self) -> str:
+        return column_label(self.table_name, self.column.name, self.schema)
+
+    def describe(self) -> str:
+        return f"added column {self._label()}"
+
+
+@dataclass(frozen=True)
+class DropColumnOp(Operation):
+    table_name: str
+    column_name: str
+    schema: str | None = None
+    column: ColumnDef | None = None
+    """The dropped column's definition, which the reverse needs to add it back."""
+    if_exists: bool = False
+
+    def reverse(self) -> Operation:
+        if self.column is None:
+            raise IrreversibleOperation(f"cannot reverse {self.describe()}: its definition is unknown")
+        return AddColumnOp(self.table_name, self.column, self.schema)
+
+    def apply(self, schema: SchemaDef) -> SchemaDef:
+        table = require_table(schema, self.table_name, self.schema)
+        if table.column(self.column_name) is None:
+            if self.if_exists:
+                return schema
+            raise SchemaStateError(f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist")
+        name = self.column_name
+        return schema.with_table(
+            table.replace(
+                columns=tuple(c for c in table.columns if c.name != name),
+                indexes=tuple(i for i in table.indexes if name not in i.columns),
+                uniques=tuple(u for u in table.uniques if name not in u.columns),
+                foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
+            )
+        )
+
+    def describe(self) -> str:
+        return f"removed column {column_label(self.table_name, self.column_name, self.schema)}"
+
+
+@dataclass(frozen=True)
+class AlterColumnOp(Operation):
+    """Change one column; ``existing_*`` describe it before the change (needed by MySQL and reverse)."""
+
+    table_name: str
+    column_name: str
+    schema: str | None = None
+    nullable: bool | None = None
+    type: TypeEngine[Any] | None = field(default=None, compare=False)
+    server_default: str | None | Unchanged = UNCHANGED
+    comment: str | None | Unchanged = UNCHANGED
+    new_column_name: str | None = None
+    existing_type: TypeEngine[Any] | None = field(default=None, compare=False)
+    existing_nullable: bool | None = None
+    existing_server_default: str | None | Unchanged = UNCHANGED
+    existing_comment: str | None | Unchanged = UNCHANGED
+    dialect_options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def final_name(self) -> str:
+        return self.new_column_name or self.column_name
+
+    def changes(self) -> list[str]:
+        """Names of the attributes this operation changes."""
+        found = []
+        if self.type is not None:
+            found.append("type")
+        if self.nullable is not None:
+            found.append("nullable")
+        if self.server_default is not UNCHANGED:
+            found.append("server_default")
+        if self.comment is not UNCHANGED:
+            found.append("comment")
+        if self.new_column_name is not None:
+            found.append("name")
+        return found
+
+    def reverse(self) -> Operation:
+        missing = []
+        if self.type is not None and self.existing_type is None:
+            missing.append("existing_type")
+        if self.nullable is not None and self.existing_nullable is None:
+            missing.append("existing_nullable")
+        if self.server_default is not UNCHANGED and self.existing_server_default is UNCHANGED:
+            missing.append("existing_server_default")
+        if self.comment is not UNCHANGED and self.existing_comment is UNCHANGED:
+            missing.append("existing_comment")
+        if missing:
+            raise IrreversibleOperation(f"cannot reverse {self.describe()}: {', '.join(missing)} not given")
+        return AlterColumnOp(
+            table_name=self.table_name,
+            column_name=self.final_name,
+            schema=self.schema,
+            nullable=self.existing_nullable if self.nullable is not None else None,
+            type=self.existing_type if self.type is not None else None,
+            server_default=self.existing_server_default if self.server_default is not UNCHANGED else UNCHANGED,
+            comment=self.existing_comment if self.comment is not UNCHANGED else UNCHANGED,
+            new_column_name=self.column_name if self.new_column_name else None,
+            existing_type=self.type if self.type is not None else self.existing_type,
+            existing_nullable=self.nullable if self.nullable is not None else self.existing_nullable,
+            existing_server_default=self.server_default
+            if self.server_default is not UNCHANGED
+            else self.existing_server_default,
+            existing_comment=self.comment if self.comment is not UNCHANGED else self.existing_comment,
+            dialect_options=self.dialect_options,
+        )
+
+    def apply(self, schema: SchemaDef) -> SchemaDef:
+        table = require_table(schema, self.table_name, self.schema)
+        col = table.column(self.column_name)
+        if col is None:
+            raise SchemaStateError(
+                f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist"
+            )
+        changes: dict[str, Any] = {}
+        if self.type is not None:
+            changes["type"] = self.type
+        if self.nullable is not None:
+            changes["nullable"] = self.nullable
+        if self.server_default is not UNCHANGED:
+            changes["server_default"] = self.server_default
+        if self.comment is not UNCHANGED:
+            changes["comment"] = self.comment
+        if self.new_column_name:
+            changes["name"] = self.new_column_name
+        new_col = replace(col, **changes)
+        table = table.replace(columns=tuple(new_col if c is col else c for c in table.columns))
+        if self.new_column_name:
+            table = rename_column_refs(table, self.column_name, self.new_column_name)
+        return schema.with_table(table)
+
+    def describe(self) -> str:
+        label = column_label(self.table_name, self.column_name, self.schema)
+        parts = []
+        if self.type is not None:
+            parts.append(f"type {self.existing_type!r} -> {self.type!r}" if self.existing_type is not None else f"type -> {self.type!r}")
+        if self.nullable is not None:
+            parts.append("NOT NULL" if not self.nullable else "NULL")
+        if self.server_default is not UNCHANGED:
+            parts.append(f"server default {_show(self.existing_server_default)} -> {_show(self.server_default)}")
+        if self.comment is not UNCHANGED:
+            parts.append("comment")
+        if self.new_column_name:
+            parts.append(f"name -> '{self.new_column_name}'")
+        return f"modified column {label}: " + ", ".join(parts)
+
+
+def _show(value: str | None | Unchanged) -> str:
+    if value is UNCHANGED:
+        return "?"
+    return "none" if value is None else str(value)

@@ -1,0 +1,105 @@
+"""Operations on constraints: primary key, foreign key, unique, check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, require_table
+from dbshift.schema.model import (
+    CheckDef,
+    ConstraintDef,
+    ForeignKeyDef,
+    PrimaryKeyDef,
+    SchemaDef,
+    TableDef,
+    UniqueDef,
+)
+
+CONSTRAINT_KINDS: dict[type, str] = {
+    PrimaryKeyDef: "primary",
+    ForeignKeyDef: "foreignkey",
+    UniqueDef: "unique",
+    CheckDef: "check",
+}
+
+
+def describe_constraint(table_name: str, con: ConstraintDef) -> str:
+    name = f" '{con.name}'" if con.name else ""
+    if isinstance(con, ForeignKeyDef):
+        return (
+            f"foreign key{name} on {table_name} ({', '.join(con.columns)})"
+            f" -> {con.referred_table} ({', '.join(con.referred_columns)})"
+        )
+    if isinstance(con, CheckDef):
+        return f"check constraint{name} on {table_name} ({con.sqltext})"
+    kind = "primary key" if isinstance(con, PrimaryKeyDef) else "unique constraint"
+    return f"{kind}{name} on {table_name} ({', '.join(con.columns)})"
+
+
+def _with(table: TableDef, con: ConstraintDef) -> TableDef:
+    if isinstance(con, PrimaryKeyDef):
+        return table.replace(primary_key=con)
+    if isinstance(con, ForeignKeyDef):
+        return table.replace(foreign_keys=(*table.foreign_keys, con))
+    if isinstance(con, UniqueDef):
+        return table.replace(uniques=(*table.uniques, con))
+    return table.replace(checks=(*table.checks, con))
+
+
+def _without(table: TableDef, con: ConstraintDef) -> TableDef:
+    return table.replace(
+        primary_key=None if table.primary_key == con else table.primary_key,
+        foreign_keys=tuple(c for c in table.foreign_keys if c != con),
+        uniques=tuple(c for c in table.uniques if c != con),
+        checks=tuple(c for c in table.checks if c != con),
+    )
+
+
+@dataclass(frozen=True)
+class AddConstraintOp(Operation):
+    table_name: str
+    constraint: ConstraintDef
+    schema: str | None = None
+
+    def reverse(self) -> Operation:
+        return DropConstraintOp(
+            self.table_name,
+            self.constraint.name,
+            CONSTRAINT_KINDS[type(self.constraint)],
+            self.schema,
+            constraint=self.constraint,
+        )
+
+    def apply(self, schema: SchemaDef) -> SchemaDef:
+        table = require_table(schema, self.table_name, self.schema)
+        return schema.with_table(_with(table, self.constraint))
+
+    def describe(self) -> str:
+        return "added " + describe_constraint(self.table_name, self.constraint)
+
+
+@dataclass(frozen=True)
+class DropConstraintOp(Operation):
+    table_name: str
+    constraint_name: str | None
+    type_: str | None = None
+    """"foreignkey", "unique", "check" or "primary"; MySQL needs it to choose the DDL."""
+    schema: str | None = None
+    constraint: ConstraintDef | None = None
+
+    def reverse(self) -> Operation:
+        if self.constraint is None:
+            raise IrreversibleOperation(f"cannot reverse {self.describe()}: its definition is unknown")
+        return AddConstraintOp(self.table_name, self.constraint, self.schema)
+
+    def apply(self, schema: SchemaDef) -> SchemaDef:
+        table = require_table(schema, self.table_name, self.schema)
+        con = self.constraint or (table.constraint(self.constraint_name) if self.constraint_name else None)
+        if con is None:
+            raise SchemaStateError(f"constraint '{self.constraint_name}' on '{self.table_name}' does not exist")
+        return schema.with_table(_without(table, con))
+
+    def describe(self) -> str:
+        if self.constraint is not None:
+            return "removed " + describe_constraint(self.table_name, self.constraint)
+        return f"removed constraint '{self.constraint_name}' on {self.table_name}"

@@ -1,0 +1,130 @@
+"""Turn SQLAlchemy models (a ``MetaData``) into the schema model.
+
+Server defaults and generated-column expressions are kept as SQL text compiled for the target
+dialect, because that is what a database reflects back and what comparison needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.schema import DefaultClause
+
+from dbshift.schema.model import (
+    CheckDef,
+    ColumnDef,
+    ForeignKeyDef,
+    IndexDef,
+    PrimaryKeyDef,
+    SchemaDef,
+    TableDef,
+    UniqueDef,
+    freeze_options,
+)
+
+
+def _name(value: object) -> str | None:
+    """A constraint name, or None where SQLAlchemy holds a placeholder for "unnamed"."""
+    return str(value) if isinstance(value, str) else None
+
+
+def sql_text(element: Any, dialect: Dialect) -> str:
+    """SQL for a default, check or index expression, with literal values inlined."""
+    if isinstance(element, str):
+        return element
+    if isinstance(element, sa.TextClause):
+        return element.text
+    compiled = element.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return str(compiled)
+
+
+def server_default_text(default: Any, dialect: Dialect) -> str | None:
+    if default is None:
+        return None
+    if isinstance(default, DefaultClause):
+        arg = default.arg
+        if isinstance(arg, str):
+            return "'" + arg.replace("'", "''") + "'"
+        return sql_text(arg, dialect)
+    if isinstance(default, (str, sa.ClauseElement)):
+        return server_default_text(DefaultClause(default), dialect)
+    return None
+
+
+def column_def(column: sa.Column[Any], dialect: Dialect) -> ColumnDef:
+    computed = column.computed
+    return ColumnDef(
+        name=column.name,
+        type=column.type,
+        nullable=bool(column.nullable),
+        server_default=server_default_text(column.server_default, dialect),
+        comment=column.comment,
+        autoincrement=column.autoincrement,
+        computed=sql_text(computed.sqltext, dialect) if computed is not None else None,
+        identity=column.identity is not None,
+    )
+
+
+def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
+    columns: list[str] = []
+    flags: list[bool] = []
+    for expr in index.expressions:
+        if isinstance(expr, sa.Column):
+            columns.append(expr.name)
+            flags.append(False)
+        else:
+            columns.append(sql_text(expr, dialect))
+            flags.append(True)
+    return IndexDef(
+        name=str(index.name),
+        columns=tuple(columns),
+        unique=bool(index.unique),
+        dialect_options=freeze_options(dict(index.dialect_kwargs)),
+        expressions=tuple(flags) if any(flags) else (),
+    )
+
+
+def table_def(table: sa.Table, dialect: Dialect) -> TableDef:
+    pk = table.primary_key
+    fks: list[ForeignKeyDef] = []
+    uniques: list[UniqueDef] = []
+    checks: list[CheckDef] = []
+    for con in table.constraints:
+        if isinstance(con, sa.ForeignKeyConstraint):
+            fks.append(
+                ForeignKeyDef(
+                    columns=tuple(c.name for c in con.columns),
+                    referred_table=con.referred_table.name,
+                    referred_schema=con.referred_table.schema,
+                    referred_columns=tuple(e.column.name for e in con.elements),
+                    name=_name(con.name),
+                    ondelete=con.ondelete,
+                    onupdate=con.onupdate,
+                    deferrable=con.deferrable,
+                    initially=con.initially,
+                )
+            )
+        elif isinstance(con, sa.UniqueConstraint):
+            uniques.append(UniqueDef(tuple(c.name for c in con.columns), _name(con.name)))
+        elif isinstance(con, sa.CheckConstraint):
+            checks.append(CheckDef(sqltext=sql_text(con.sqltext, dialect), name=_name(con.name)))
+    return TableDef(
+        name=table.name,
+        schema=table.schema,
+        columns=tuple(column_def(c, dialect) for c in table.columns),
+        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), _name(pk.name))
+        if pk.columns
+        else None,
+        foreign_keys=tuple(sorted(fks, key=lambda f: f.columns)),
+        uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
+        checks=tuple(checks),
+        indexes=tuple(sorted((index_def(i, dialect) for i in table.indexes), key=lambda i: i.name)),
+        comment=table.comment,
+        dialect_options=freeze_options(dict(table.dialect_kwargs)),
+    )
+
+
+def schema_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaDef:
+    return SchemaDef.of(table_def(t, dialect) for t in metadata.sorted_tables)

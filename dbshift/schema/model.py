@@ -1,0 +1,192 @@
+"""The immutable schema model every part of dbshift speaks.
+
+Models (``MetaData``) and live databases are both turned into these values, so comparing,
+planning and linting never depend on where a schema came from. Values are frozen: a change is
+a new value (``dataclasses.replace``), which lets operations be applied to a schema without a
+database and makes "the schema after this chain of revisions" a pure computation.
+
+Column types are kept as SQLAlchemy ``TypeEngine`` objects (needed for DDL and rendering) but
+excluded from ``==``: whether two types are "the same" depends on the dialect, and is decided
+by :mod:`dbshift.dialects.normalize`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Union
+
+from sqlalchemy.types import NULLTYPE, TypeEngine
+
+DialectOptions = tuple[tuple[str, Any], ...]
+
+
+def freeze_options(options: Mapping[str, Any] | None) -> DialectOptions:
+    """Dialect keyword arguments as a sorted tuple, so definitions stay hashable and comparable."""
+    if not options:
+        return ()
+    return tuple(sorted((k, v) for k, v in options.items() if v is not None))
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    name: str
+    type: TypeEngine[Any] = field(default=NULLTYPE, compare=False, hash=False)
+    nullable: bool = True
+    server_default: str | None = None
+    """The SQL text after DEFAULT, as the database would hold it (e.g. ``'abc'``, ``now()``)."""
+    comment: str | None = None
+    autoincrement: bool | str = "auto"
+    computed: str | None = None
+    """SQL expression of a generated column (``GENERATED ALWAYS AS``), if any."""
+    identity: bool = False
+
+
+@dataclass(frozen=True)
+class PrimaryKeyDef:
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKeyDef:
+    columns: tuple[str, ...]
+    referred_table: str
+    referred_columns: tuple[str, ...]
+    name: str | None = None
+    referred_schema: str | None = None
+    ondelete: str | None = None
+    onupdate: str | None = None
+    deferrable: bool | None = None
+    initially: str | None = None
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """What makes two foreign keys the same, whatever the database named them."""
+        return (
+            self.columns,
+            self.referred_schema,
+            self.referred_table,
+            self.referred_columns,
+        )
+
+
+@dataclass(frozen=True)
+class UniqueDef:
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    sqltext: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexDef:
+    name: str
+    columns: tuple[str, ...]
+    """Column names; an element that is an expression holds its SQL text."""
+    unique: bool = False
+    dialect_options: DialectOptions = ()
+    expressions: tuple[bool, ...] = ()
+    """Parallel to ``columns``: True where the element is an SQL expression, not a column."""
+
+    def is_expression(self, position: int) -> bool:
+        return bool(self.expressions) and self.expressions[position]
+
+
+ConstraintDef = Union[PrimaryKeyDef, ForeignKeyDef, UniqueDef, CheckDef]
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    columns: tuple[ColumnDef, ...] = ()
+    schema: str | None = None
+    primary_key: PrimaryKeyDef | None = None
+    foreign_keys: tuple[ForeignKeyDef, ...] = ()
+    uniques: tuple[UniqueDef, ...] = ()
+    checks: tuple[CheckDef, ...] = ()
+    indexes: tuple[IndexDef, ...] = ()
+    comment: str | None = None
+    dialect_options: DialectOptions = ()
+
+    @property
+    def key(self) -> str:
+        return table_key(self.name, self.schema)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> ColumnDef | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def index(self, name: str) -> IndexDef | None:
+        for ix in self.indexes:
+            if ix.name == name:
+                return ix
+        return None
+
+    def constraint(self, name: str) -> ConstraintDef | None:
+        candidates: Iterable[ConstraintDef] = (
+            *self.foreign_keys,
+            *self.uniques,
+            *self.checks,
+            *((self.primary_key,) if self.primary_key else ()),
+        )
+        for con in candidates:
+            if con.name == name:
+                return con
+        return None
+
+    def replace(self, **changes: Any) -> TableDef:
+        return replace(self, **changes)
+
+
+def table_key(name: str, schema: str | None = None) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+@dataclass(frozen=True)
+class SchemaDef:
+    """A whole database schema: tables keyed by ``schema.name`` (or ``name``)."""
+
+    tables: Mapping[str, TableDef] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def of(cls, tables: Iterable[TableDef]) -> SchemaDef:
+        return cls(MappingProxyType({t.key: t for t in tables}))
+
+    def __iter__(self) -> Iterator[TableDef]:
+        return iter(self.tables.values())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.tables
+
+    def get(self, name: str, schema: str | None = None) -> TableDef | None:
+        return self.tables.get(table_key(name, schema))
+
+    def with_table(self, table: TableDef) -> SchemaDef:
+        tables = dict(self.tables)
+        tables[table.key] = table
+        return SchemaDef(MappingProxyType(tables))
+
+    def without_table(self, name: str, schema: str | None = None) -> SchemaDef:
+        tables = dict(self.tables)
+        tables.pop(table_key(name, schema), None)
+        return SchemaDef(MappingProxyType(tables))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SchemaDef):
+            return NotImplemented
+        return dict(self.tables) == dict(other.tables)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.tables)))

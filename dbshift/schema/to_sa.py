@@ -1,0 +1,121 @@
+"""Build SQLAlchemy ``Table`` objects from the schema model, so DDL is compiled by SQLAlchemy.
+
+Each call builds into a throwaway ``MetaData``. Tables named by foreign keys get stub tables
+holding just the referred columns, so SQLAlchemy can compile the references without the whole
+schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import NullType
+
+from dbshift.schema.model import (
+    CheckDef,
+    ColumnDef,
+    ConstraintDef,
+    ForeignKeyDef,
+    IndexDef,
+    PrimaryKeyDef,
+    TableDef,
+    UniqueDef,
+)
+
+
+def sa_column(col: ColumnDef, *, primary_key: bool = False) -> sa.Column[Any]:
+    args: list[Any] = []
+    if col.computed is not None:
+        args.append(sa.Computed(sa.text(col.computed)))
+    if col.identity:
+        args.append(sa.Identity())
+    return sa.Column(
+        col.name,
+        col.type,
+        *args,
+        nullable=col.nullable,
+        primary_key=primary_key,
+        server_default=sa.text(col.server_default) if col.server_default is not None else None,
+        comment=col.comment,
+        autoincrement=col.autoincrement,  # type: ignore[arg-type]
+    )
+
+
+def _referred_target(fk: ForeignKeyDef, column: str) -> str:
+    prefix = f"{fk.referred_schema}." if fk.referred_schema else ""
+    return f"{prefix}{fk.referred_table}.{column}"
+
+
+def ensure_referred_tables(metadata: sa.MetaData, fks: tuple[ForeignKeyDef, ...]) -> None:
+    """Stub tables for what foreign keys point at, unless they are already in ``metadata``."""
+    for fk in fks:
+        key = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+        existing = metadata.tables.get(key)
+        if existing is None:
+            existing = sa.Table(fk.referred_table, metadata, schema=fk.referred_schema)
+        for name in fk.referred_columns:
+            if name not in existing.c:
+                existing.append_column(sa.Column(name, NullType()))
+
+
+def sa_constraint(con: ConstraintDef) -> sa.Constraint:
+    if isinstance(con, PrimaryKeyDef):
+        return sa.PrimaryKeyConstraint(*con.columns, name=con.name)
+    if isinstance(con, UniqueDef):
+        return sa.UniqueConstraint(*con.columns, name=con.name)
+    if isinstance(con, CheckDef):
+        return sa.CheckConstraint(sa.text(con.sqltext), name=con.name)
+    return sa.ForeignKeyConstraint(
+        list(con.columns),
+        [_referred_target(con, c) for c in con.referred_columns],
+        name=con.name,
+        ondelete=con.ondelete,
+        onupdate=con.onupdate,
+        deferrable=con.deferrable,
+        initially=con.initially,
+    )
+
+
+def sa_table(table: TableDef, metadata: sa.MetaData | None = None, *, with_indexes: bool = True) -> sa.Table:
+    md = metadata if metadata is not None else sa.MetaData()
+    ensure_referred_tables(md, tuple(f for f in table.foreign_keys if f.referred_table != table.name))
+    pk_cols = set(table.primary_key.columns) if table.primary_key else set()
+    items: list[Any] = [sa_column(c) for c in table.columns]
+    if table.primary_key is not None:
+        items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name))
+    items.extend(sa_constraint(c) for c in (*table.foreign_keys, *table.uniques, *table.checks))
+    result = sa.Table(
+        table.name,
+        md,
+        *items,
+        schema=table.schema,
+        comment=table.comment,
+        **dict(table.dialect_options),
+    )
+    for name in pk_cols:
+        result.c[name].primary_key = True
+    if with_indexes:
+        for ix in table.indexes:
+            sa_index(ix, result)
+    return result
+
+
+def stub_table(name: str, schema: str | None, columns: tuple[str, ...] = ()) -> sa.Table:
+    """A table holding only what a statement needs to name (for ALTER, DROP, constraints)."""
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c, NullType()) for c in columns), schema=schema)
+
+
+def sa_index(ix: IndexDef, table: sa.Table) -> sa.Index:
+    elements: list[Any] = []
+    for pos, name in enumerate(ix.columns):
+        if ix.is_expression(pos):
+            elements.append(sa.text(name))
+        else:
+            if name not in table.c:
+                table.append_column(sa.Column(name, NullType()))
+            elements.append(table.c[name])
+    index = sa.Index(ix.name, *elements, unique=ix.unique, **dict(ix.dialect_options))
+    if index.table is None:
+        index._set_parent(table)  # expression-only index: attach explicitly
+    return index
