@@ -1,0 +1,289 @@
+"""The ``op`` functions that revision files call (``from dbshift import op``).
+
+Each function builds an operation value and hands it to the migration context that is running
+the revision (set by the runtime through :func:`using_context`). Names, positional order and
+keyword arguments follow Alembic's ``op`` so existing scripts run unchanged. Plain typed
+functions: no generated methods, no proxy objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.elements import conv
+from sqlalchemy.sql.expression import Executable
+
+from dbshift.errors import DbshiftError
+from dbshift.operations.base import UNCHANGED, Operation, Unchanged
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
+from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
+from dbshift.operations.index import CreateIndexOp, DropIndexOp
+from dbshift.operations.sql import BulkInsertOp, ExecuteOp
+from dbshift.operations.table import (
+    CreateTableCommentOp,
+    CreateTableOp,
+    DropTableCommentOp,
+    DropTableOp,
+    RenameTableOp,
+)
+from dbshift.schema.from_metadata import column_def, index_def, server_default_text, table_def
+from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
+
+
+class OperationContext(Protocol):
+    """What the runtime offers a running revision."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def invoke(self, operation: Operation) -> None: ...
+
+    def get_bind(self) -> Connection: ...
+
+
+_current: ContextVar[OperationContext | None] = ContextVar("dbshift_op_context", default=None)
+
+
+@contextlib.contextmanager
+def using_context(context: OperationContext) -> Iterator[None]:
+    token = _current.set(context)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def get_context() -> OperationContext:
+    context = _current.get()
+    if context is None:
+        raise DbshiftError("dbshift.op is only usable inside upgrade()/downgrade() run by dbshift")
+    return context
+
+
+def _run(operation: Operation) -> None:
+    get_context().invoke(operation)
+
+
+def _default(value: Any) -> str | None | Unchanged:
+    """Alembic's convention: False = leave unchanged, None = remove, else the new default."""
+    if value is False:
+        return UNCHANGED
+    return server_default_text(value, get_context().dialect)
+
+
+# -- tables -------------------------------------------------------------------------------------
+def create_table(table_name: str, *columns: Any, if_not_exists: bool | None = None, **kw: Any) -> sa.Table:
+    table = sa.Table(table_name, sa.MetaData(), *columns, **kw)
+    _run(CreateTableOp(table_def(table, get_context().dialect), if_not_exists=bool(if_not_exists)))
+    return table
+
+
+def drop_table(table_name: str, *, schema: str | None = None, if_exists: bool | None = None, **kw: Any) -> None:
+    _run(DropTableOp(table_name, schema, if_exists=bool(if_exists)))
+
+
+def rename_table(old_table_name: str, new_table_name: str, *, schema: str | None = None) -> None:
+    _run(RenameTableOp(old_table_name, new_table_name, schema))
+
+
+def create_table_comment(
+    table_name: str, comment: str | None, *, existing_comment: str | None = None, schema: str | None = None
+) -> None:
+    if comment is None:
+        _run(DropTableCommentOp(table_name, existing_comment, schema))
+    else:
+        _run(CreateTableCommentOp(table_name, comment, existing_comment, schema))
+
+
+def drop_table_comment(table_name: str, *, existing_comment: str | None = None, schema: str | None = None) -> None:
+    _run(DropTableCommentOp(table_name, existing_comment, schema))
+
+
+# -- columns ------------------------------------------------------------------------------------
+def add_column(
+    table_name: str, column: sa.Column[Any], *, schema: str | None = None, if_not_exists: bool | None = None
+) -> None:
+    dialect = get_context().dialect
+    _run(AddColumnOp(table_name, column_def(column, dialect), schema, bool(if_not_exists)))
+    for fk in column.foreign_keys:
+        target = fk.target_fullname.split(".")
+        ref_schema = ".".join(target[:-2]) or None
+        _run(
+            AddConstraintOp(
+                table_name,
+                ForeignKeyDef(
+                    (column.name,),
+                    target[-2],
+                    (target[-1],),
+                    name=fk.name if isinstance(fk.name, str) else None,
+                    referred_schema=ref_schema,
+                    ondelete=fk.ondelete,
+                    onupdate=fk.onupdate,
+                ),
+                schema,
+            )
+        )
+
+
+def drop_column(
+    table_name: str, column_name: str, *, schema: str | None = None, if_exists: bool | None = None, **kw: Any
+) -> None:
+    _run(DropColumnOp(table_name, column_name, schema, if_exists=bool(if_exists)))
+
+
+def alter_column(
+    table_name: str,
+    column_name: str,
+    *,
+    nullable: bool | None = None,
+    comment: str | None | bool = False,
+    server_default: Any = False,
+    new_column_name: str | None = None,
+    type_: Any = None,
+    existing_type: Any = None,
+    existing_server_default: Any = False,
+    existing_nullable: bool | None = None,
+    existing_comment: str | None = None,
+    schema: str | None = None,
+    **kw: Any,
+) -> None:
+    _run(
+        AlterColumnOp(
+            table_name,
+            column_name,
+            schema,
+            nullable=nullable,
+            type=sa.types.to_instance(type_) if type_ is not None else None,
+            server_default=_default(server_default),
+            comment=UNCHANGED if comment is False else comment,  # type: ignore[arg-type]
+            new_column_name=new_column_name,
+            existing_type=sa.types.to_instance(existing_type) if existing_type is not None else None,
+            existing_nullable=existing_nullable,
+            existing_server_default=_default(existing_server_default),
+            existing_comment=existing_comment if existing_comment is not None else UNCHANGED,
+            dialect_options=tuple(sorted(kw.items())),
+        )
+    )
+
+
+# -- indexes ------------------------------------------------------------------------------------
+def create_index(
+    index_name: str | None,
+    table_name: str,
+    columns: Sequence[str | Any],
+    *,
+    schema: str | None = None,
+    unique: bool = False,
+    if_not_exists: bool | None = None,
+    **kw: Any,
+) -> None:
+    table = sa.Table(table_name, sa.MetaData(), schema=schema)
+    elements: list[Any] = []
+    for c in columns:
+        if isinstance(c, str):
+            if c not in table.c:
+                table.append_column(sa.Column(c, sa.types.NULLTYPE))
+            elements.append(table.c[c])
+        else:
+            elements.append(c)
+    index = sa.Index(index_name, *elements, unique=unique, **kw)
+    _run(CreateIndexOp(table_name, index_def(index, get_context().dialect), schema, bool(if_not_exists)))
+
+
+def drop_index(
+    index_name: str,
+    table_name: str | None = None,
+    *,
+    schema: str | None = None,
+    if_exists: bool | None = None,
+    **kw: Any,
+) -> None:
+    _run(DropIndexOp(index_name, table_name, schema, if_exists=bool(if_exists)))
+
+
+# -- constraints --------------------------------------------------------------------------------
+def _name(value: str | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def create_primary_key(constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None) -> None:
+    _run(AddConstraintOp(table_name, PrimaryKeyDef(tuple(columns), _name(constraint_name)), schema))
+
+
+def create_unique_constraint(
+    constraint_name: str | None, table_name: str, columns: Sequence[str], *, schema: str | None = None, **kw: Any
+) -> None:
+    _run(AddConstraintOp(table_name, UniqueDef(tuple(columns), _name(constraint_name)), schema))
+
+
+def create_foreign_key(
+    constraint_name: str | None,
+    source_table: str,
+    referent_table: str,
+    local_cols: list[str],
+    remote_cols: list[str],
+    *,
+    onupdate: str | None = None,
+    ondelete: str | None = None,
+    deferrable: bool | None = None,
+    initially: str | None = None,
+    match: str | None = None,
+    source_schema: str | None = None,
+    referent_schema: str | None = None,
+    **dialect_kw: Any,
+) -> None:
+    fk = ForeignKeyDef(
+        tuple(local_cols),
+        referent_table,
+        tuple(remote_cols),
+        name=_name(constraint_name),
+        referred_schema=referent_schema,
+        ondelete=ondelete,
+        onupdate=onupdate,
+        deferrable=deferrable,
+        initially=initially,
+    )
+    _run(AddConstraintOp(source_table, fk, source_schema))
+
+
+def create_check_constraint(
+    constraint_name: str | None, table_name: str, condition: str | Any, *, schema: str | None = None, **kw: Any
+) -> None:
+    from dbshift.schema.from_metadata import sql_text
+
+    text = sql_text(condition, get_context().dialect)
+    _run(AddConstraintOp(table_name, CheckDef(text, _name(constraint_name)), schema))
+
+
+def drop_constraint(
+    constraint_name: str, table_name: str, type_: str | None = None, *, schema: str | None = None, **kw: Any
+) -> None:
+    _run(DropConstraintOp(table_name, _name(constraint_name), type_, schema))
+
+
+# -- SQL and data -------------------------------------------------------------------------------
+def execute(sqltext: str | Executable, *, execution_options: Mapping[str, Any] | None = None) -> None:
+    _run(ExecuteOp(sqltext, execution_options))
+
+
+def bulk_insert(table: sa.Table | sa.TableClause, rows: list[dict[str, Any]], *, multiinsert: bool = True) -> None:
+    _run(BulkInsertOp(table, rows, multiinsert))
+
+
+def inline_literal(value: str | int | float | None, type_: Any = None) -> sa.BindParameter[Any]:
+    """A value rendered inline in the SQL, so it also works in --sql mode."""
+    return sa.literal(value, type_).render_literal_execute() if value is not None else sa.null()  # type: ignore[return-value]
+
+
+def get_bind() -> Connection:
+    return get_context().get_bind()
+
+
+def f(name: str) -> conv:
+    """Mark a constraint name as final, exempt from naming conventions."""
+    return conv(name)
