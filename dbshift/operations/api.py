@@ -148,7 +148,7 @@ def alter_column(
     existing_type: Any = None,
     existing_server_default: Any = False,
     existing_nullable: bool | None = None,
-    existing_comment: str | None = None,
+    existing_comment: str | None | bool = False,
     schema: str | None = None,
     **kw: Any,
 ) -> None:
@@ -165,7 +165,7 @@ def alter_column(
             existing_type=sa.types.to_instance(existing_type) if existing_type is not None else None,
             existing_nullable=existing_nullable,
             existing_server_default=_default(existing_server_default),
-            existing_comment=existing_comment if existing_comment is not None else UNCHANGED,
+            existing_comment=UNCHANGED if existing_comment is False else existing_comment,  # type: ignore[arg-type]
             dialect_options=tuple(sorted(kw.items())),
         )
     )

@@ -63,9 +63,10 @@ def run_steps(
 ) -> None:
     modules = load_modules(script, steps)
     dialect = connection.dialect
-    if steps and steps[0].direction == "upgrade" and not version_table.exists(connection):
+    if steps and steps[0].direction == "upgrade":
         with connection.begin():
-            connection.execute(version_table.create_statement())
+            if not version_table.exists(connection):
+                connection.execute(version_table.create_statement())
     for step in steps:
         context = MigrationContext(dialect, connection=connection)
         transactional = context.impl.features.transactional_ddl

@@ -78,7 +78,7 @@ def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
             columns.append(sql_text(expr, dialect))
             flags.append(True)
     return IndexDef(
-        name=str(index.name),
+        name=str(index.name) if index.name is not None else "",
         columns=tuple(columns),
         unique=bool(index.unique),
         dialect_options=freeze_options(dict(index.dialect_kwargs)),
@@ -91,14 +91,17 @@ def table_def(table: sa.Table, dialect: Dialect) -> TableDef:
     fks: list[ForeignKeyDef] = []
     uniques: list[UniqueDef] = []
     checks: list[CheckDef] = []
-    for con in table.constraints:
+    for con in sorted(table.constraints, key=lambda c: c._creation_order):  # noqa: SLF001 - a set otherwise
         if isinstance(con, sa.ForeignKeyConstraint):
+            # target_fullname names the referred column without resolving it, so a foreign key
+            # to a table outside this MetaData (as in op.create_table) works too.
+            targets = [e.target_fullname.split(".") for e in con.elements]
             fks.append(
                 ForeignKeyDef(
                     columns=tuple(c.name for c in con.columns),
-                    referred_table=con.referred_table.name,
-                    referred_schema=con.referred_table.schema,
-                    referred_columns=tuple(e.column.name for e in con.elements),
+                    referred_table=targets[0][-2],
+                    referred_schema=".".join(targets[0][:-2]) or None,
+                    referred_columns=tuple(t[-1] for t in targets),
                     name=_name(con.name),
                     ondelete=con.ondelete,
                     onupdate=con.onupdate,

@@ -69,12 +69,14 @@ def reflect_schema(
     tables = []
     for name in names:
         key = (schema, name)
+        # MySQL reports a UNIQUE constraint twice: as the constraint and as its backing index.
+        backing = {u.get("duplicates_index") for u in uniques.get(key, ())} - {None}
         table_fks = tuple(_fk(f) for f in fks.get(key, ()))
         tables.append(
             TableDef(
                 name=name,
                 schema=schema,
-                columns=tuple(_column(c) for c in columns.get(key, ())),
+                columns=tuple(column_from_reflection(c) for c in columns.get(key, ())),
                 primary_key=_pk(pks.get(key)),
                 foreign_keys=tuple(sorted(table_fks, key=lambda f: f.columns)),
                 uniques=tuple(
@@ -89,7 +91,9 @@ def reflect_schema(
                         (
                             _index(ix)
                             for ix in indexes.get(key, ())
-                            if not ix.get("duplicates_constraint") and ix.get("name")
+                            if not ix.get("duplicates_constraint")
+                            and ix.get("name")
+                            and ix["name"] not in backing
                         ),
                         key=lambda i: i.name,
                     )
@@ -100,7 +104,7 @@ def reflect_schema(
     return SchemaDef.of(tables)
 
 
-def _column(c: Mapping[str, Any]) -> ColumnDef:
+def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
     computed = c.get("computed")
     default = c.get("default")
     return ColumnDef(

@@ -1,0 +1,331 @@
+"""Render operations as the Python source of a revision's ``upgrade()`` / ``downgrade()`` body.
+
+The output calls the ``op`` functions of :mod:`dbshift.operations.api` and assumes the revision
+file already has ``import sqlalchemy as sa`` and ``from dbshift import op``; anything else it
+needs (dialect type modules, user type modules) is listed in :attr:`RenderedOps.imports`.
+The contract, checked by the tests: executing the rendered body records operations equal to
+the rendered ones (minus the definitions a drop carries only for its reverse, which the ``op``
+functions do not take).
+
+Types are rendered from their ``repr()``, prefixed with the module they come from: ``sa.`` for
+SQLAlchemy's generic types, ``postgresql.`` / ``mysql.`` / ... for dialect types, the full module
+path for user types. Types nested in a type (``ARRAY`` items, ``JSONB.astext_type``) and
+``with_variant()`` variants are rendered the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeEngine
+
+from dbshift.errors import DbshiftError
+from dbshift.operations.base import UNCHANGED, Operation, Unchanged
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
+from dbshift.operations.constraint import CONSTRAINT_KINDS, AddConstraintOp, DropConstraintOp
+from dbshift.operations.index import CreateIndexOp, DropIndexOp
+from dbshift.operations.sql import ExecuteOp
+from dbshift.operations.table import (
+    CreateTableCommentOp,
+    CreateTableOp,
+    DropTableCommentOp,
+    DropTableOp,
+    RenameTableOp,
+)
+from dbshift.schema.model import (
+    CheckDef,
+    ColumnDef,
+    ConstraintDef,
+    ForeignKeyDef,
+    IndexDef,
+    PrimaryKeyDef,
+    TableDef,
+    UniqueDef,
+)
+
+MAX_WIDTH = 100
+"""Longest single-line call (before the writer's indent); longer calls get one argument per line."""
+
+
+class RenderError(DbshiftError):
+    """An operation cannot be written as revision source (e.g. a non-text SQL statement)."""
+
+
+@dataclass(frozen=True)
+class RenderedOps:
+    body: str
+    """Python statements, not indented (the writer indents); ``pass`` when there are no ops."""
+    imports: tuple[str, ...]
+    """Import lines the body needs besides ``sa`` and ``op``; sorted, without duplicates."""
+
+
+class _Src(str):
+    """Python source to insert as is (not a string value to quote)."""
+
+
+def quote(text: str) -> str:
+    """A Python literal for ``text``: double-quoted unless the text holds a double quote."""
+    literal = repr(text)
+    if '"' in text or literal.startswith('"'):
+        return literal
+    # Single-quoted repr of text without any quote character: only the delimiters change.
+    return f'"{literal[1:-1]}"'
+
+
+def _lit(value: object) -> str:
+    if isinstance(value, _Src):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_lit(v) for v in value) + "]"
+    if isinstance(value, sa.TextClause):
+        return _text(value.text)
+    if isinstance(value, sa.ClauseElement):
+        return _text(str(value.compile(compile_kwargs={"literal_binds": True})))
+    return repr(value)
+
+
+def _text(sql: str) -> _Src:
+    return _Src(f"sa.text({quote(sql)})")
+
+
+def _kw(**values: object) -> list[str]:
+    """Keyword arguments, skipping those whose value is None."""
+    return [f"{key}={_lit(value)}" for key, value in values.items() if value is not None]
+
+
+def _options(options: Iterable[tuple[str, Any]]) -> list[str]:
+    return [f"{key}={_lit(value)}" for key, value in options]
+
+
+def _inline(func: str, args: Sequence[str]) -> str:
+    return f"{func}({', '.join(args)})"
+
+
+def _call(func: str, args: Sequence[str], *, multiline: bool = False) -> str:
+    """A call statement: on one line if it fits, else one argument per line."""
+    line = _inline(func, args)
+    if not args or (not multiline and len(line) <= MAX_WIDTH):
+        return line
+    return func + "(\n" + "".join(f"    {arg},\n" for arg in args) + ")"
+
+
+# -- types --------------------------------------------------------------------------------------
+def render_type(type_: TypeEngine[Any]) -> tuple[str, set[str]]:
+    """Source for ``type_`` and the import lines it needs (``sa`` itself is assumed)."""
+    imports: set[str] = set()
+    return _type(type_, imports), imports
+
+
+def _type(type_: TypeEngine[Any], imports: set[str]) -> str:
+    text = _prefix(type(type_), imports) + repr(type_)
+    for sub in _nested_types(type_):
+        rendered = _type(sub, imports)
+        # Not after a word character or a dot: "Text()" must not match "sa.Text()" or "UnicodeText()".
+        pattern = r"(?<![\w.])" + re.escape(repr(sub))
+        text = re.sub(pattern, lambda _m: rendered, text)
+    variants: dict[str, TypeEngine[Any]] = dict(getattr(type_, "_variant_mapping", None) or {})
+    for dialect_name, variant in variants.items():
+        text += f".with_variant({_type(variant, imports)}, {quote(dialect_name)})"
+    return text
+
+
+def _nested_types(type_: TypeEngine[Any]) -> list[TypeEngine[Any]]:
+    """Types held by ``type_`` as instance attributes or constructor arguments with class defaults."""
+    try:
+        names = set(inspect.signature(type(type_).__init__).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtin or odd constructors
+        names = set()
+    values = [getattr(type_, name, None) for name in sorted(names | set(vars(type_)))]
+    return [v for v in values if isinstance(v, TypeEngine) and v is not type_]
+
+
+def _prefix(cls: type, imports: set[str]) -> str:
+    module, name = cls.__module__, cls.__name__
+    if module.startswith("sqlalchemy.dialects."):
+        dialect = module.split(".")[2]
+        package = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
+        if getattr(package, name, None) is cls:
+            imports.add(f"from sqlalchemy.dialects import {dialect}")
+            return f"{dialect}."
+    elif module.startswith("sqlalchemy."):
+        if getattr(sa, name, None) is cls:
+            return "sa."
+        if getattr(sa.types, name, None) is cls:
+            return "sa.types."
+    imports.add(f"import {module}")
+    return f"{module}."
+
+
+# -- schema pieces ------------------------------------------------------------------------------
+def _column(col: ColumnDef, imports: set[str]) -> str:
+    args = [quote(col.name), _type(col.type, imports)]
+    if col.computed is not None:
+        args.append(f"sa.Computed({quote(col.computed)})")
+    if col.identity:
+        args.append("sa.Identity()")
+    args.append(f"nullable={col.nullable!r}")
+    server_default = _text(col.server_default) if col.server_default is not None else None
+    autoincrement = None if col.autoincrement == "auto" else col.autoincrement
+    args += _kw(server_default=server_default, comment=col.comment, autoincrement=autoincrement)
+    return _inline("sa.Column", args)
+
+
+def _colspec(fk: ForeignKeyDef, column: str) -> str:
+    table = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+    return f"{table}.{column}"
+
+
+def _fk_options(fk: ForeignKeyDef) -> list[str]:
+    return _kw(
+        ondelete=fk.ondelete, onupdate=fk.onupdate, deferrable=fk.deferrable, initially=fk.initially
+    )
+
+
+def _table_constraints(table: TableDef) -> list[str]:
+    items: list[str] = []
+    pk = table.primary_key
+    if pk is not None:
+        items.append(_inline("sa.PrimaryKeyConstraint", [*map(quote, pk.columns), *_kw(name=pk.name)]))
+    for fk in table.foreign_keys:
+        args = [_lit(fk.columns), _lit([_colspec(fk, c) for c in fk.referred_columns])]
+        items.append(_inline("sa.ForeignKeyConstraint", [*args, *_kw(name=fk.name), *_fk_options(fk)]))
+    for uq in table.uniques:
+        items.append(_inline("sa.UniqueConstraint", [*map(quote, uq.columns), *_kw(name=uq.name)]))
+    for ck in table.checks:
+        items.append(_inline("sa.CheckConstraint", [quote(ck.sqltext), *_kw(name=ck.name)]))
+    return items
+
+
+def _create_table(op: CreateTableOp, imports: set[str]) -> list[str]:
+    table = op.table
+    args = [quote(table.name), *(_column(c, imports) for c in table.columns), *_table_constraints(table)]
+    args += _kw(schema=table.schema, comment=table.comment)
+    args += _options(table.dialect_options)
+    args += _kw(if_not_exists=op.if_not_exists or None)
+    statements = [_call("op.create_table", args, multiline=True)]
+    for index in table.indexes:
+        statements.append(_create_index(table.name, index, table.schema, op.if_not_exists))
+    return statements
+
+
+def _create_index(table_name: str, index: IndexDef, schema: str | None, if_not_exists: bool) -> str:
+    elements = [
+        _text(c) if index.is_expression(position) else quote(c) for position, c in enumerate(index.columns)
+    ]
+    args = [quote(index.name), quote(table_name), "[" + ", ".join(elements) + "]", f"unique={index.unique!r}"]
+    args += _kw(schema=schema, if_not_exists=if_not_exists or None)
+    args += _options(index.dialect_options)
+    return _call("op.create_index", args)
+
+
+def _add_constraint(op: AddConstraintOp) -> str:
+    con, table, schema = op.constraint, quote(op.table_name), _kw(schema=op.schema)
+    name = _lit(con.name) if con.name is not None else "None"
+    if isinstance(con, ForeignKeyDef):
+        args = [name, table, quote(con.referred_table), _lit(con.columns), _lit(con.referred_columns)]
+        args += _fk_options(con)
+        args += _kw(source_schema=op.schema, referent_schema=con.referred_schema)
+        return _call("op.create_foreign_key", args)
+    if isinstance(con, UniqueDef):
+        return _call("op.create_unique_constraint", [name, table, _lit(con.columns), *schema])
+    if isinstance(con, CheckDef):
+        return _call("op.create_check_constraint", [name, table, quote(con.sqltext), *schema])
+    return _call("op.create_primary_key", [name, table, _lit(con.columns), *schema])
+
+
+def _constraint_kind(con: ConstraintDef | None) -> str | None:
+    return CONSTRAINT_KINDS[type(con)] if con is not None else None
+
+
+# -- column changes -----------------------------------------------------------------------------
+def _default_arg(key: str, value: str | None | Unchanged) -> list[str]:
+    """A ``server_default``-like argument: UNCHANGED is omitted, None (drop the default) kept."""
+    if value is UNCHANGED:
+        return []
+    return [f"{key}={'None' if value is None else _text(value)}"]
+
+
+def _alter_column(op: AlterColumnOp, imports: set[str]) -> str:
+    args = [quote(op.table_name), quote(op.column_name)]
+    if op.existing_type is not None:
+        args.append(f"existing_type={_type(op.existing_type, imports)}")
+    if op.type is not None:
+        args.append(f"type_={_type(op.type, imports)}")
+    args += _kw(nullable=op.nullable, existing_nullable=op.existing_nullable)
+    args += _default_arg("server_default", op.server_default)
+    args += _default_arg("existing_server_default", op.existing_server_default)
+    for key, comment in (("comment", op.comment), ("existing_comment", op.existing_comment)):
+        if comment is not UNCHANGED:
+            args.append(f"{key}={_lit(comment)}")
+    args += _kw(new_column_name=op.new_column_name, schema=op.schema)
+    args += _options(op.dialect_options)
+    return _call("op.alter_column", args)
+
+
+# -- dispatch -----------------------------------------------------------------------------------
+def _render_op(op: Operation, imports: set[str]) -> list[str]:
+    if isinstance(op, CreateTableOp):
+        return _create_table(op, imports)
+    if isinstance(op, DropTableOp):
+        args = [quote(op.table_name), *_kw(schema=op.schema, if_exists=op.if_exists or None)]
+        return [_call("op.drop_table", args)]
+    if isinstance(op, RenameTableOp):
+        args = [quote(op.old_table_name), quote(op.new_table_name), *_kw(schema=op.schema)]
+        return [_call("op.rename_table", args)]
+    if isinstance(op, CreateTableCommentOp):
+        args = [quote(op.table_name), quote(op.comment)]
+        args += _kw(existing_comment=op.existing_comment, schema=op.schema)
+        return [_call("op.create_table_comment", args)]
+    if isinstance(op, DropTableCommentOp):
+        args = [quote(op.table_name), *_kw(existing_comment=op.existing_comment, schema=op.schema)]
+        return [_call("op.drop_table_comment", args)]
+    if isinstance(op, AddColumnOp):
+        args = [quote(op.table_name), _column(op.column, imports)]
+        args += _kw(schema=op.schema, if_not_exists=op.if_not_exists or None)
+        return [_call("op.add_column", args)]
+    if isinstance(op, DropColumnOp):
+        args = [quote(op.table_name), quote(op.column_name)]
+        args += _kw(schema=op.schema, if_exists=op.if_exists or None)
+        return [_call("op.drop_column", args)]
+    if isinstance(op, AlterColumnOp):
+        return [_alter_column(op, imports)]
+    if isinstance(op, CreateIndexOp):
+        return [_create_index(op.table_name, op.index, op.schema, op.if_not_exists)]
+    if isinstance(op, DropIndexOp):
+        args = [quote(op.index_name)]
+        args += _kw(table_name=op.table_name, schema=op.schema, if_exists=op.if_exists or None)
+        return [_call("op.drop_index", args)]
+    if isinstance(op, AddConstraintOp):
+        return [_add_constraint(op)]
+    if isinstance(op, DropConstraintOp):
+        name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
+        type_ = op.type_ or _constraint_kind(op.constraint)
+        args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema)]
+        return [_call("op.drop_constraint", args)]
+    if isinstance(op, ExecuteOp):
+        if isinstance(op.sqltext, str):
+            sql = quote(op.sqltext)
+        elif isinstance(op.sqltext, sa.TextClause):
+            sql = _text(op.sqltext.text)
+        else:
+            raise RenderError(f"cannot render {op.describe()}: only SQL text can be written to a revision")
+        options = [f"execution_options={op.execution_options!r}"] if op.execution_options else []
+        return [_call("op.execute", [sql, *options])]
+    raise RenderError(f"cannot render {op.describe()}: no renderer for {type(op).__name__}")
+
+
+def render_ops(ops: Sequence[Operation]) -> RenderedOps:
+    """The body (statements, unindented) and extra imports that perform ``ops`` in order."""
+    imports: set[str] = set()
+    statements: list[str] = []
+    for op in ops:
+        statements.extend(_render_op(op, imports))
+    return RenderedOps(body="\n".join(statements) if statements else "pass", imports=tuple(sorted(imports)))

@@ -1,0 +1,192 @@
+"""The ``dbshift`` command line: parse arguments, call a command function, print its result.
+
+No logic lives here: every command is a function in :mod:`dbshift.commands` that library code
+and tests call the same way. Errors a user can cause are printed as one line, without a
+traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dbshift.errors import DbshiftError
+
+
+class Options:
+    def __init__(self, config_file: Path | None, url: str | None, debug: bool) -> None:
+        self.config_file = config_file
+        self.url = url
+        self.debug = debug
+
+    def config(self) -> Any:
+        from dbshift.config import load_config
+
+        return load_config(self.config_file, url=self.url)
+
+
+pass_options = click.make_pass_decorator(Options)
+ALLOW_DASH = {"ignore_unknown_options": True}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="Config file (dbshift.toml or pyproject.toml).")
+@click.option("--url", help="Database URL; overrides DBSHIFT_URL and the config file.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="dbshift")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None, url: str | None, debug: bool) -> None:
+    """Schema migrations for SQLAlchemy applications."""
+    ctx.obj = Options(config_file, url, debug)
+
+
+@cli.command()
+@click.argument("directory", default="migrations")
+def init(directory: str) -> None:
+    """Create a migration folder and dbshift.toml."""
+    from dbshift.commands.init import init as run
+
+    for line in run(directory, cwd=Path.cwd()).lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.option("-m", "--message", default="", help="What the revision does.")
+@click.option("--autogenerate", is_flag=True, help="Compare models with the database and write the operations.")
+@click.option("--rev-id", help="Use this revision id instead of a random one.")
+@click.option("--head", default="head", show_default=True, help="Parent of the new revision (an id, 'base' for a new branch).")
+@pass_options
+def revision(opts: Options, message: str, autogenerate: bool, rev_id: str | None, head: str) -> None:
+    """Write a new revision file."""
+    from dbshift.commands.revision import revision as run
+
+    run(opts.config(), message, autogenerate=autogenerate, rev_id=rev_id, head=head, report=click.echo)
+
+
+@cli.command(context_settings=ALLOW_DASH)
+@click.argument("target", default="head")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (TARGET may be FROM:TO).")
+@pass_options
+def upgrade(opts: Options, target: str, sql: bool) -> None:
+    """Apply revisions up to TARGET (head, heads, an id, +N)."""
+    from dbshift.commands.migrate import upgrade as run
+
+    run(opts.config(), target, sql=sql, report=click.echo)
+
+
+@cli.command(context_settings=ALLOW_DASH)
+@click.argument("target")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (TARGET must be FROM:TO).")
+@pass_options
+def downgrade(opts: Options, target: str, sql: bool) -> None:
+    """Undo revisions down to TARGET (base, an id, -N)."""
+    from dbshift.commands.migrate import downgrade as run
+
+    run(opts.config(), target, sql=sql, report=click.echo)
+
+
+@cli.command()
+@pass_options
+def current(opts: Options) -> None:
+    """Show the database's current revision (read-only)."""
+    from dbshift.commands.status import current as run
+
+    for line in run(opts.config()).lines:
+        click.echo(line)
+
+
+@cli.command()
+@pass_options
+def heads(opts: Options) -> None:
+    """Show the heads of the migration folder."""
+    from dbshift.commands.status import heads as run
+
+    for line in run(opts.config()):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("-r", "--rev-range", help="Range A:B (either side optional; 'current' allowed).")
+@pass_options
+def history(opts: Options, rev_range: str | None) -> None:
+    """List revisions, newest first."""
+    from dbshift.commands.status import history as run
+
+    for line in run(opts.config(), rev_range):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("revision")
+@pass_options
+def show(opts: Options, revision: str) -> None:
+    """Show one revision."""
+    from dbshift.commands.status import show as run
+
+    for line in run(opts.config(), revision):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@pass_options
+def stamp(opts: Options, target: str, sql: bool) -> None:
+    """Set the version table to TARGET without running migrations."""
+    from dbshift.commands.migrate import stamp as run
+
+    heads = run(opts.config(), target, sql=sql)
+    if not sql:
+        click.echo(f"Stamped the database at {', '.join(heads) or 'base'}")
+
+
+@cli.command()
+@click.argument("revisions", nargs=-1)
+@click.option("-m", "--message", default="", help="Message of the merge revision.")
+@click.option("--rev-id", help="Use this revision id instead of a random one.")
+@pass_options
+def merge(opts: Options, revisions: tuple[str, ...], message: str, rev_id: str | None) -> None:
+    """Write a revision joining several heads (default: all heads)."""
+    from dbshift.commands.revision import merge as run
+
+    run(opts.config(), list(revisions), message, rev_id=rev_id, report=click.echo)
+
+
+@cli.command()
+@pass_options
+def check(opts: Options) -> None:
+    """Exit 0 when models and database match, 1 with the differences otherwise."""
+    from dbshift.commands.revision import check as run
+
+    differences = run(opts.config())
+    if not differences:
+        click.echo("No differences: the database matches the models.")
+        return
+    click.echo(f"{len(differences)} difference(s) between the models and the database:")
+    for line in differences:
+        click.echo(f"  {line}")
+    sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="dbshift", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except DbshiftError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

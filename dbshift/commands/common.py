@@ -1,0 +1,39 @@
+"""What most commands share: the script directory, the version table, a database connection."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy.engine import Connection
+
+from dbshift.config import Config
+from dbshift.runtime.connection import connect, create_engine
+from dbshift.runtime.version_table import VersionTable
+from dbshift.script.directory import ScriptDirectory
+
+
+def script_directory(config: Config) -> ScriptDirectory:
+    return ScriptDirectory(config.script_location)
+
+
+def version_table(config: Config) -> VersionTable:
+    return VersionTable(config.version_table, config.version_table_schema)
+
+
+@contextlib.contextmanager
+def database(config: Config) -> Iterator[Connection]:
+    engine = create_engine(config.require_url())
+    connection = connect(engine)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        engine.dispose()
+
+
+def read_heads(connection: Connection, table: VersionTable) -> tuple[str, ...]:
+    """The version table's rows, read in a transaction that is then let go (read-only)."""
+    heads = table.read(connection)
+    connection.rollback()
+    return heads

@@ -1,0 +1,130 @@
+"""Reporting commands: current, heads, history, show. None of them writes anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dbshift.commands.common import database, read_heads, script_directory, version_table
+from dbshift.config import Config
+from dbshift.errors import DbshiftError, TargetError
+from dbshift.script.revision import Revision, RevisionGraph
+
+
+def describe_revision(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -> str:
+    marks = []
+    if rev.revision in graph.heads:
+        marks.append("(head)")
+    if rev.revision in current:
+        marks.append("(current)")
+    parents = ", ".join(rev.down_revisions) or "<base>"
+    label = f" [{', '.join(rev.branch_labels)}]" if rev.branch_labels else ""
+    return f"{parents} -> {rev.revision}{label} {' '.join(marks)}".rstrip() + (
+        f", {rev.message}" if rev.message else ""
+    )
+
+
+@dataclass(frozen=True)
+class CurrentResult:
+    under_version_control: bool
+    heads: tuple[str, ...]
+    table: str
+    lines: list[str] = field(default_factory=list)
+
+
+def current(config: Config) -> CurrentResult:
+    """Where the database stands; never creates the version table."""
+    table = version_table(config)
+    with database(config) as connection:
+        exists = table.exists(connection)
+        heads = read_heads(connection, table) if exists else ()
+    if not exists:
+        return CurrentResult(
+            False,
+            (),
+            table.name,
+            [f"The database is not under version control: it has no '{table.name}' table (run 'dbshift upgrade head' or 'dbshift stamp')."],
+        )
+    if not heads:
+        return CurrentResult(True, (), table.name, ["The database is at base: no revision applied."])
+    graph = script_directory(config).graph()
+    lines = []
+    for head in heads:
+        if head not in graph:
+            lines.append(f"{head} (not in the migration folder)")
+            continue
+        rev = graph.get(head)
+        mark = " (head)" if head in graph.heads else ""
+        lines.append(f"{head}{mark}" + (f": {rev.message}" if rev.message else ""))
+    return CurrentResult(True, heads, table.name, lines)
+
+
+def heads(config: Config) -> list[str]:
+    graph = script_directory(config).graph()
+    lines = []
+    for head in graph.heads:
+        rev = graph.get(head)
+        lines.append(f"{head} (head)" + (f": {rev.message}" if rev.message else ""))
+    return lines
+
+
+def _current_or_none(config: Config) -> tuple[tuple[str, ...], str | None]:
+    if config.url is None:
+        return (), None
+    try:
+        table = version_table(config)
+        with database(config) as connection:
+            return read_heads(connection, table), None
+    except DbshiftError as exc:
+        return (), f"(current revision not shown: {exc})"
+
+
+def history(config: Config, rev_range: str | None = None) -> list[str]:
+    """Revisions newest first; ``rev_range`` is ``A:B`` with either end optional."""
+    graph = script_directory(config).graph()
+    current_heads, note = _current_or_none(config)
+    ids = set(graph.topological())
+    if rev_range:
+        if ":" not in rev_range:
+            raise TargetError(f"history range '{rev_range}' must look like A:B (either side may be empty)")
+        lower, _, upper = rev_range.partition(":")
+        if upper:
+            ids &= graph.ancestors(_range_end(graph, upper, current_heads))
+        if lower and lower != "base":
+            ids &= graph.descendants(_range_end(graph, lower, current_heads))
+    order = [r for r in reversed(graph.topological()) if r in ids]
+    lines = [describe_revision(graph.get(r), graph, current_heads) for r in order]
+    if note:
+        lines.append(note)
+    return lines
+
+
+def _range_end(graph: RevisionGraph, ident: str, current_heads: tuple[str, ...]) -> list[str]:
+    if ident == "current":
+        return list(current_heads)
+    if ident in ("head", "heads"):
+        return list(graph.heads)
+    return [graph.resolve(ident).revision]
+
+
+def show(config: Config, ident: str) -> list[str]:
+    graph = script_directory(config).graph()
+    idents = graph.heads if ident in ("head", "heads") else (graph.resolve(ident).revision,)
+    lines: list[str] = []
+    for rev_id in idents:
+        rev = graph.get(rev_id)
+        lines += [
+            f"Rev: {rev.revision}" + (" (head)" if rev.revision in graph.heads else ""),
+            f"Parent: {', '.join(rev.down_revisions) or '<base>'}",
+        ]
+        if rev.branch_labels:
+            lines.append(f"Branch names: {', '.join(rev.branch_labels)}")
+        if rev.depends_on:
+            lines.append(f"Also depends on: {', '.join(rev.depends_on)}")
+        children = graph.children(rev.revision)
+        if children:
+            lines.append(f"Children: {', '.join(children)}")
+        lines.append(f"Path: {rev.path}")
+        if rev.create_date:
+            lines.append(f"Create Date: {rev.create_date}")
+        lines += ["", f"    {rev.message}", ""]
+    return lines

@@ -1,0 +1,293 @@
+"""The revision graph: pure data and algorithms, no I/O.
+
+A revision names its parents (``down_revisions``) and, optionally, revisions of other branches
+it needs first (``depends_on``). Parents define branches, heads and bases; both kinds of edge
+define what must run before what. Every algorithm here is iterative and linear in the size of
+the history, so histories of many thousands of revisions stay fast and never hit the recursion
+limit.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from dbshift.errors import ScriptError, TargetError
+
+__all__ = ["Revision", "RevisionGraph", "normalize_ids"]
+
+# How many matches an "ambiguous prefix" message lists before summarising the rest.
+_MAX_LISTED = 10
+
+
+def normalize_ids(value: object) -> tuple[str, ...]:
+    """Turn the loose forms revision files use (None, "a", ["a", "b"]) into one tuple form.
+
+    Raises TypeError for anything else so callers can say which file is at fault.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        items = tuple(value)
+    elif isinstance(value, (set, frozenset)):
+        items = tuple(sorted(value, key=str))
+    else:
+        raise TypeError(f"expected None, a string or a sequence of strings, got {value!r}")
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"expected strings, got {item!r} in {value!r}")
+    return items
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision as declared in its file; ``path`` is only used to name it in messages."""
+
+    revision: str
+    down_revisions: tuple[str, ...] = ()
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    message: str = ""
+    path: str | None = None
+    create_date: str | None = None
+
+    def __post_init__(self) -> None:
+        # Accept None / "a" / lists at runtime so hand-built revisions behave like parsed ones.
+        if (
+            type(self.down_revisions) is tuple
+            and type(self.branch_labels) is tuple
+            and type(self.depends_on) is tuple
+        ):
+            return  # already normalised: the common, fast case
+        for name in ("down_revisions", "branch_labels", "depends_on"):
+            object.__setattr__(self, name, normalize_ids(getattr(self, name)))
+
+    @property
+    def is_merge(self) -> bool:
+        """True when the revision joins two or more branches."""
+        return len(self.down_revisions) > 1
+
+    @property
+    def is_base(self) -> bool:
+        """True when the revision starts a branch (it revises nothing)."""
+        return not self.down_revisions
+
+    @property
+    def where(self) -> str:
+        """The file if known, else the id: what error messages point at."""
+        return self.path if self.path else f"revision '{self.revision}'"
+
+
+def _listing(ids: Iterable[str]) -> str:
+    """Join ids for a one-line message, summarising long lists."""
+    items = list(ids)
+    shown = ", ".join(items[:_MAX_LISTED])
+    if len(items) > _MAX_LISTED:
+        shown += f", ... ({len(items) - _MAX_LISTED} more)"
+    return shown
+
+
+class RevisionGraph:
+    """A validated, immutable DAG of revisions with precomputed adjacency.
+
+    Construction checks for duplicate ids, unknown parents or dependencies, duplicate branch
+    labels and cycles, so every other method can assume a sound graph.
+    """
+
+    def __init__(self, revisions: Iterable[Revision]) -> None:
+        self._revs: dict[str, Revision] = {}
+        for rev in revisions:
+            if not rev.revision:
+                raise ScriptError(f"{rev.where}: revision id is empty")
+            other = self._revs.get(rev.revision)
+            if other is not None:
+                raise ScriptError(
+                    f"duplicate revision id '{rev.revision}' in {other.where} and {rev.where}"
+                )
+            self._revs[rev.revision] = rev
+
+        # parents: everything that must run first; children: branch structure only.
+        self._parents: dict[str, tuple[str, ...]] = {}
+        self._children: dict[str, list[str]] = {rid: [] for rid in self._revs}
+        self._dependents: dict[str, list[str]] = {rid: [] for rid in self._revs}
+        for rid, rev in self._revs.items():
+            for kind, ids in (("down_revision", rev.down_revisions), ("depends_on", rev.depends_on)):
+                for pid in ids:
+                    if pid == rid:
+                        raise ScriptError(
+                            f"cycle in revision graph: {rid} -> {rid} "
+                            f"({rev.where} lists itself in {kind})"
+                        )
+                    if pid not in self._revs:
+                        raise ScriptError(
+                            f"{rev.where}: {kind} '{pid}' of revision '{rid}' does not exist"
+                        )
+            parents = tuple(dict.fromkeys(rev.down_revisions + rev.depends_on))
+            self._parents[rid] = parents
+            for pid in dict.fromkeys(rev.down_revisions):
+                self._children[pid].append(rid)
+            for pid in parents:
+                self._dependents[pid].append(rid)
+
+        self._labels: dict[str, str] = {}
+        for rid, rev in self._revs.items():
+            for label in rev.branch_labels:
+                owner = self._labels.get(label)
+                if owner is not None and owner != rid:
+                    raise ScriptError(
+                        f"branch label '{label}' is used by both {self._revs[owner].where} "
+                        f"and {rev.where}"
+                    )
+                if label in self._revs and label != rid:
+                    raise ScriptError(
+                        f"{rev.where}: branch label '{label}' is also a revision id"
+                    )
+                self._labels[label] = rid
+
+        self._order = self._kahn()
+        self._position = {rid: i for i, rid in enumerate(self._order)}
+        self._sorted_ids = sorted(self._revs)
+        self._heads = tuple(sorted(r for r, kids in self._children.items() if not kids))
+        self._bases = tuple(sorted(r for r, rev in self._revs.items() if rev.is_base))
+
+    # -- construction helpers -------------------------------------------------------------
+
+    def _kahn(self) -> list[str]:
+        """Topological order over all edges, smallest id first among ready revisions."""
+        indegree = {rid: len(parents) for rid, parents in self._parents.items()}
+        ready = [rid for rid, n in indegree.items() if n == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            rid = heapq.heappop(ready)
+            order.append(rid)
+            for child in self._dependents[rid]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    heapq.heappush(ready, child)
+        if len(order) != len(self._revs):
+            self._raise_cycle({rid for rid, n in indegree.items() if n > 0})
+        return order
+
+    def _raise_cycle(self, stuck: set[str]) -> None:
+        """Find one cycle among revisions Kahn could not order and report it."""
+        # Every stuck revision has a stuck parent, so walking parents must revisit a node.
+        current = min(stuck)
+        seen: dict[str, int] = {}
+        path: list[str] = []
+        while current not in seen:
+            seen[current] = len(path)
+            path.append(current)
+            current = min(p for p in self._parents[current] if p in stuck)
+        cycle = path[seen[current]:]
+        cycle.reverse()  # parent -> child order reads as "is revised by"
+        smallest = cycle.index(min(cycle))
+        cycle = cycle[smallest:] + cycle[:smallest]
+        first = self._revs[cycle[0]]
+        raise ScriptError(
+            f"cycle in revision graph: {' -> '.join(cycle + [cycle[0]])} (see {first.where})"
+        )
+
+    # -- container protocol ---------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._revs)
+
+    def __contains__(self, rev_id: object) -> bool:
+        return rev_id in self._revs
+
+    def __iter__(self) -> Iterator[Revision]:
+        """Revisions in topological order (parents first)."""
+        return (self._revs[rid] for rid in self._order)
+
+    # -- lookup ---------------------------------------------------------------------------
+
+    def get(self, rev_id: str) -> Revision:
+        """The revision with exactly this id."""
+        try:
+            return self._revs[rev_id]
+        except KeyError:
+            raise TargetError(f"unknown revision '{rev_id}'") from None
+
+    def resolve(self, ident: str) -> Revision:
+        """Exact id, then branch label, then unique id prefix: how users name revisions."""
+        rev = self._revs.get(ident)
+        if rev is not None:
+            return rev
+        owner = self._labels.get(ident)
+        if owner is not None:
+            return self._revs[owner]
+        if ident:
+            start = bisect.bisect_left(self._sorted_ids, ident)
+            matches: list[str] = []
+            for rid in self._sorted_ids[start:]:
+                if not rid.startswith(ident):
+                    break
+                matches.append(rid)
+            if len(matches) == 1:
+                return self._revs[matches[0]]
+            if matches:
+                raise TargetError(
+                    f"ambiguous revision prefix '{ident}' matches: {_listing(matches)}"
+                )
+        raise TargetError(f"unknown revision '{ident}'")
+
+    # -- structure ------------------------------------------------------------------------
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """Revisions nothing revises (``depends_on`` does not count), sorted."""
+        return self._heads
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """Revisions that revise nothing, sorted."""
+        return self._bases
+
+    def children(self, rev_id: str) -> tuple[str, ...]:
+        """Revisions whose ``down_revisions`` name this one (branch structure only)."""
+        self.get(rev_id)
+        return tuple(self._children[rev_id])
+
+    def parents(self, rev_id: str) -> tuple[str, ...]:
+        """Everything that must run before this revision: down_revisions then depends_on."""
+        self.get(rev_id)
+        return self._parents[rev_id]
+
+    def ancestors(self, rev_ids: Iterable[str]) -> set[str]:
+        """The given revisions and all they need, via down_revisions and depends_on."""
+        return self._closure(rev_ids, self._parents)
+
+    def descendants(self, rev_ids: Iterable[str]) -> set[str]:
+        """The given revisions and all that need them, via down_revisions and depends_on."""
+        return self._closure(rev_ids, self._dependents)
+
+    def _closure(
+        self, rev_ids: Iterable[str], edges: dict[str, tuple[str, ...]] | dict[str, list[str]]
+    ) -> set[str]:
+        """Inclusive reachability with an explicit stack."""
+        stack = list(rev_ids)
+        for rid in stack:
+            self.get(rid)
+        seen = set(stack)
+        while stack:
+            for nxt in edges[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    def topological(self, subset: Iterable[str] | None = None) -> list[str]:
+        """Parents before children, deterministic; a subset keeps the whole graph's order."""
+        if subset is None:
+            return list(self._order)
+        wanted = set(subset)
+        for rid in wanted:
+            self.get(rid)
+        if len(wanted) * 8 < len(self._order):
+            return sorted(wanted, key=self._position.__getitem__)
+        return [rid for rid in self._order if rid in wanted]

@@ -1,0 +1,128 @@
+"""Real databases for backend tests: a fresh SQLite file, PostgreSQL database or MariaDB database
+per test, dropped afterwards.
+
+Servers default to the local ones (PostgreSQL 127.0.0.1:5432 user postgres, MariaDB
+127.0.0.1:3306 user root) and can be pointed elsewhere with DBSHIFT_TEST_POSTGRESQL_URL /
+DBSHIFT_TEST_MARIADB_URL (an admin URL whose database is used to create the test databases).
+An unreachable server skips its tests loudly, except under CI=true, where it fails them: CI
+must never pass by skipping a backend. ``--db sqlite,postgresql`` selects backends.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+BACKENDS = ("sqlite", "postgresql", "mariadb")
+ADMIN_URLS = {
+    "postgresql": os.environ.get("DBSHIFT_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "mariadb": os.environ.get("DBSHIFT_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+_unreachable: dict[str, str] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default=",".join(BACKENDS),
+        help="comma-separated backends to run backend tests on (sqlite,postgresql,mariadb)",
+    )
+
+
+def _selected(config: pytest.Config) -> list[str]:
+    chosen = [b.strip() for b in str(config.getoption("--db")).split(",") if b.strip()]
+    unknown = set(chosen) - set(BACKENDS)
+    if unknown:
+        raise pytest.UsageError(f"--db: unknown backend(s) {', '.join(sorted(unknown))}")
+    return chosen
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", _selected(metafunc.config), scope="function")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "backend" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.backend)
+
+
+def _unavailable(backend: str, reason: str) -> None:
+    message = f"{backend} server unreachable ({reason})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}: CI must run every backend", pytrace=False)
+    pytest.skip(f"!!! SKIPPED {message} !!!")
+
+
+def _admin_engine(backend: str) -> sa.Engine:
+    engine = sa.create_engine(ADMIN_URLS[backend], isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    return engine
+
+
+@dataclass
+class Database:
+    """One fresh test database."""
+
+    backend: str
+    url: str
+
+    def engine(self) -> sa.Engine:
+        return sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+
+    def tables(self) -> set[str]:
+        engine = self.engine()
+        try:
+            return set(sa.inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
+        """Every table's columns and rows: to check that nothing changed."""
+        engine = self.engine()
+        try:
+            md = sa.MetaData()
+            md.reflect(engine)
+            out: dict[str, list[tuple[object, ...]]] = {}
+            with engine.connect() as conn:
+                for name, table in sorted(md.tables.items()):
+                    cols = [("columns",) + tuple(c.name for c in table.columns)]
+                    rows = sorted(tuple(map(str, r)) for r in conn.execute(sa.select(table)))
+                    out[name] = cols + rows
+            return out
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def database(backend: str, tmp_path: Path) -> Iterator[Database]:
+    if backend == "sqlite":
+        yield Database("sqlite", f"sqlite:///{tmp_path / 'test.sqlite'}")
+        return
+    if backend in _unreachable:
+        _unavailable(backend, _unreachable[backend])
+    name = f"dbshift_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine(backend)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sa.exc.OperationalError as exc:
+        _unreachable[backend] = " ".join(str(exc.orig).split())[:200]
+        admin.dispose()
+        _unavailable(backend, _unreachable[backend])
+    url = sa.engine.make_url(ADMIN_URLS[backend]).set(database=name)
+    try:
+        yield Database(backend, url.render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            if backend == "postgresql":
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        admin.dispose()

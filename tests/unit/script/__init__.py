@@ -1,0 +1,1 @@
+"""Tests for dbshift.script: graph, targets, plans, folder reading and writing."""

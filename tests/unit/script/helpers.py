@@ -1,0 +1,29 @@
+"""Small builders shared by the script tests."""
+
+from __future__ import annotations
+
+from dbshift.script.revision import Revision, RevisionGraph
+
+
+def graph(spec: str) -> RevisionGraph:
+    """Build a graph from "child:parent1,parent2" items separated by spaces.
+
+    ``a: b:a c:a,b d:b~a e@feat:a`` means a is a base, b revises a, c merges a and b, d
+    revises b and depends on a (``~`` introduces depends_on ids), e carries the branch label
+    ``feat``.
+    """
+    revs = []
+    for item in spec.split():
+        name, _, rest = item.partition(":")
+        rid, _, label = name.partition("@")
+        parents, _, deps = rest.partition("~")
+        revs.append(
+            Revision(
+                rid,
+                tuple(p for p in parents.split(",") if p),
+                branch_labels=(label,) if label else (),
+                depends_on=tuple(d for d in deps.split(",") if d),
+                path=f"versions/{rid}_x.py",
+            )
+        )
+    return RevisionGraph(revs)

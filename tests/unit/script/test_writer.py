@@ -1,0 +1,202 @@
+"""Writing revision files: the default template, escaping, names, and round trips."""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dbshift.errors import ConfigError, ScriptError
+from dbshift.script.directory import ScriptDirectory
+from dbshift.script.writer import (
+    DEFAULT_TEMPLATE,
+    RevisionSource,
+    new_revision_id,
+    render_revision,
+    revision_filename,
+    slugify,
+    write_revision,
+)
+
+WHEN = datetime(2026, 11, 20, 23, 40, 1, 123456)
+
+EXPECTED = '''"""Add last updated
+
+Revision ID: 3f2a9c1b7d4e
+Revises: 1a2b3c4d5e6f
+Create Date: 2026-11-20 23:40:01.123456
+
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dbshift import op
+
+# revision identifiers, used by dbshift.
+revision = "3f2a9c1b7d4e"
+down_revision = "1a2b3c4d5e6f"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column(...)
+
+
+def downgrade() -> None:
+    op.drop_column(...)
+'''
+
+
+def source(**changes: object) -> RevisionSource:
+    values: dict[str, object] = {
+        "rev_id": "3f2a9c1b7d4e",
+        "message": "Add last updated",
+        "down_revisions": ("1a2b3c4d5e6f",),
+        "create_date": WHEN,
+        "upgrade_body": "op.add_column(...)",
+        "downgrade_body": "op.drop_column(...)",
+    }
+    values.update(changes)
+    return RevisionSource(**values)  # type: ignore[arg-type]
+
+
+def read_back(text: str) -> tuple[object, object, str]:
+    tree = ast.parse(text)
+    found = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    doc = ast.get_docstring(tree, clean=False) or ""
+    return found["revision"], found["down_revision"], doc.splitlines()[0] if doc else ""
+
+
+def test_default_template_exact_shape() -> None:
+    assert render_revision(DEFAULT_TEMPLATE, source()) == EXPECTED
+
+
+def test_base_revision() -> None:
+    text = render_revision(DEFAULT_TEMPLATE, source(down_revisions=(), upgrade_body="", downgrade_body=""))
+    assert "down_revision = None\n" in text
+    assert "Revises: \n" in text
+    assert "def upgrade() -> None:\n    pass\n" in text
+    assert read_back(text) == ("3f2a9c1b7d4e", None, "Add last updated")
+
+
+def test_merge_tuple_labels_depends_and_imports() -> None:
+    text = render_revision(
+        DEFAULT_TEMPLATE,
+        source(
+            down_revisions=("aaa", "bbb"),
+            branch_labels=("feat",),
+            depends_on=("ccc", "ddd"),
+            imports=("from sqlalchemy.dialects import postgresql", "import sqlalchemy as sa"),
+        ),
+    )
+    assert 'down_revision = ("aaa", "bbb")\n' in text
+    assert "Revises: aaa, bbb\n" in text
+    assert 'branch_labels = "feat"\n' in text
+    assert 'depends_on = ("ccc", "ddd")\n' in text
+    assert "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n\nfrom dbshift" in text
+    assert text.count("import sqlalchemy as sa") == 1
+    assert read_back(text)[1] == ("aaa", "bbb")
+
+
+@pytest.mark.parametrize(
+    "message",
+    ['Say "hi"', 'ends with a quote"', 'has """ triple', "back\\slash \\n", "it's", "tab\there", "nul\x00"],
+)
+def test_awkward_messages_still_compile(message: str, tmp_path: Path) -> None:
+    text = render_revision(DEFAULT_TEMPLATE, source(message=message))
+    compile(text, "x.py", "exec")
+    assert read_back(text)[2] == message
+    (tmp_path / "versions").mkdir()
+    write_revision(tmp_path / "versions", "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source(message=message))
+    (rev,) = ScriptDirectory(tmp_path).revisions()
+    assert rev.message == message
+
+
+def test_multi_line_body_is_indented() -> None:
+    body = "with op.batch_alter_table('t') as batch:\n    batch.drop_column('x')\n"
+    text = render_revision(DEFAULT_TEMPLATE, source(upgrade_body=body))
+    assert "    with op.batch_alter_table('t') as batch:\n        batch.drop_column('x')\n" in text
+    compile(text, "x.py", "exec")
+
+
+def test_template_with_indented_placeholders() -> None:
+    template = 'revision = "${revision}"\ndown_revision = ${down_revision}\n\ndef upgrade():\n    ${upgrades}\n\ndef downgrade():\n    ${downgrades}\n'
+    text = render_revision(template, source(upgrade_body="a()\nb()"))
+    assert "def upgrade():\n    a()\n    b()\n" in text
+
+
+def test_unknown_placeholder() -> None:
+    with pytest.raises(ScriptError, match=r"unknown placeholder \$\{nope\}"):
+        render_revision("${nope}", source())
+
+
+def test_invalid_revision_id() -> None:
+    with pytest.raises(ScriptError, match="invalid revision id 'a\"b'"):
+        render_revision(DEFAULT_TEMPLATE, source(rev_id='a"b'))
+
+
+def test_new_revision_id() -> None:
+    ids = {new_revision_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(re.fullmatch(r"[0-9a-f]{12}", i) for i in ids)
+
+
+def test_slugify() -> None:
+    assert slugify("Add last updated!") == "add_last_updated"
+    assert slugify("  Crème brûlée -- v2  ") == "creme_brulee_v2"
+    assert slugify("") == ""
+    assert slugify("one two three four", max_len=10) == "one_two"
+    assert slugify("x" * 50, max_len=10) == "x" * 10
+
+
+def test_revision_filename() -> None:
+    assert revision_filename("%(rev)s_%(slug)s", "abc", "Add users", WHEN) == "abc_add_users.py"
+    dated = "%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d%(second).2d_%(rev)s_%(slug)s"
+    assert revision_filename(dated, "abc", "x", datetime(2026, 1, 2, 3, 4, 5)) == (
+        "2026_01_02_030405_abc_x.py"
+    )
+    assert revision_filename("%(rev)s_%(slug)s", "abc", "!!!", WHEN) == "abc.py"
+    with pytest.raises(ConfigError, match="file_template"):
+        revision_filename("%(nope)s", "abc", "x", WHEN)
+    with pytest.raises(ConfigError, match="unusable file name"):
+        revision_filename("sub/%(rev)s", "abc", "x", WHEN)
+
+
+def test_write_and_read_back(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    path = write_revision(versions, "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source())
+    assert path == versions / "3f2a9c1b7d4e_add_last_updated.py"
+    assert path.read_text() == EXPECTED
+    merge = source(rev_id="9e9e9e9e9e9e", message="merge heads", down_revisions=("3f2a9c1b7d4e", "1a2b3c4d5e6f"))
+    base = source(rev_id="1a2b3c4d5e6f", message="Init", down_revisions=())
+    write_revision(versions, "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, merge)
+    write_revision(versions, "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, base)
+    graph = ScriptDirectory(tmp_path).graph()
+    assert graph.heads == ("9e9e9e9e9e9e",)
+    assert graph.get("9e9e9e9e9e9e").down_revisions == ("3f2a9c1b7d4e", "1a2b3c4d5e6f")
+    assert graph.get("3f2a9c1b7d4e").message == "Add last updated"
+    assert graph.get("3f2a9c1b7d4e").create_date == "2026-11-20 23:40:01.123456"
+
+
+def test_write_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = write_revision(tmp_path, "%(rev)s", DEFAULT_TEMPLATE, source())
+    path.write_text("# mine\n")
+    with pytest.raises(ScriptError, match="already exists; not overwriting"):
+        write_revision(tmp_path, "%(rev)s", DEFAULT_TEMPLATE, source())
+    assert path.read_text() == "# mine\n"
+
+
+def test_write_refuses_invalid_python(tmp_path: Path) -> None:
+    with pytest.raises(ScriptError, match="rendered revision is not valid Python"):
+        write_revision(tmp_path, "%(rev)s", DEFAULT_TEMPLATE, source(upgrade_body="op.add_column("))
+    assert list(tmp_path.iterdir()) == []
