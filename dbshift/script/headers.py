@@ -230,7 +230,7 @@ def _refuse_nested(stmt: ast.stmt, display: str) -> None:
     """A field set inside ``if``/``try``/... at module level depends on running the file."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return
-    stack = [stmt]
+    stack: list[ast.AST] = [stmt]
     while stack:
         node = stack.pop()
         for child in ast.iter_child_nodes(node):

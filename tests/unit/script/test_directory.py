@@ -296,7 +296,7 @@ TRICKY = [
     '"""Doc\\tescaped \\u00e9"""\nrevision = "a"\n',
     'revision = "a"; down_revision = None\n',
     '# comment first\n#!/not/really\n\n"doc in plain quotes"  # c\nrevision = "a"\ndown_revision = ("b",)\n',
-    'if True:\n    revision = "b"\nrevision = "a"\n',
+    'def f():\n    revision = "b"\nrevision = "a"\n',
     'revision = "a"\nx = """\ndown_revision = "zz"\n"""\n',
     '\ufeff"""BOM file"""\nrevision = "a"\n',
     '"""Doc\r\n\r\nCreate Date: now\r\n"""\r\nrevision = "a"\r\ndown_revision = (\r\n  "b",\r\n)\r\n',

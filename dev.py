@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Developer entry point that needs nothing but Python: ``python3 dev.py demo|test|bench``.
+
+Each command creates ``.venv`` on first use, installs dbshift into it (with the test extras
+for ``test`` and ``bench``) and runs inside it, so a fresh clone works with one command.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_venv(extras: str) -> None:
+    if not PYTHON.exists():
+        print(f"Creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    print(f"Installing dbshift{f'[{extras}]' if extras else ''} into .venv ...", flush=True)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target],
+        check=True,
+    )
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "help"
+    rest = argv[1:]
+    if command == "demo":
+        ensure_venv("")
+        return subprocess.call([str(PYTHON), str(ROOT / "scripts" / "demo.py"), *rest])
+    if command == "test":
+        ensure_venv("test")
+        return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+    if command == "bench":
+        ensure_venv("test")
+        return subprocess.call([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT)
+    print("usage: python3 dev.py demo | test [pytest args] | bench [names]")
+    return 0 if command in ("help", "-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
