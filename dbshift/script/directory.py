@@ -120,9 +120,7 @@ class ScriptDirectory:
         except Exception as exc:
             del sys.modules[name]
             detail = " ".join(str(exc).split())
-            raise ScriptError(
-                f"{path}: importing failed: {type(exc).__name__}: {detail}"
-            ) from exc
+            raise ScriptError(f"{path}: importing failed: {type(exc).__name__}: {detail}") from exc
         declared = getattr(module, "revision", None)
         if declared != rev.revision:
             del sys.modules[name]

@@ -43,9 +43,7 @@ _LEADING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
 _STRING_START = re.compile(r"[rRuU]?(\"\"\"|'''|\"|')")
 _CREATE_DATE = re.compile(r"^[ \t]*Create Date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _MAX_VALUE_LINES = 100
-_SIMPLE_VALUE = re.compile(
-    r"""(?:"([^"\\\n]*)"|'([^'\\\n]*)'|(None))[ \t]*(?:#[^\n]*)?\r?$"""
-)
+_SIMPLE_VALUE = re.compile(r"""(?:"([^"\\\n]*)"|'([^'\\\n]*)'|(None))[ \t]*(?:#[^\n]*)?\r?$""")
 
 
 class _Undecided(Exception):
@@ -236,12 +234,12 @@ def _refuse_nested(stmt: ast.stmt, display: str) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
-                if child.id in FIELDS:
-                    raise ScriptError(
-                        f"{display}: '{child.id}' is assigned inside a block at line "
-                        f"{child.lineno}; assign it once at module level"
-                    )
+            stored = isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store)
+            if stored and isinstance(child, ast.Name) and child.id in FIELDS:
+                raise ScriptError(
+                    f"{display}: '{child.id}' is assigned inside a block at line "
+                    f"{child.lineno}; assign it once at module level"
+                )
             stack.append(child)
 
 
@@ -283,7 +281,7 @@ def _validate(values: dict[str, object], doc: str | None, display: str) -> Revis
     rev = values.get("revision")
     if "revision" not in values:
         raise ScriptError(
-            f'{display}: no module-level \'revision = "..."\' assignment; '
+            f"{display}: no module-level 'revision = \"...\"' assignment; "
             "every revision file needs one"
         )
     if not isinstance(rev, str) or not rev.strip():

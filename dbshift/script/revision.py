@@ -13,6 +13,7 @@ import bisect
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NoReturn
 
 from dbshift.errors import ScriptError, TargetError
 
@@ -76,10 +77,10 @@ class Revision:
         """True when the revision starts a branch (it revises nothing)."""
         return not self.down_revisions
 
-    @property
-    def where(self) -> str:
-        """The file if known, else the id: what error messages point at."""
-        return self.path if self.path else f"revision '{self.revision}'"
+
+def _where(rev: Revision) -> str:
+    """The file if known, else the id: what error messages point at."""
+    return rev.path if rev.path else f"revision '{rev.revision}'"
 
 
 def _listing(ids: Iterable[str]) -> str:
@@ -102,11 +103,11 @@ class RevisionGraph:
         self._revs: dict[str, Revision] = {}
         for rev in revisions:
             if not rev.revision:
-                raise ScriptError(f"{rev.where}: revision id is empty")
+                raise ScriptError(f"{_where(rev)}: revision id is empty")
             other = self._revs.get(rev.revision)
             if other is not None:
                 raise ScriptError(
-                    f"duplicate revision id '{rev.revision}' in {other.where} and {rev.where}"
+                    f"duplicate revision id '{rev.revision}' in {_where(other)} and {_where(rev)}"
                 )
             self._revs[rev.revision] = rev
 
@@ -115,16 +116,19 @@ class RevisionGraph:
         self._children: dict[str, list[str]] = {rid: [] for rid in self._revs}
         self._dependents: dict[str, list[str]] = {rid: [] for rid in self._revs}
         for rid, rev in self._revs.items():
-            for kind, ids in (("down_revision", rev.down_revisions), ("depends_on", rev.depends_on)):
+            for kind, ids in (
+                ("down_revision", rev.down_revisions),
+                ("depends_on", rev.depends_on),
+            ):
                 for pid in ids:
                     if pid == rid:
                         raise ScriptError(
                             f"cycle in revision graph: {rid} -> {rid} "
-                            f"({rev.where} lists itself in {kind})"
+                            f"({_where(rev)} lists itself in {kind})"
                         )
                     if pid not in self._revs:
                         raise ScriptError(
-                            f"{rev.where}: {kind} '{pid}' of revision '{rid}' does not exist"
+                            f"{_where(rev)}: {kind} '{pid}' of revision '{rid}' does not exist"
                         )
             parents = tuple(dict.fromkeys(rev.down_revisions + rev.depends_on))
             self._parents[rid] = parents
@@ -139,12 +143,12 @@ class RevisionGraph:
                 owner = self._labels.get(label)
                 if owner is not None and owner != rid:
                     raise ScriptError(
-                        f"branch label '{label}' is used by both {self._revs[owner].where} "
-                        f"and {rev.where}"
+                        f"branch label '{label}' is used by both {_where(self._revs[owner])} "
+                        f"and {_where(rev)}"
                     )
                 if label in self._revs and label != rid:
                     raise ScriptError(
-                        f"{rev.where}: branch label '{label}' is also a revision id"
+                        f"{_where(rev)}: branch label '{label}' is also a revision id"
                     )
                 self._labels[label] = rid
 
@@ -173,7 +177,7 @@ class RevisionGraph:
             self._raise_cycle({rid for rid, n in indegree.items() if n > 0})
         return order
 
-    def _raise_cycle(self, stuck: set[str]) -> None:
+    def _raise_cycle(self, stuck: set[str]) -> NoReturn:
         """Find one cycle among revisions Kahn could not order and report it."""
         # Every stuck revision has a stuck parent, so walking parents must revisit a node.
         current = min(stuck)
@@ -183,13 +187,13 @@ class RevisionGraph:
             seen[current] = len(path)
             path.append(current)
             current = min(p for p in self._parents[current] if p in stuck)
-        cycle = path[seen[current]:]
+        cycle = path[seen[current] :]
         cycle.reverse()  # parent -> child order reads as "is revised by"
         smallest = cycle.index(min(cycle))
         cycle = cycle[smallest:] + cycle[:smallest]
         first = self._revs[cycle[0]]
         raise ScriptError(
-            f"cycle in revision graph: {' -> '.join(cycle + [cycle[0]])} (see {first.where})"
+            f"cycle in revision graph: {' -> '.join(cycle + [cycle[0]])} (see {_where(first)})"
         )
 
     # -- container protocol ---------------------------------------------------------------

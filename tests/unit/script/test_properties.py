@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +45,7 @@ def applied_after(steps: list[Step], start: set[str]) -> list[set[str]]:
 
 def check_rows(graph: RevisionGraph, steps: list[Step], start: set[str]) -> None:
     """Rows chain step to step, and always denote exactly the applied set."""
-    for before, after in zip(steps, steps[1:]):
+    for before, after in itertools.pairwise(steps):
         assert before.heads_after == after.heads_before
     for step, applied in zip(steps, applied_after(steps, start)):
         assert graph.ancestors(step.heads_after) == applied

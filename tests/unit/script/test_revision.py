@@ -180,9 +180,7 @@ class TestErrors:
         """
         with pytest.raises(ScriptError) as err:
             graph("r: a:r,c b:a c:b")
-        assert str(err.value) == (
-            "cycle in revision graph: a -> b -> c -> a (see versions/a_x.py)"
-        )
+        assert str(err.value) == ("cycle in revision graph: a -> b -> c -> a (see versions/a_x.py)")
 
     def test_cycle_through_depends_on(self) -> None:
         with pytest.raises(ScriptError, match=r"cycle in revision graph: a -> b -> a"):

@@ -81,7 +81,9 @@ def test_default_template_exact_shape() -> None:
 
 
 def test_base_revision() -> None:
-    text = render_revision(DEFAULT_TEMPLATE, source(down_revisions=(), upgrade_body="", downgrade_body=""))
+    text = render_revision(
+        DEFAULT_TEMPLATE, source(down_revisions=(), upgrade_body="", downgrade_body="")
+    )
     assert "down_revision = None\n" in text
     assert "Revises: \n" in text
     assert "def upgrade() -> None:\n    pass\n" in text
@@ -102,21 +104,34 @@ def test_merge_tuple_labels_depends_and_imports() -> None:
     assert "Revises: aaa, bbb\n" in text
     assert 'branch_labels = "feat"\n' in text
     assert 'depends_on = ("ccc", "ddd")\n' in text
-    assert "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n\nfrom dbshift" in text
+    assert (
+        "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n\nfrom dbshift"
+        in text
+    )
     assert text.count("import sqlalchemy as sa") == 1
     assert read_back(text)[1] == ("aaa", "bbb")
 
 
 @pytest.mark.parametrize(
     "message",
-    ['Say "hi"', 'ends with a quote"', 'has """ triple', "back\\slash \\n", "it's", "tab\there", "nul\x00"],
+    [
+        'Say "hi"',
+        'ends with a quote"',
+        'has """ triple',
+        "back\\slash \\n",
+        "it's",
+        "tab\there",
+        "nul\x00",
+    ],
 )
 def test_awkward_messages_still_compile(message: str, tmp_path: Path) -> None:
     text = render_revision(DEFAULT_TEMPLATE, source(message=message))
     compile(text, "x.py", "exec")
     assert read_back(text)[2] == message
     (tmp_path / "versions").mkdir()
-    write_revision(tmp_path / "versions", "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source(message=message))
+    write_revision(
+        tmp_path / "versions", "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source(message=message)
+    )
     (rev,) = ScriptDirectory(tmp_path).revisions()
     assert rev.message == message
 
@@ -129,7 +144,12 @@ def test_multi_line_body_is_indented() -> None:
 
 
 def test_template_with_indented_placeholders() -> None:
-    template = 'revision = "${revision}"\ndown_revision = ${down_revision}\n\ndef upgrade():\n    ${upgrades}\n\ndef downgrade():\n    ${downgrades}\n'
+    template = (
+        'revision = "${revision}"\n'
+        "down_revision = ${down_revision}\n\n"
+        "def upgrade():\n    ${upgrades}\n\n"
+        "def downgrade():\n    ${downgrades}\n"
+    )
     text = render_revision(template, source(upgrade_body="a()\nb()"))
     assert "def upgrade():\n    a()\n    b()\n" in text
 
@@ -177,7 +197,11 @@ def test_write_and_read_back(tmp_path: Path) -> None:
     path = write_revision(versions, "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source())
     assert path == versions / "3f2a9c1b7d4e_add_last_updated.py"
     assert path.read_text() == EXPECTED
-    merge = source(rev_id="9e9e9e9e9e9e", message="merge heads", down_revisions=("3f2a9c1b7d4e", "1a2b3c4d5e6f"))
+    merge = source(
+        rev_id="9e9e9e9e9e9e",
+        message="merge heads",
+        down_revisions=("3f2a9c1b7d4e", "1a2b3c4d5e6f"),
+    )
     base = source(rev_id="1a2b3c4d5e6f", message="Init", down_revisions=())
     write_revision(versions, "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, merge)
     write_revision(versions, "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, base)
