@@ -96,6 +96,15 @@ class Config:
         """The URL with its password masked, or ``"(not set)"``; safe to print."""
         return mask_url(self.url) if self.url is not None else "(not set)"
 
+    def url_label(self) -> str:
+        """Where the URL was set, as messages name it.
+
+        ``--url``, ``DBSHIFT_URL``, or the file and key: ``dbshift.toml: 'url'``.
+        """
+        if self.url_source in ("--url", ENV_URL, "(not set)"):
+            return self.url_source
+        return f"{self.display_path()}: 'url'"
+
     def require_url(self) -> str:
         """The database URL, or a ConfigError saying the three places it can be set."""
         if self.url is None:

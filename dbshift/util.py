@@ -58,16 +58,19 @@ def _mask_unparsed(text: str) -> str:
     """Mask ``scheme://user:password@rest`` by hand when SQLAlchemy cannot parse the URL.
 
     Splits on the *last* ``@`` so a password holding an unescaped ``@`` is still hidden;
-    masking too much is fine, too little is not.
+    masking too much is fine, too little is not. Without a well-formed ``://`` (a typo such as
+    ``postgresql//user:pw@host``), everything from the first ``:`` to the last ``@`` is hidden.
     """
-    scheme, sep, rest = text.partition("://")
-    if not sep or "@" not in rest:
+    if "@" not in text:
         return text
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
     userinfo, _, after = rest.rpartition("@")
     user, colon, _password = userinfo.partition(":")
     if not colon:
         return text
-    return f"{scheme}://{user}:{MASK}@{after}"
+    return f"{scheme}{sep}{user}:{MASK}@{after}"
 
 
 def display_path(path: Path | None, cwd: Path | None = None) -> str:

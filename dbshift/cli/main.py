@@ -10,11 +10,16 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from dbshift.errors import DbshiftError
+
+
+def _single_line(text: str) -> str:
+    """Collapse a message onto one line: the CLI's promise is one line per error."""
+    return " ".join(text.split())
 
 
 class Options:
@@ -186,7 +191,37 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except DbshiftError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(_single_line(str(exc)), debug, exc.exit_code)
+    except Exception as exc:
+        refused = _database_refusal(exc)
+        if refused is None:
+            raise  # a bug: shown with its traceback
+        _fail(refused, debug, 1)
+
+
+def _fail(message: str, debug: bool, exit_code: int) -> NoReturn:
+    """Print ``error: message`` as one line (after the traceback with ``--debug``) and exit."""
+    if debug:
+        traceback.print_exc()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(exit_code)
+
+
+def _database_refusal(exc: Exception) -> str | None:
+    """The one-line message for a statement the database refused outside a revision, else None.
+
+    Creating the version table in a schema that does not exist is the usual case. The start of
+    the statement and the driver's own message are shown; SQLAlchemy's text spans several
+    lines and adds the statement's parameters.
+    """
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # not imported: cannot be a database error
+    if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    reason = _single_line(str(exc.orig if exc.orig is not None else exc))
+    statement = _single_line((exc.statement or "").partition("(")[0])
+    if len(statement) > _STATEMENT_SHOWN:
+        statement = statement[: _STATEMENT_SHOWN - 3] + "..."
+    return f"the database refused {statement or 'a statement'}: {reason}"
+
+
+_STATEMENT_SHOWN = 60

@@ -23,7 +23,7 @@ def version_table(config: Config) -> VersionTable:
 
 @contextlib.contextmanager
 def database(config: Config) -> Iterator[Connection]:
-    engine = create_engine(config.require_url())
+    engine = create_engine(config.require_url(), config.url_label())
     connection = connect(engine)
     try:
         yield connection

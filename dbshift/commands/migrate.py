@@ -52,7 +52,7 @@ def _migrate(
         start, end = _split_range(target, direction, sql)
         current = resolve_heads(graph, start) if start else frozenset()
         steps = planner(graph, current, end)
-        engine = create_engine(config.require_url())
+        engine = create_engine(config.require_url(), config.url_label())
         write_steps_sql(
             engine.dialect,
             script,
@@ -81,7 +81,7 @@ def stamp(config: Config, target: str, *, sql: bool = False, output: TextIO | No
     if sql:
         from dbshift.runtime.context import MigrationContext
 
-        engine = create_engine(config.require_url())
+        engine = create_engine(config.require_url(), config.url_label())
         context = MigrationContext(engine.dialect, output=output or sys.stdout)
         context.execute(table.create_statement())
         for statement in table.transition((), heads):

@@ -14,18 +14,39 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from dbshift.errors import ConfigError, DatabaseError
-from dbshift.util import mask_url
+from dbshift.util import mask_url, one_line
+
+_KNOWN = "postgresql+psycopg://, mysql+pymysql:// or sqlite:///"
+_URL_SHAPE = f"dialect+driver://user:password@host/dbname, e.g. {_KNOWN}"
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, source: str | None = None) -> Engine:
+    """An engine for ``url``; a URL that cannot be used is a one-line ConfigError.
+
+    ``source`` says where the URL was set (``--url``, ``DBSHIFT_URL``, ``dbshift.toml: 'url'``)
+    and starts the message. The password never appears in it.
+    """
+    where = f"{source}: " if source else ""
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"invalid database URL {url!r}: {exc}") from None
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ConfigError(
+            f"{where}not a valid database URL (expected {_URL_SHAPE}): {mask_url(url)}"
+        ) from None
     try:
         engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
-    except (ImportError, sa.exc.NoSuchModuleError) as exc:
-        raise ConfigError(f"cannot use database URL {mask_url(parsed)}: {exc}") from None
+    except sa.exc.NoSuchModuleError:
+        raise ConfigError(
+            f"{where}unknown database dialect or driver '{parsed.drivername}' in {mask_url(parsed)}; "
+            f"expected e.g. {_KNOWN}"
+        ) from None
+    except ImportError as exc:
+        raise ConfigError(
+            f"{where}the driver for '{parsed.drivername}' is not installed ({one_line(exc)}): "
+            f"{mask_url(parsed)}"
+        ) from None
+    except (sa.exc.ArgumentError, TypeError, ValueError) as exc:  # e.g. a bad query-string option
+        raise ConfigError(f"{where}cannot use database URL {mask_url(parsed)}: {one_line(exc)}") from None
     if engine.dialect.name == "sqlite":
         _make_sqlite_transactional(engine)
     return engine
