@@ -25,6 +25,7 @@ from typing import Any
 from dbshift.errors import ScriptError
 from dbshift.script.headers import RevisionHeader, read_source, scan_source
 from dbshift.script.revision import Revision, RevisionGraph
+from dbshift.util import display_path
 
 __all__ = ["CACHE_NAME", "ScriptDirectory"]
 
@@ -41,6 +42,7 @@ class ScriptDirectory:
         self.location = Path(location)
         self._graph: RevisionGraph | None = None
         self._modules: dict[str, ModuleType] = {}
+        self._files: dict[str, str] = {}
 
     @property
     def versions_dir(self) -> Path:
@@ -60,6 +62,8 @@ class ScriptDirectory:
                 f"{versions}: revisions folder not found in migration folder {self.location}"
             )
         prefix = os.path.join(str(versions), "")
+        # Revision.path is what messages show: relative to the working folder when inside it.
+        shown_prefix = os.path.join(display_path(versions), "")
         old = self._read_cache()
         new: dict[str, dict[str, Any]] = {}
         changed = False
@@ -67,17 +71,19 @@ class ScriptDirectory:
         try:
             for name, mtime_ns, size in _list_files(versions):
                 path = prefix + name
+                shown = shown_prefix + name
                 entry = old.get(name)
-                rev = _cached_revision(entry, path, mtime_ns, size)
+                rev = _cached_revision(entry, path, mtime_ns, size, shown)
                 if rev is None or entry is None:
                     data = read_source(Path(path))
-                    rev = _to_revision(scan_source(data, path), path)
+                    rev = _to_revision(scan_source(data, shown), shown)
                     entry = _entry(rev, mtime_ns, size, data)
                     changed = True
                 elif entry["sha1"] is not None and not _is_racy(mtime_ns):
                     entry = _entry(rev, mtime_ns, size, None)  # now old enough to trust
                     changed = True
                 new[name] = entry
+                self._files[rev.revision] = path
                 revisions.append(rev)
         except ScriptError:
             # Keep what was learnt so the next run only re-reads from the broken file on.
@@ -99,14 +105,15 @@ class ScriptDirectory:
         """Import a revision file so its ``upgrade()`` / ``downgrade()`` can run."""
         if rev.path is None:
             raise ScriptError(f"revision '{rev.revision}' has no file to load")
-        path = Path(rev.path)
-        key = str(path.resolve())
+        file = Path(self._files.get(rev.revision, rev.path))
+        path = rev.path
+        key = str(file.resolve())
         module = self._modules.get(key)
         if module is not None:
             return module
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
         name = f"_dbshift_revision_{re.sub(r'[^0-9A-Za-z_]', '_', rev.revision)}_{digest}"
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = importlib.util.spec_from_file_location(name, file)
         if spec is None or spec.loader is None:
             raise ScriptError(f"{path}: cannot be imported as a Python module")
         module = importlib.util.module_from_spec(spec)
@@ -216,7 +223,7 @@ def _entry(rev: Revision, mtime_ns: int, size: int, data: bytes | None) -> dict[
 
 
 def _cached_revision(
-    entry: dict[str, Any] | None, path: str, mtime_ns: int, size: int
+    entry: dict[str, Any] | None, path: str, mtime_ns: int, size: int, shown: str
 ) -> Revision | None:
     """The cached revision if the entry still describes the file, else None."""
     if entry is None or entry.get("mtime_ns") != mtime_ns or entry.get("size") != size:
@@ -242,7 +249,7 @@ def _cached_revision(
         and all(isinstance(i, str) for i in down + labels + depends)
     ):
         return None
-    return Revision(revision, down, labels, depends, message, path, create_date)
+    return Revision(revision, down, labels, depends, message, shown, create_date)
 
 
 def _to_revision(header: RevisionHeader, path: str) -> Revision:

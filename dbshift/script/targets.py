@@ -93,8 +93,8 @@ def _single_head(graph: RevisionGraph) -> frozenset[str]:
     heads = graph.heads
     if len(heads) > 1:
         raise TargetError(
-            f"multiple heads ({', '.join(heads)}); upgrade to 'heads' or create a merge "
-            "revision with 'dbshift merge'"
+            f"multiple heads ({', '.join(heads)}); use 'heads' to target all of them, "
+            "or join them with 'dbshift merge'"
         )
     return frozenset(heads)
 

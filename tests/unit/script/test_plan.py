@@ -120,7 +120,7 @@ class TestUpgrade:
         with pytest.raises(TargetError) as err:
             plan_upgrade(graph(BRANCHED), [], "head")
         assert str(err.value) == (
-            "multiple heads (b2, c1); upgrade to 'heads' or create a merge revision with "
+            "multiple heads (b2, c1); use 'heads' to target all of them, or join them with "
             "'dbshift merge'"
         )
 
