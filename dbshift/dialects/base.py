@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
-from dbshift.dialects.features import Features, features_for
+from dbshift.dialects.features import Features, backend_name, features_of
 from dbshift.errors import MigrationError
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -49,6 +49,10 @@ class SchemaLookup(Protocol):
 
     def has_index(self, table: str | None, index: str, schema: str | None) -> bool: ...
 
+    def constraint_type(self, table: str, name: str, schema: str | None) -> str | None:
+        """``"primary"``, ``"foreignkey"``, ``"unique"`` or ``"check"``; None when there is no such constraint."""
+        ...
+
 
 class UnsupportedOperation(MigrationError):
     """The backend cannot carry out an operation (and dbshift has no workaround yet)."""
@@ -63,29 +67,37 @@ class DialectImpl:
     def __init__(self, dialect: Dialect, lookup: SchemaLookup | None = None) -> None:
         self.dialect = dialect
         self.lookup = lookup
-        self.features: Features = features_for(dialect.name)
+        self.features: Features = features_of(dialect)
+        self.backend = backend_name(dialect)
 
     # -- dispatch -----------------------------------------------------------------------------
     def statements(self, op: Operation) -> list[Executable]:
         """The statements that carry out ``op``; an empty list means nothing to do."""
         handler = getattr(self, "do_" + type(op).__name__, None)
         if handler is None:
-            raise UnsupportedOperation(f"{self.dialect.name}: no DDL for {op.describe()}")
+            raise UnsupportedOperation(f"{self.backend}: no DDL for {op.describe()}")
         result: list[Executable] = handler(op)
         return result
 
     def _require_lookup(self, what: str) -> SchemaLookup:
         if self.lookup is None:
             raise UnsupportedOperation(
-                f"{what} needs to look at the live database, which --sql mode cannot do on {self.dialect.name}"
+                f"{what} needs to look at the live database, which --sql mode cannot do on {self.backend}"
             )
         return self.lookup
 
     # -- tables -------------------------------------------------------------------------------
     def do_CreateTableOp(self, op: CreateTableOp) -> list[Executable]:
+        if_not_exists = op.if_not_exists
+        if if_not_exists and op.table.indexes and not self.features.if_exists_index:
+            # No CREATE INDEX IF NOT EXISTS here: decide from the database whether to do anything.
+            lookup = self._require_lookup(f"create_table '{op.table.key}' with if_not_exists and indexes")
+            if lookup.has_table(op.table.name, op.table.schema):
+                return []
+            if_not_exists = False
         table = sa_table(op.table)
-        out: list[Executable] = [sa.schema.CreateTable(table, if_not_exists=op.if_not_exists)]
-        out.extend(sa.schema.CreateIndex(ix, if_not_exists=op.if_not_exists) for ix in table.indexes)
+        out: list[Executable] = [sa.schema.CreateTable(table, if_not_exists=if_not_exists)]
+        out.extend(sa.schema.CreateIndex(ix, if_not_exists=if_not_exists) for ix in table.indexes)
         if self.features.comments and not self.dialect.inline_comments:
             if table.comment is not None:
                 out.append(sa.schema.SetTableComment(table))
@@ -158,15 +170,29 @@ class DialectImpl:
         return out
 
     # -- indexes ------------------------------------------------------------------------------
+    def _index_exists(self, table: str | None, index: str, schema: str | None) -> bool:
+        lookup = self._require_lookup(f"if_exists/if_not_exists on index '{index}'")
+        return lookup.has_index(table, index, schema)
+
     def do_CreateIndexOp(self, op: CreateIndexOp) -> list[Executable]:
+        if_not_exists = op.if_not_exists
+        if if_not_exists and not self.features.if_exists_index:
+            if self._index_exists(op.table_name, op.index.name, op.schema):
+                return []
+            if_not_exists = False
         table = stub_table(op.table_name, op.schema)
         index = sa_index(op.index, table)
-        return [sa.schema.CreateIndex(index, if_not_exists=op.if_not_exists)]
+        return [sa.schema.CreateIndex(index, if_not_exists=if_not_exists)]
 
     def do_DropIndexOp(self, op: DropIndexOp) -> list[Executable]:
+        if_exists = op.if_exists
+        if if_exists and not self.features.if_exists_index:
+            if not self._index_exists(op.table_name, op.index_name, op.schema):
+                return []
+            if_exists = False
         table = stub_table(op.table_name or "_unknown", op.schema, ("_dbshift_stub",))
         index = sa.Index(op.index_name, table.c._dbshift_stub)
-        return [sa.schema.DropIndex(index, if_exists=op.if_exists)]
+        return [sa.schema.DropIndex(index, if_exists=if_exists)]
 
     # -- constraints --------------------------------------------------------------------------
     def do_AddConstraintOp(self, op: AddConstraintOp) -> list[Executable]:

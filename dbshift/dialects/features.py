@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Dialect
+
 
 @dataclass(frozen=True)
 class Features:
@@ -16,6 +18,8 @@ class Features:
     comments: bool = True
     if_exists_column: bool = True
     """``ADD COLUMN IF NOT EXISTS`` / ``DROP COLUMN IF EXISTS``."""
+    if_exists_index: bool = True
+    """``CREATE INDEX IF NOT EXISTS`` / ``DROP INDEX IF EXISTS``."""
     needs_full_column_for_alter: bool = False
     """MySQL: a MODIFY repeats the whole column definition, so unchanged parts must be known."""
     concurrent_index: bool = False
@@ -28,14 +32,38 @@ SQLITE = Features(
     if_exists_column=False,
 )
 POSTGRESQL = Features(concurrent_index=True)
-MYSQL = Features(transactional_ddl=False, needs_full_column_for_alter=True)
+MARIADB = Features(transactional_ddl=False, needs_full_column_for_alter=True)
+MYSQL = Features(
+    transactional_ddl=False,
+    needs_full_column_for_alter=True,
+    if_exists_column=False,
+    if_exists_index=False,
+)
 DEFAULT = Features(transactional_ddl=False)
 
 
 def features_for(dialect_name: str) -> Features:
+    """Capabilities by backend name; ``"mysql"`` means MySQL proper (see :func:`features_of`)."""
     return {
         "sqlite": SQLITE,
         "postgresql": POSTGRESQL,
         "mysql": MYSQL,
-        "mariadb": MYSQL,
+        "mariadb": MARIADB,
     }.get(dialect_name, DEFAULT)
+
+
+def is_mariadb(dialect: Dialect) -> bool:
+    """True for MariaDB, also when reached through a ``mysql+...`` URL."""
+    return dialect.name == "mariadb" or bool(getattr(dialect, "is_mariadb", False))
+
+
+def backend_name(dialect: Dialect) -> str:
+    """The backend as users know it, for messages: ``MariaDB`` rather than ``mysql``."""
+    if is_mariadb(dialect):
+        return "MariaDB"
+    return {"mysql": "MySQL", "postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(dialect.name, dialect.name)
+
+
+def features_of(dialect: Dialect) -> Features:
+    """Capabilities of a dialect, telling MariaDB from MySQL whatever the URL's scheme."""
+    return features_for("mariadb" if is_mariadb(dialect) else dialect.name)

@@ -63,5 +63,15 @@ def require_table(schema: SchemaDef, name: str, schema_name: str | None) -> Tabl
     return table
 
 
+def in_order(table: TableDef) -> TableDef:
+    """The table with indexes, unique constraints and foreign keys in the order reflection and
+    ``from_metadata`` give them (by name, by columns), so an applied schema compares equal."""
+    return table.replace(
+        indexes=tuple(sorted(table.indexes, key=lambda i: i.name)),
+        uniques=tuple(sorted(table.uniques, key=lambda u: (u.columns, u.name or ""))),
+        foreign_keys=tuple(sorted(table.foreign_keys, key=lambda f: (f.columns, f.name or ""))),
+    )
+
+
 def column_label(table: str, column: str, schema: str | None = None) -> str:
     return f"'{table_key(table, schema)}.{column}'"

@@ -14,24 +14,47 @@ from dbshift.operations.base import (
     SchemaStateError,
     Unchanged,
     column_label,
+    in_order,
     require_table,
 )
-from dbshift.schema.model import ColumnDef, SchemaDef, TableDef
+from dbshift.schema.model import ColumnDef, IndexDef, SchemaDef, TableDef
 
 
 def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if n == old else n for n in names)
 
 
+def _rename_in_index(ix: IndexDef, old: str, new: str) -> IndexDef:
+    columns = tuple(new if n == old and not ix.is_expression(i) else n for i, n in enumerate(ix.columns))
+    return replace(ix, columns=columns)
+
+
 def rename_column_refs(table: TableDef, old: str, new: str) -> TableDef:
     """The table with every index and constraint following a column's new name."""
     pk = table.primary_key
-    return table.replace(
-        primary_key=replace(pk, columns=_rename_in(pk.columns, old, new)) if pk else None,
-        indexes=tuple(replace(i, columns=_rename_in(i.columns, old, new)) for i in table.indexes),
-        uniques=tuple(replace(u, columns=_rename_in(u.columns, old, new)) for u in table.uniques),
-        foreign_keys=tuple(replace(f, columns=_rename_in(f.columns, old, new)) for f in table.foreign_keys),
+    return in_order(
+        table.replace(
+            primary_key=replace(pk, columns=_rename_in(pk.columns, old, new)) if pk else None,
+            indexes=tuple(_rename_in_index(i, old, new) for i in table.indexes),
+            uniques=tuple(replace(u, columns=_rename_in(u.columns, old, new)) for u in table.uniques),
+            foreign_keys=tuple(replace(f, columns=_rename_in(f.columns, old, new)) for f in table.foreign_keys),
+        )
     )
+
+
+def rename_referring_columns(schema: SchemaDef, table: TableDef, old: str, new: str) -> SchemaDef:
+    """Foreign keys (in any table, this one included) that point at a renamed column follow it."""
+    result = schema
+    for other in schema:
+        fks = tuple(
+            replace(fk, referred_columns=_rename_in(fk.referred_columns, old, new))
+            if fk.referred_table == table.name and fk.referred_schema == table.schema
+            else fk
+            for fk in other.foreign_keys
+        )
+        if fks != other.foreign_keys:
+            result = result.with_table(other.replace(foreign_keys=fks))
+    return result
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,9 @@ class AddColumnOp(Operation):
     if_not_exists: bool = False
 
     def reverse(self) -> Operation:
-        return DropColumnOp(self.table_name, self.column.name, self.schema, column=self.column)
+        return DropColumnOp(
+            self.table_name, self.column.name, self.schema, column=self.column, if_exists=self.if_not_exists
+        )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         table = require_table(schema, self.table_name, self.schema)
@@ -71,7 +96,7 @@ class DropColumnOp(Operation):
     def reverse(self) -> Operation:
         if self.column is None:
             raise IrreversibleOperation(f"cannot reverse {self.describe()}: its definition is unknown")
-        return AddColumnOp(self.table_name, self.column, self.schema)
+        return AddColumnOp(self.table_name, self.column, self.schema, if_not_exists=self.if_exists)
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         table = require_table(schema, self.table_name, self.schema)
@@ -80,9 +105,12 @@ class DropColumnOp(Operation):
                 return schema
             raise SchemaStateError(f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist")
         name = self.column_name
+        pk = table.primary_key
         return schema.with_table(
             table.replace(
                 columns=tuple(c for c in table.columns if c.name != name),
+                # Databases drop a key, index or constraint with any column it covers.
+                primary_key=None if pk is not None and name in pk.columns else pk,
                 indexes=tuple(i for i in table.indexes if name not in i.columns),
                 uniques=tuple(u for u in table.uniques if name not in u.columns),
                 foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
@@ -157,7 +185,8 @@ class AlterColumnOp(Operation):
             if self.server_default is not UNCHANGED
             else self.existing_server_default,
             existing_comment=self.comment if self.comment is not UNCHANGED else self.existing_comment,
-            dialect_options=self.dialect_options,
+            # A conversion expression (postgresql_using) converts to the new type, not back.
+            dialect_options=tuple((k, v) for k, v in self.dialect_options if not k.endswith("_using")),
         )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
@@ -167,6 +196,11 @@ class AlterColumnOp(Operation):
             raise SchemaStateError(
                 f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist"
             )
+        if self.new_column_name and self.new_column_name != self.column_name:
+            if table.column(self.new_column_name) is not None:
+                raise SchemaStateError(
+                    f"column {column_label(self.table_name, self.new_column_name, self.schema)} already exists"
+                )
         changes: dict[str, Any] = {}
         if self.type is not None:
             changes["type"] = self.type
@@ -182,6 +216,8 @@ class AlterColumnOp(Operation):
         table = table.replace(columns=tuple(new_col if c is col else c for c in table.columns))
         if self.new_column_name:
             table = rename_column_refs(table, self.column_name, self.new_column_name)
+            renamed = schema.with_table(table)
+            return rename_referring_columns(renamed, table, self.column_name, self.new_column_name)
         return schema.with_table(table)
 
     def describe(self) -> str:

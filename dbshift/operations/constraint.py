@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, require_table
+from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, in_order, require_table
 from dbshift.schema.model import (
     CheckDef,
     ConstraintDef,
@@ -46,6 +46,11 @@ def _with(table: TableDef, con: ConstraintDef) -> TableDef:
     return table.replace(checks=(*table.checks, con))
 
 
+def _all(table: TableDef) -> tuple[ConstraintDef, ...]:
+    pk: tuple[ConstraintDef, ...] = (table.primary_key,) if table.primary_key is not None else ()
+    return (*pk, *table.foreign_keys, *table.uniques, *table.checks)
+
+
 def _without(table: TableDef, con: ConstraintDef) -> TableDef:
     return table.replace(
         primary_key=None if table.primary_key == con else table.primary_key,
@@ -72,7 +77,17 @@ class AddConstraintOp(Operation):
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         table = require_table(schema, self.table_name, self.schema)
-        return schema.with_table(_with(table, self.constraint))
+        con = self.constraint
+        if isinstance(con, PrimaryKeyDef) and table.primary_key is not None:
+            raise SchemaStateError(f"table '{self.table_name}' already has a primary key")
+        if con.name is not None and table.constraint(con.name) is not None:
+            raise SchemaStateError(f"constraint '{con.name}' on '{self.table_name}' already exists")
+        missing = [c for c in getattr(con, "columns", ()) if table.column(c) is None]
+        if missing:
+            raise SchemaStateError(
+                f"cannot add {describe_constraint(self.table_name, con)}: no column {', '.join(missing)}"
+            )
+        return schema.with_table(in_order(_with(table, con)))
 
     def describe(self) -> str:
         return "added " + describe_constraint(self.table_name, self.constraint)
@@ -94,7 +109,11 @@ class DropConstraintOp(Operation):
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         table = require_table(schema, self.table_name, self.schema)
-        con = self.constraint or (table.constraint(self.constraint_name) if self.constraint_name else None)
+        con: ConstraintDef | None = None
+        if self.constraint_name is not None:
+            con = table.constraint(self.constraint_name)
+        elif self.constraint is not None and self.constraint in _all(table):
+            con = self.constraint
         if con is None:
             raise SchemaStateError(f"constraint '{self.constraint_name}' on '{self.table_name}' does not exist")
         return schema.with_table(_without(table, con))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, require_table
+from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, in_order, require_table
 from dbshift.schema.model import IndexDef, SchemaDef
 
 
@@ -16,7 +16,9 @@ class CreateIndexOp(Operation):
     if_not_exists: bool = False
 
     def reverse(self) -> Operation:
-        return DropIndexOp(self.index.name, self.table_name, self.schema, index=self.index)
+        return DropIndexOp(
+            self.index.name, self.table_name, self.schema, index=self.index, if_exists=self.if_not_exists
+        )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         table = require_table(schema, self.table_name, self.schema)
@@ -24,7 +26,11 @@ class CreateIndexOp(Operation):
             if self.if_not_exists:
                 return schema
             raise SchemaStateError(f"index '{self.index.name}' already exists")
-        return schema.with_table(table.replace(indexes=(*table.indexes, self.index)))
+        ix = self.index
+        missing = [c for i, c in enumerate(ix.columns) if not ix.is_expression(i) and table.column(c) is None]
+        if missing:
+            raise SchemaStateError(f"index '{ix.name}' on {self.table_name}: no column {', '.join(missing)}")
+        return schema.with_table(in_order(table.replace(indexes=(*table.indexes, self.index))))
 
     def describe(self) -> str:
         kind = "unique index" if self.index.unique else "index"
@@ -42,7 +48,7 @@ class DropIndexOp(Operation):
     def reverse(self) -> Operation:
         if self.index is None or self.table_name is None:
             raise IrreversibleOperation(f"cannot reverse {self.describe()}: its definition is unknown")
-        return CreateIndexOp(self.table_name, self.index, self.schema)
+        return CreateIndexOp(self.table_name, self.index, self.schema, if_not_exists=self.if_exists)
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         for table in schema:

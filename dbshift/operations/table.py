@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from dbshift.operations.base import IrreversibleOperation, Operation, require_table
+from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, require_table
 from dbshift.schema.model import SchemaDef, TableDef, table_key
 
 
@@ -14,9 +14,13 @@ class CreateTableOp(Operation):
     if_not_exists: bool = False
 
     def reverse(self) -> Operation:
-        return DropTableOp(self.table.name, self.table.schema, table=self.table)
+        return DropTableOp(self.table.name, self.table.schema, table=self.table, if_exists=self.if_not_exists)
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
+        if self.table.key in schema:
+            if self.if_not_exists:
+                return schema
+            raise SchemaStateError(f"table '{self.table.key}' already exists")
         return schema.with_table(self.table)
 
     def describe(self) -> str:
@@ -34,7 +38,7 @@ class DropTableOp(Operation):
     def reverse(self) -> Operation:
         if self.table is None:
             raise IrreversibleOperation(f"cannot reverse {self.describe()}: its definition is unknown")
-        return CreateTableOp(self.table)
+        return CreateTableOp(self.table, if_not_exists=self.if_exists)
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
         if not self.if_exists:
@@ -55,10 +59,23 @@ class RenameTableOp(Operation):
         return RenameTableOp(self.new_table_name, self.old_table_name, self.schema)
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
+        """The table under its new name; foreign keys pointing at it follow, as databases do."""
         table = require_table(schema, self.old_table_name, self.schema)
-        return schema.without_table(self.old_table_name, self.schema).with_table(
+        if schema.get(self.new_table_name, self.schema) is not None:
+            raise SchemaStateError(f"table '{table_key(self.new_table_name, self.schema)}' already exists")
+        result = schema.without_table(self.old_table_name, self.schema).with_table(
             table.replace(name=self.new_table_name)
         )
+        for other in result:
+            fks = tuple(
+                replace(fk, referred_table=self.new_table_name)
+                if fk.referred_table == self.old_table_name and fk.referred_schema == self.schema
+                else fk
+                for fk in other.foreign_keys
+            )
+            if fks != other.foreign_keys:
+                result = result.with_table(other.replace(foreign_keys=fks))
+        return result
 
     def describe(self) -> str:
         return f"renamed table '{table_key(self.old_table_name, self.schema)}' to '{self.new_table_name}'"

@@ -7,11 +7,13 @@ a stream. Revision files reach it through :mod:`dbshift.operations.api`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import impl_for
@@ -24,6 +26,18 @@ from dbshift.schema.reflect import column_from_reflection
 
 def one_line(sql: str) -> str:
     return " ".join(sql.split())
+
+
+_DDL_KEYWORDS = re.compile(r"\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE|COMMENT)\b", re.IGNORECASE)
+
+
+def is_ddl(statement: Executable) -> bool:
+    """Whether a statement changes structure (and so commits implicitly on MySQL and MariaDB)."""
+    if isinstance(statement, ExecutableDDLElement):
+        return True
+    if isinstance(statement, sa.TextClause):
+        return _DDL_KEYWORDS.match(statement.text) is not None
+    return False
 
 
 class StatementFailed(Exception):
@@ -56,7 +70,25 @@ class InspectorLookup:
     def has_index(self, table: str | None, index: str, schema: str | None) -> bool:
         if table is None:
             return False
-        return any(ix["name"] == index for ix in sa.inspect(self.connection).get_indexes(table, schema=schema))
+        insp = sa.inspect(self.connection)
+        if not insp.has_table(table, schema=schema):
+            return False
+        return any(ix["name"] == index for ix in insp.get_indexes(table, schema=schema))
+
+    def constraint_type(self, table: str, name: str, schema: str | None) -> str | None:
+        insp = sa.inspect(self.connection)
+        if not insp.has_table(table, schema=schema):
+            return None
+        if any(fk.get("name") == name for fk in insp.get_foreign_keys(table, schema=schema)):
+            return "foreignkey"
+        if any(uq.get("name") == name for uq in insp.get_unique_constraints(table, schema=schema)):
+            return "unique"
+        if any(ck.get("name") == name for ck in insp.get_check_constraints(table, schema=schema)):
+            return "check"
+        pk = insp.get_pk_constraint(table, schema=schema)
+        if pk.get("constrained_columns") and (pk.get("name") == name or name.upper() == "PRIMARY"):
+            return "primary"
+        return None
 
 
 class MigrationContext:
@@ -72,6 +104,10 @@ class MigrationContext:
         self.output = output
         self.impl = impl_for(dialect, InspectorLookup(connection) if connection is not None else None)
         self.executed: list[str] = []
+        """Statements run so far, as one-line SQL."""
+        self.committed = 0
+        """How many of ``executed`` are permanent whatever happens next: where DDL commits
+        implicitly (MySQL, MariaDB), each DDL statement commits everything before it."""
 
     @property
     def dialect(self) -> Dialect:
@@ -95,20 +131,36 @@ class MigrationContext:
             self.execute(statement, options)
 
     def render(self, statement: Executable) -> str:
-        compiled = statement.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
-        return str(compiled).strip()
+        """The statement as SQL text with its values inlined, without a trailing semicolon."""
+        compiled = statement.compile(  # type: ignore[attr-defined]
+            dialect=self._dialect, compile_kwargs={"literal_binds": True}
+        )
+        return str(compiled).strip().rstrip(";").rstrip()
 
     def execute(self, statement: Executable, execution_options: Mapping[str, Any] | None = None) -> None:
         if self.connection is None:
             assert self.output is not None
-            self.output.write(self.render(statement) + ";\n\n")
+            try:
+                sql = self.render(statement)
+            except sa.exc.SQLAlchemyError as exc:
+                raise DbshiftError(
+                    f"cannot write {one_line(str(statement))} as SQL text in --sql mode: {one_line(str(exc))}"
+                    " (give values a type, e.g. with op.inline_literal())"
+                ) from exc
+            self.output.write(sql + ";\n\n")
             return
+        # Where DDL commits implicitly it does so before it runs, even when it then fails.
+        commits = not self.impl.features.transactional_ddl and is_ddl(statement)
         try:
-            self.connection.execute(statement, execution_options=execution_options or {})  # type: ignore[call-overload]
+            self.connection.execute(statement, execution_options=execution_options or {})
         except sa.exc.DBAPIError as exc:
+            if commits:
+                self.committed = len(self.executed)
             reason = one_line(str(exc.orig)) if exc.orig is not None else one_line(str(exc))
             raise StatementFailed(one_line(self._display(statement)), reason) from exc
         self.executed.append(one_line(self._display(statement)))
+        if commits:
+            self.committed = len(self.executed)
 
     def _display(self, statement: Executable) -> str:
         try:
@@ -121,12 +173,25 @@ class MigrationContext:
         if not op.rows:
             return
         if self.connection is not None and op.multiinsert:
-            try:
-                self.connection.execute(sa.insert(table), list(op.rows))
-            except sa.exc.DBAPIError as exc:
-                reason = one_line(str(exc.orig))
-                raise StatementFailed(f"INSERT INTO {table.name} ({len(op.rows)} rows)", reason) from exc
-            self.executed.append(f"INSERT INTO {table.name} ({len(op.rows)} rows)")
+            # One executemany per run of rows naming the same columns, in the rows' order: a
+            # single executemany would demand every row name every column.
+            for run in _runs_with_same_keys(op.rows):
+                label = f"INSERT INTO {table.name} ({len(run)} rows)"
+                try:
+                    self.connection.execute(sa.insert(table), run)
+                except sa.exc.DBAPIError as exc:
+                    raise StatementFailed(label, one_line(str(exc.orig))) from exc
+                self.executed.append(label)
             return
         for row in op.rows:
             self.execute(sa.insert(table).values(**row))
+
+
+def _runs_with_same_keys(rows: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
+    runs: list[list[dict[str, Any]]] = []
+    for row in rows:
+        if runs and runs[-1][0].keys() == row.keys():
+            runs[-1].append(dict(row))
+        else:
+            runs.append([dict(row)])
+    return runs

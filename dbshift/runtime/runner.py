@@ -98,11 +98,14 @@ def _failure(step: Step, exc: BaseException, context: MigrationContext, transact
     if transactional:
         outcome = f"its changes were rolled back; the database stays at {before}"
     else:
-        applied = "; ".join(context.executed) if context.executed else "nothing"
+        done, undone = context.executed[: context.committed], context.executed[context.committed :]
         outcome = (
-            f"already applied by this revision and not rolled back ({context.dialect.name} commits DDL"
-            f" implicitly): {applied}; the version table still says {before}"
+            f"already applied by this revision and not rolled back ({context.impl.backend} commits DDL"
+            f" implicitly): {'; '.join(done) if done else 'nothing'}"
         )
+        if undone:
+            outcome += f"; rolled back: {'; '.join(undone)}"
+        outcome += f"; the version table still says {before}"
     return MigrationError(f"{_where(step)} {what}; {outcome}")
 
 

@@ -84,7 +84,8 @@ def sa_table(table: TableDef, metadata: sa.MetaData | None = None, *, with_index
     items: list[Any] = [sa_column(c) for c in table.columns]
     if table.primary_key is not None:
         items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name))
-    items.extend(sa_constraint(c) for c in (*table.foreign_keys, *table.uniques, *table.checks))
+    constraints: tuple[ConstraintDef, ...] = (*table.foreign_keys, *table.uniques, *table.checks)
+    items.extend(sa_constraint(c) for c in constraints)
     result = sa.Table(
         table.name,
         md,
