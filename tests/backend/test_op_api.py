@@ -16,7 +16,6 @@ do not exist on SQLite: comment operations succeed and do nothing.
 from __future__ import annotations
 
 import textwrap
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from dbshift.commands import migrate
 from dbshift.config import Config, build_config
 from dbshift.errors import MigrationError
-from tests.conftest import ADMIN_URLS, Database, _admin_engine, _unavailable, _unreachable
+from tests.conftest import Database
 
 ITEMS = ("id", "name", "qty", "note", "parent_id")
 ITEM_ROWS = [(1, "apple", 3, "red", 1), (2, "pear", None, None, 2), (3, "plum", 7, "sweet", None)]
@@ -202,75 +201,9 @@ def _shapes(insp: sa.Inspector, names: list[str], dialect: sa.Dialect) -> dict[s
 # --------------------------------------------------------------------------- databases
 
 
-@pytest.fixture(scope="session")
-def recycled_databases() -> Iterator[dict[str, str]]:
-    """One server database per backend for the session, emptied before each test that uses it.
-
-    ``CREATE DATABASE`` costs most of a second on PostgreSQL; emptying the ``public`` schema
-    costs a few milliseconds, and leaves a database as fresh as a new one for these tests.
-    """
-    made: dict[str, str] = {}
-    yield made
-    for backend, name in made.items():
-        admin = _admin_engine(backend)
-        try:
-            with admin.connect() as conn:
-                force = " WITH (FORCE)" if backend == "postgresql" else ""
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
-        finally:
-            admin.dispose()
-
-
-def _empty(database: Database) -> None:
-    engine = sa.create_engine(database.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            if database.backend == "postgresql":
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-                conn.exec_driver_sql("CREATE SCHEMA public")
-            else:
-                conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-                for (name,) in conn.exec_driver_sql("SHOW TABLES").all():
-                    conn.exec_driver_sql(f"DROP TABLE `{name}`")
-                conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
-def clean_database(backend: str, tmp_path: Path, recycled_databases: dict[str, str]) -> Database:
-    """An empty database on ``backend``: a new SQLite file, or the session's server database emptied."""
-    if backend == "sqlite":
-        return Database("sqlite", f"sqlite:///{tmp_path / 'test.sqlite'}")
-    if backend in _unreachable:
-        _unavailable(backend, _unreachable[backend])
-    name = recycled_databases.get(backend)
-    if name is None:
-        name = f"dbshift_{uuid.uuid4().hex[:12]}"
-        admin = _admin_engine(backend)
-        try:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        except sa.exc.OperationalError as exc:
-            _unreachable[backend] = " ".join(str(exc.orig).split())[:200]
-            _unavailable(backend, _unreachable[backend])
-        finally:
-            admin.dispose()
-        recycled_databases[backend] = name
-    url = sa.engine.make_url(ADMIN_URLS[backend]).set(database=name)
-    if url.get_driver_name() == "pymysql" and "ssl_disabled" not in url.query:
-        # PyMySQL >= 1.2 builds a TLS context (loading every system CA, ~0.1 s) per connection
-        # unless told not to; these tests connect often and test nothing about TLS.
-        url = url.update_query_dict({"ssl_disabled": "true"})
-    database = Database(backend, url.render_as_string(hide_password=False))
-    _empty(database)
-    return database
-
-
-@pytest.fixture
-def project(clean_database: Database, tmp_path: Path) -> Iterator[Project]:
+def project(database: Database, tmp_path: Path) -> Iterator[Project]:
     """Tables ``parent``, ``items`` and ``log`` holding rows; the database at revision ``r0``."""
-    database = clean_database
     p = Project(tmp_path / "project", database)
     md = base_metadata()
     md.create_all(p.engine)

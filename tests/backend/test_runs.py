@@ -23,7 +23,7 @@ from dbshift.cli.main import main as cli_main
 from dbshift.commands import migrate
 from dbshift.dialects.features import features_for
 from dbshift.errors import MigrationError, TargetError
-from tests.backend.test_op_api import Project, clean_database, recycled_databases  # noqa: F401 - fixtures
+from tests.backend.test_op_api import Project
 from tests.conftest import Database
 
 HISTORY = ("aaa111", "bbb222", "ccc333", "ddd444")
@@ -39,8 +39,8 @@ def table_step(rev: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def bare_project(clean_database: Database, tmp_path: Path) -> Iterator[Project]:
-    p = Project(tmp_path / "project", clean_database)
+def bare_project(database: Database, tmp_path: Path) -> Iterator[Project]:
+    p = Project(tmp_path / "project", database)
     try:
         yield p
     finally:
