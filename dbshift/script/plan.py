@@ -59,6 +59,12 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
     target_rows = resolve_from_rows(graph, target.strip(), rows)
     applied = graph.ancestors(rows)
     needed = graph.ancestors(target_rows) - applied
+    if not needed and not target_rows <= rows:
+        at = ", ".join(sorted(rows)) if rows else "base"
+        raise TargetError(
+            f"cannot upgrade to '{target}': it is below the current revision ({at}); "
+            "use 'downgrade' to go back"
+        )
 
     steps: list[Step] = []
     before = raw

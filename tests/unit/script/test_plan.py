@@ -110,7 +110,9 @@ class TestUpgrade:
     def test_already_applied_is_empty(self) -> None:
         g = graph(LINEAR)
         assert plan_upgrade(g, ["f6a7"], "head") == []
-        assert plan_upgrade(g, ["f6a7"], "a1c3") == []
+        assert plan_upgrade(g, ["f6a7"], "f6a7") == []
+        with pytest.raises(TargetError, match="below the current revision"):
+            plan_upgrade(g, ["f6a7"], "a1c3")
 
     def test_plus_n(self) -> None:
         steps = plan_upgrade(graph(LINEAR), ["a1b2"], "+2")
@@ -248,3 +250,17 @@ def test_long_history_plans_fast() -> None:
     assert len(up) == n and up[-1].heads_after == {f"r{n - 1:05d}"}
     down = plan_downgrade(g, [up[-1].revision.revision], "base")
     assert len(down) == n and down[-1].heads_after == frozenset()
+
+
+def test_upgrade_backwards_is_refused_with_a_hint() -> None:
+    """
+    a -- b -- c   (database at c)
+    """
+    g = RevisionGraph([Revision("a"), Revision("b", "a"), Revision("c", "b")])
+    for target in ("-1", "a"):
+        with pytest.raises(TargetError) as err:
+            plan_upgrade(g, ["c"], target)
+        assert "below the current revision (c)" in str(err.value)
+        assert "downgrade" in str(err.value)
+    assert plan_upgrade(g, ["c"], "c") == []
+    assert plan_upgrade(g, ["c"], "head") == []
