@@ -13,11 +13,9 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import MetaData
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING, Any
 
 from dbshift.errors import ConfigError
 from dbshift.util import (
@@ -27,6 +25,9 @@ from dbshift.util import (
     mask_url,
     prepend_sys_path,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -67,13 +68,18 @@ class Config:
     """The settings every command runs with, fully resolved.
 
     ``url`` is the real URL, password included: pass it to SQLAlchemy, never to a message
-    (use :meth:`display_url`). The dataclass ``repr`` is replaced for the same reason.
+    (use :meth:`display_url`). The dataclass ``repr`` is replaced for the same reason. It is
+    parsed (and a relative SQLite path resolved) on first use, so commands that never touch
+    the database (``heads``, ``history`` without one) do not load SQLAlchemy at all.
     """
 
     path: Path | None
     root: Path
     script_location: Path
-    url: str | None
+    raw_url: str | None
+    """The chosen URL as written (after ``--url`` > ``DBSHIFT_URL`` > file precedence)."""
+    url_base: Path
+    """The folder a relative SQLite path in ``raw_url`` is relative to."""
     url_source: str
     target_metadata: str | None
     models: tuple[str, ...]
@@ -83,10 +89,18 @@ class Config:
     exclude_tables: tuple[str, ...]
 
     def __repr__(self) -> str:
+        shown = mask_url(self.raw_url) if self.raw_url is not None else "(not set)"
         return (
             f"Config(path={self.path!r}, script_location={self.script_location!r}, "
-            f"url={self.display_url()!r}, url_source={self.url_source!r})"
+            f"url={shown!r}, url_source={self.url_source!r})"
         )
+
+    @cached_property
+    def url(self) -> str | None:
+        """The database URL, validated, with a relative SQLite path made absolute."""
+        if self.raw_url is None:
+            return None
+        return _resolve_sqlite(self.raw_url, self.url_base, self.url_label())
 
     def display_path(self) -> str:
         """The config file as messages should name it: relative to the cwd when inside it."""
@@ -120,6 +134,8 @@ class Config:
         project even when dbshift runs as an installed script; each ``models`` module is
         imported first so every table is registered before the metadata is read.
         """
+        from sqlalchemy import MetaData
+
         if self.target_metadata is None:
             raise ConfigError(
                 f"{self.display_path()}: 'target_metadata' is not set; autogenerate needs it "
@@ -315,6 +331,8 @@ def _resolve_sqlite(url: str, base: Path, label: str) -> str:
     runs from. In-memory databases, ``file:`` URIs and absolute paths are kept as written,
     and non-SQLite URLs are returned byte for byte (no re-rendering of the password).
     """
+    from sqlalchemy.engine import make_url
+
     try:
         parsed = make_url(url)
     except Exception as exc:  # ArgumentError, or ValueError for a bad port
@@ -338,14 +356,13 @@ def _resolve_sqlite(url: str, base: Path, label: str) -> str:
 
 def _choose_url(
     file_url: str | None,
-    file_where: str,
     file_label: str,
     root: Path,
     override: str | None,
     environ: Mapping[str, str],
     cwd: Path,
-) -> tuple[str | None, str]:
-    """Apply ``--url`` > ``DBSHIFT_URL`` > the file's url, resolving relative SQLite paths.
+) -> tuple[str | None, Path, str]:
+    """Apply ``--url`` > ``DBSHIFT_URL`` > the file's url: (url, its base folder, its source).
 
     Overrides come from a shell, so their relative paths mean the working folder; the file's
     url means the config file's folder.
@@ -353,13 +370,13 @@ def _choose_url(
     if override is not None:
         if not override.strip():
             raise ConfigError("--url: the database URL is empty")
-        return _resolve_sqlite(override, cwd, "--url"), "--url"
+        return override, cwd, "--url"
     env_url = environ.get(ENV_URL, "")
     if env_url.strip():
-        return _resolve_sqlite(env_url, cwd, ENV_URL), ENV_URL
+        return env_url, cwd, ENV_URL
     if file_url is not None:
-        return _resolve_sqlite(file_url, root, f"{file_where}: 'url'"), file_label
-    return None, "(not set)"
+        return file_url, root, file_label
+    return None, root, "(not set)"
 
 
 # --------------------------------------------------------------------------- loading
@@ -390,9 +407,8 @@ def build_config(
     target_metadata = _check_optional_str(
         "target_metadata", values["target_metadata"], where
     )
-    chosen_url, url_source = _choose_url(
+    chosen_url, url_base, url_source = _choose_url(
         _check_optional_str("url", values["url"], where),
-        where,
         path.name if path is not None else where,
         root,
         url,
@@ -403,7 +419,8 @@ def build_config(
         path=path,
         root=root,
         script_location=Path(os.path.normpath(root / script_location)),
-        url=chosen_url,
+        raw_url=chosen_url,
+        url_base=url_base,
         url_source=url_source,
         target_metadata=target_metadata.strip() if target_metadata else None,
         models=tuple(

@@ -11,11 +11,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-
-from sqlalchemy import URL
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING
 
 from dbshift.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL
 
 __all__ = [
     "display_path",
@@ -39,6 +40,8 @@ def mask_url(url: str | URL) -> str:
     Every message and log line that shows a URL goes through here, so a password can never
     reach a terminal, a CI log or a bug report. A string that does not parse is still masked.
     """
+    from sqlalchemy.engine import make_url  # here: commands that print no URL start faster
+
     if isinstance(url, str):
         try:
             parsed = make_url(url)

@@ -1,16 +1,22 @@
-"""What most commands share: the script directory, the version table, a database connection."""
+"""What most commands share: the script directory, the version table, a database connection.
+
+SQLAlchemy and the runtime are imported only by the helpers that need a database, so
+commands that read only the migration folder (``heads``, ``show``) start quickly.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from dbshift.config import Config
-from dbshift.runtime.connection import connect, create_engine
-from dbshift.runtime.version_table import VersionTable
 from dbshift.script.directory import ScriptDirectory
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from dbshift.runtime.version_table import VersionTable
 
 
 def script_directory(config: Config) -> ScriptDirectory:
@@ -18,11 +24,15 @@ def script_directory(config: Config) -> ScriptDirectory:
 
 
 def version_table(config: Config) -> VersionTable:
+    from dbshift.runtime.version_table import VersionTable
+
     return VersionTable(config.version_table, config.version_table_schema)
 
 
 @contextlib.contextmanager
 def database(config: Config) -> Iterator[Connection]:
+    from dbshift.runtime.connection import connect, create_engine
+
     engine = create_engine(config.require_url(), config.url_label())
     connection = connect(engine)
     try:

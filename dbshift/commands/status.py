@@ -68,9 +68,9 @@ def heads(config: Config) -> list[str]:
 
 
 def _current_or_none(config: Config) -> tuple[tuple[str, ...], str | None]:
-    if config.url is None:
-        return (), None
     try:
+        if config.url is None:
+            return (), None
         table = version_table(config)
         with database(config) as connection:
             return read_heads(connection, table), None

@@ -103,8 +103,8 @@ class MigrationContext:
         self.connection = connection
         self.output = output
         self.impl = impl_for(dialect, InspectorLookup(connection) if connection is not None else None)
-        self.executed: list[str] = []
-        """Statements run so far, as one-line SQL."""
+        self.executed: list[Executable | str] = []
+        """Statements run so far; rendered as SQL only if a failure report needs them."""
         self.committed = 0
         """How many of ``executed`` are permanent whatever happens next: where DDL commits
         implicitly (MySQL, MariaDB), each DDL statement commits everything before it."""
@@ -158,9 +158,16 @@ class MigrationContext:
                 self.committed = len(self.executed)
             reason = one_line(str(exc.orig)) if exc.orig is not None else one_line(str(exc))
             raise StatementFailed(one_line(self._display(statement)), reason) from exc
-        self.executed.append(one_line(self._display(statement)))
+        self.executed.append(statement)
         if commits:
             self.committed = len(self.executed)
+
+    def executed_sql(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """One-line SQL of ``executed[start:stop]``, for failure reports."""
+        return [
+            item if isinstance(item, str) else one_line(self._display(item))
+            for item in self.executed[start:stop]
+        ]
 
     def _display(self, statement: Executable) -> str:
         try:

@@ -98,7 +98,7 @@ def _failure(step: Step, exc: BaseException, context: MigrationContext, transact
     if transactional:
         outcome = f"its changes were rolled back; the database stays at {before}"
     else:
-        done, undone = context.executed[: context.committed], context.executed[context.committed :]
+        done, undone = context.executed_sql(0, context.committed), context.executed_sql(context.committed)
         outcome = (
             f"already applied by this revision and not rolled back ({context.impl.backend} commits DDL"
             f" implicitly): {'; '.join(done) if done else 'nothing'}"

@@ -168,7 +168,12 @@ class ScriptDirectory:
             cache_dir.mkdir(exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".dbshift-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, separators=(",", ":"))
+                # json.dumps uses the C encoder; json.dump streams through the slow Python one.
+                handle.write(json.dumps(payload, separators=(",", ":")))
+            # mkstemp makes the file private; the cache should be as readable as the folder.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)
             os.replace(tmp_name, self.cache_path)
             tmp_name = None
         except OSError:

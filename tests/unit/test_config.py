@@ -378,13 +378,15 @@ def test_invalid_url_is_reported_without_the_password(project: Path) -> None:
         project / "dbshift.toml",
         '[dbshift]\nurl = "postgresql://u:hunter2@host:port/db"\n',
     )
+    config = load_config(environ=NO_ENV)  # the URL is checked when first used, not at load
+    assert "hunter2" not in repr(config)
     with pytest.raises(ConfigError) as exc:
-        load_config(environ=NO_ENV)
+        config.require_url()
     message = one_line(exc)
     assert message.startswith("dbshift.toml: 'url' is not a valid database URL")
     assert "hunter2" not in message
     with pytest.raises(ConfigError) as exc:
-        load_config(environ={"DBSHIFT_URL": "nonsense"})
+        load_config(environ={"DBSHIFT_URL": "nonsense"}).require_url()
     assert one_line(exc).startswith("DBSHIFT_URL is not a valid database URL")
 
 
@@ -587,3 +589,23 @@ def test_prepend_sys_path_does_not_duplicate(
     prepend_sys_path(tmp_path)
     assert sys.path[0] == str(tmp_path.resolve())
     assert sys.path.count(str(tmp_path.resolve())) == 1
+
+
+def test_commands_that_need_no_database_do_not_load_sqlalchemy(project: Path) -> None:
+    """`heads` on a large history must start fast: SQLAlchemy is imported only when needed."""
+    import subprocess
+    import sys
+
+    write(project / "dbshift.toml", '[dbshift]\nurl = "sqlite:///./app.sqlite"\n')
+    (project / "migrations" / "versions").mkdir(parents=True)
+    write(
+        project / "migrations" / "versions" / "a1_first.py",
+        '"""first"""\nrevision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n',
+    )
+    code = (
+        "import sys\nfrom dbshift.cli.main import main\n"
+        "try:\n    main(['heads'])\nexcept SystemExit:\n    pass\n"
+        "print('loaded' if 'sqlalchemy' in sys.modules else 'not loaded')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["a1 (head): first", "not loaded"]
