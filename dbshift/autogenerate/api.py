@@ -22,7 +22,8 @@ def diff_database(
 ) -> list[Operation]:
     """Upgrade operations that make the database match ``metadata`` (default schema only)."""
     patterns = tuple(exclude)
-    target = schema_from_metadata(metadata, connection.dialect)
+    # The version table is dbshift's own: never compared, even if the models declare it.
+    target = schema_from_metadata(metadata, connection.dialect).without_table(version_table)
     current = reflect_schema(connection, exclude=(_glob_escape(version_table),))
     return compare_schemas(target, current, connection.dialect, exclude=patterns)
 

@@ -1,25 +1,78 @@
 """Compare the models' schema with the database's and produce the operations between them.
 
-A pure function of two schema models and a dialect: no connection, no prompts. The resulting
-upgrade operations are ordered so they run (drop what depends on a column before the column,
-create a table before its indexes); the downgrade is their reverses in reverse order.
+A pure function of two schema models and a dialect: no connection, no prompts. The downgrade is
+the upgrade's reverses in reverse order, so the upgrade is ordered so that both directions run:
+
+1. foreign keys that go away or change are dropped first (nothing depends on them);
+2. tables that go away are dropped, tables referring to others first;
+3. indexes and unique constraints that go away or change are dropped;
+4. columns are added, then altered, then dropped (after whatever used them);
+5. new indexes and unique constraints are created (after the columns they cover);
+6. new tables are created, referred tables first, each followed by its indexes;
+7. new foreign keys are added (after the tables, columns and unique keys they refer to);
+8. table comments change.
+
+Every step runs across all tables before the next, so a name that moves (an index dropped from
+one table and created on another) is free before it is taken again. Read backwards the same
+list is a valid downgrade: foreign keys go before the tables and keys they refer to, and come
+back after them.
+
+Indexes whose leading columns are a foreign key's columns travel inside the create / drop of
+their table rather than as separate operations: MySQL uses such an index for the foreign key
+and refuses to drop it while the foreign key exists.
+
+Foreign keys and unique constraints added to an existing table without a name in the models
+get the name PostgreSQL would choose, so that the downgrade can drop them by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from sqlalchemy.engine import Dialect
 
-from dbshift.dialects.features import features_for
-from dbshift.dialects.normalize import defaults_equal, types_equal
+from dbshift.dialects.features import Features, features_for
+from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
-from dbshift.schema.model import ColumnDef, IndexDef, SchemaDef, TableDef, UniqueDef
+from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
 from dbshift.schema.reflect import is_excluded
+
+
+@dataclass
+class _Steps:
+    """The upgrade's operations, gathered per step (see the module docstring)."""
+
+    drop_fks: list[Operation] = field(default_factory=list)
+    drop_tables: list[Operation] = field(default_factory=list)
+    drop_indexes: list[Operation] = field(default_factory=list)
+    add_columns: list[Operation] = field(default_factory=list)
+    alter_columns: list[Operation] = field(default_factory=list)
+    drop_columns: list[Operation] = field(default_factory=list)
+    add_indexes: list[Operation] = field(default_factory=list)
+    create_tables: list[Operation] = field(default_factory=list)
+    add_fks: list[Operation] = field(default_factory=list)
+    comments: list[Operation] = field(default_factory=list)
+
+    def ops(self) -> list[Operation]:
+        return [
+            *self.drop_fks,
+            *self.drop_tables,
+            *self.drop_indexes,
+            *self.add_columns,
+            *self.alter_columns,
+            *self.drop_columns,
+            *self.add_indexes,
+            *self.create_tables,
+            *self.add_fks,
+            *self.comments,
+        ]
 
 
 def compare_schemas(
@@ -29,47 +82,152 @@ def compare_schemas(
     *,
     exclude: Iterable[str] = (),
 ) -> list[Operation]:
-    """Operations turning ``current`` (the database) into ``target`` (the models)."""
+    """Operations turning ``current`` (the database) into ``target`` (the models).
+
+    Tables of ``current`` that ``target`` lacks are dropped unless their name matches one of the
+    ``exclude`` glob patterns.
+    """
     patterns = tuple(exclude)
-    ops: list[Operation] = []
-    for table in target:
-        if table.key not in current:
-            ops.append(CreateTableOp(table.replace(indexes=())))
-            ops.extend(CreateIndexOp(table.name, ix, table.schema) for ix in table.indexes)
+    features = features_for(dialect.name)
+    steps = _Steps()
     for table in target:
         existing = current.tables.get(table.key)
         if existing is not None:
-            ops.extend(compare_tables(table, existing, dialect))
-    removed = [t for t in current if t.key not in target and not is_excluded(t.name, patterns)]
-    for table in _drop_order(removed):
-        ops.extend(DropIndexOp(ix.name, table.name, table.schema, index=ix) for ix in table.indexes)
-        ops.append(DropTableOp(table.name, table.schema, table=table.replace(indexes=())))
-    return ops
+            _compare_table(table, existing, dialect, features, steps)
+    removed = sorted(
+        (t for t in current if t.key not in target and not is_excluded(t.name, patterns)), key=lambda t: t.key
+    )
+    _drop_tables(removed, features, steps)
+    _create_tables([t for t in target if t.key not in current], dialect, steps)
+    return steps.ops()
+
+
+def compare_tables(target: TableDef, current: TableDef, dialect: Dialect) -> list[Operation]:
+    """Operations turning one existing table ``current`` into ``target``, in the order above."""
+    steps = _Steps()
+    _compare_table(target, current, dialect, features_for(dialect.name), steps)
+    return steps.ops()
 
 
 def reverse_ops(ops: Iterable[Operation]) -> list[Operation]:
+    """The downgrade of an upgrade: each operation's reverse, last first."""
     return [op.reverse() for op in reversed(list(ops))]
 
 
-def _drop_order(tables: list[TableDef]) -> list[TableDef]:
-    """Tables that others (among those dropped) refer to are dropped last."""
-    names = {t.name for t in tables}
-    remaining = {t.name: t for t in tables}
+# -- whole tables -------------------------------------------------------------------------------
+def backs_foreign_key(index: IndexDef, foreign_keys: Iterable[ForeignKeyDef]) -> bool:
+    """True when the index's leading columns are a foreign key's columns (MySQL's index for it)."""
+    if index.expressions and any(index.expressions):
+        return False
+    return any(index.columns[: len(fk.columns)] == fk.columns for fk in foreign_keys)
+
+
+def dependency_order(tables: Sequence[TableDef]) -> tuple[list[TableDef], list[tuple[TableDef, ForeignKeyDef]]]:
+    """Tables ordered so that each comes after the tables it refers to, keeping the given order
+    where references allow; and the foreign keys left out to break reference cycles."""
+    keys = {t.key for t in tables}
+    remaining = list(tables)
+    done: set[str] = set()
     ordered: list[TableDef] = []
+    deferred: list[tuple[TableDef, ForeignKeyDef]] = []
+
+    def refers(table: TableDef, fk: ForeignKeyDef) -> str | None:
+        key = _referred_key(fk)
+        return key if key in keys and key != table.key else None
+
     while remaining:
-        referenced = {
-            fk.referred_table
-            for t in remaining.values()
-            for fk in t.foreign_keys
-            if fk.referred_table in names and fk.referred_table != t.name
-        }
-        ready = [t for name, t in sorted(remaining.items()) if name not in referenced] or [
-            remaining[sorted(remaining)[0]]
-        ]
-        for t in ready:
-            ordered.append(t)
-            remaining.pop(t.name)
-    return ordered
+        ready = next(
+            (t for t in remaining if all(refers(t, fk) in (None, *done) for fk in t.foreign_keys)),
+            None,
+        )
+        if ready is None:  # a cycle: take the first table, its references to the rest wait
+            ready = remaining[0]
+            waiting = tuple(fk for fk in ready.foreign_keys if refers(ready, fk) not in (None, *done))
+            deferred.extend((ready, fk) for fk in waiting)
+            ready = ready.replace(foreign_keys=tuple(fk for fk in ready.foreign_keys if fk not in waiting))
+        remaining = [t for t in remaining if t.key != ready.key]
+        done.add(ready.key)
+        ordered.append(ready)
+    return ordered, deferred
+
+
+def _referred_key(fk: ForeignKeyDef) -> str:
+    return table_key(fk.referred_table, fk.referred_schema)
+
+
+def _ordered(
+    tables: Sequence[TableDef], features: Features
+) -> tuple[list[TableDef], list[tuple[TableDef, ForeignKeyDef]]]:
+    ordered, deferred = dependency_order(tables)
+    if not features.alter_constraints:
+        # SQLite checks no reference when a table is created or dropped, and cannot add a foreign
+        # key later: cycles stay inside the tables.
+        by_key = {t.key: t for t in tables}
+        return [by_key[t.key] for t in ordered], []
+    return ordered, deferred
+
+
+def _create_tables(tables: Sequence[TableDef], dialect: Dialect, steps: _Steps) -> None:
+    features = features_for(dialect.name)
+    ordered, deferred = _ordered(tables, features)
+    for table in ordered:
+        inline = tuple(ix for ix in table.indexes if backs_foreign_key(ix, table.foreign_keys))
+        steps.create_tables.append(CreateTableOp(table.replace(indexes=inline)))
+        steps.create_tables.extend(
+            CreateIndexOp(table.name, ix, table.schema) for ix in table.indexes if ix not in inline
+        )
+    steps.add_fks.extend(AddConstraintOp(t.name, _named(fk, t.name, dialect), t.schema) for t, fk in deferred)
+
+
+def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) -> None:
+    """The reverse of creating ``tables``: referring tables first, cycles broken by dropping
+    the foreign keys that close them first; otherwise in the given order."""
+    ordered, deferred = _ordered(tables[::-1], features)
+    steps.drop_fks.extend(
+        DropConstraintOp(t.name, fk.name, "foreignkey", t.schema, constraint=fk) for t, fk in reversed(deferred)
+    )
+    for table in reversed(ordered):
+        inline = tuple(ix for ix in table.indexes if backs_foreign_key(ix, table.foreign_keys))
+        steps.drop_tables.extend(
+            DropIndexOp(ix.name, table.name, table.schema, index=ix) for ix in table.indexes if ix not in inline
+        )
+        steps.drop_tables.append(DropTableOp(table.name, table.schema, table=table.replace(indexes=inline)))
+
+
+# -- one existing table -------------------------------------------------------------------------
+def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
+    """What has to match for a database foreign key to be the model's: the columns and target,
+    and the ON DELETE / ON UPDATE actions (and on PostgreSQL, deferrability)."""
+    key: tuple[object, ...] = (
+        *fk.signature,
+        normalize_fk_action(fk.ondelete, dialect.name),
+        normalize_fk_action(fk.onupdate, dialect.name),
+    )
+    if dialect.name == "postgresql":
+        initially = (fk.initially or "IMMEDIATE").upper()
+        key += (bool(fk.deferrable), initially)
+    return key
+
+
+_C = TypeVar("_C", ForeignKeyDef, UniqueDef)
+
+
+def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
+    """A constraint added to an existing table, named if the models leave it unnamed.
+
+    The downgrade has to drop it by name, and the name a database would choose is not known
+    when the revision is written; so it gets PostgreSQL's own choice (``<table>_<columns>_fkey``,
+    ``<table>_<columns>_key``), shortened with a hash beyond the backend's identifier length.
+    """
+    if constraint.name is not None:
+        return constraint
+    suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
+    name = "_".join((table, *constraint.columns, suffix))
+    limit = dialect.max_identifier_length or 63
+    if len(name) > limit:
+        digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:8]
+        name = f"{name[: limit - 9]}_{digest}"
+    return replace(constraint, name=name)
 
 
 def _mysql_like(dialect: Dialect) -> bool:
@@ -79,8 +237,11 @@ def _mysql_like(dialect: Dialect) -> bool:
 def _db_indexes(target: TableDef, current: TableDef, dialect: Dialect) -> tuple[list[IndexDef], list[UniqueDef]]:
     """The database's indexes and unique constraints as the models would spell them.
 
-    MySQL reports a unique index as a unique constraint too, and creates an index for each
-    foreign key by itself; neither should show up as a difference.
+    MySQL cannot tell a unique index from a unique constraint (it reports both as either), and
+    creates an index for each foreign key by itself, which it will not let go while the foreign
+    key exists: an index the models do not name that serves one of the models' foreign keys is
+    not a difference (when such a foreign key is dropped and added back with other options,
+    the index stays and serves the new one).
     """
     indexes = list(current.indexes)
     uniques = list(current.uniques)
@@ -90,76 +251,100 @@ def _db_indexes(target: TableDef, current: TableDef, dialect: Dialect) -> tuple[
             if uq.name in model_index_names:
                 uniques.remove(uq)
                 indexes.append(IndexDef(uq.name, uq.columns, unique=True))
-        fk_columns = [fk.columns for fk in current.foreign_keys]
         indexes = [
-            ix
-            for ix in indexes
-            if ix.name in model_index_names
-            or not any(ix.columns[: len(cols)] == cols for cols in fk_columns)
+            ix for ix in indexes if ix.name in model_index_names or not backs_foreign_key(ix, target.foreign_keys)
         ]
     return indexes, uniques
 
 
-def compare_tables(target: TableDef, current: TableDef, dialect: Dialect) -> list[Operation]:
-    features = features_for(dialect.name)
-    name, schema = target.name, target.schema
-    drops: list[Operation] = []
-    adds: list[Operation] = []
+def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
+    columns = tuple(
+        normalize_expression(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
+    )
+    return columns, index.unique
 
-    target_fks = {fk.signature: fk for fk in target.foreign_keys}
-    current_fks = {fk.signature: fk for fk in current.foreign_keys}
-    for sig, fk in current_fks.items():
-        if sig not in target_fks:
-            drops.append(DropConstraintOp(name, fk.name, "foreignkey", schema, constraint=fk))
-    for sig, fk in target_fks.items():
-        if sig not in current_fks:
-            adds.append(AddConstraintOp(name, fk, schema))
+
+def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, features: Features, steps: _Steps) -> None:
+    name, schema = target.name, target.schema
 
     db_indexes, db_uniques = _db_indexes(target, current, dialect)
-    current_ix = {ix.name: ix for ix in db_indexes}
-    target_ix = {ix.name: ix for ix in target.indexes}
+    current_ix = {ix.name: ix for ix in sorted(db_indexes, key=lambda i: i.name)}
+    target_ix = {ix.name: ix for ix in sorted(target.indexes, key=lambda i: i.name)}
     for ix_name, ix in current_ix.items():
         other = target_ix.get(ix_name)
-        if other is None or (other.columns, other.unique) != (ix.columns, ix.unique):
-            drops.append(DropIndexOp(ix_name, name, schema, index=ix))
+        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+            steps.drop_indexes.append(DropIndexOp(ix_name, name, schema, index=ix))
     for ix_name, ix in target_ix.items():
         other = current_ix.get(ix_name)
-        if other is None or (other.columns, other.unique) != (ix.columns, ix.unique):
-            adds.append(CreateIndexOp(name, ix, schema))
+        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+            steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
     current_uq = {uq.columns: uq for uq in db_uniques}
     target_uq = {uq.columns: uq for uq in target.uniques}
     for cols, uq in current_uq.items():
         if cols not in target_uq:
-            drops.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
+            steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
     for cols, uq in target_uq.items():
         if cols not in current_uq:
-            adds.append(AddConstraintOp(name, uq, schema))
+            steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
 
-    added_columns: list[Operation] = []
-    altered: list[Operation] = []
-    dropped_columns: list[Operation] = []
+    _compare_foreign_keys(target, current, dialect, steps)
+
     current_cols = {c.name: c for c in current.columns}
     target_names = set(target.column_names)
     for col in target.columns:
         existing = current_cols.get(col.name)
         if existing is None:
-            added_columns.append(AddColumnOp(name, col, schema))
+            steps.add_columns.append(AddColumnOp(name, col, schema))
         else:
             alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
             if alter is not None:
-                altered.append(alter)
+                steps.alter_columns.append(alter)
     for col in current.columns:
         if col.name not in target_names:
-            dropped_columns.append(DropColumnOp(name, col.name, schema, column=col))
+            steps.drop_columns.append(DropColumnOp(name, col.name, schema, column=col))
 
-    comment_ops: list[Operation] = []
     if features.comments and (target.comment or None) != (current.comment or None):
         if target.comment:
-            comment_ops.append(CreateTableCommentOp(name, target.comment, current.comment, schema))
+            steps.comments.append(CreateTableCommentOp(name, target.comment, current.comment or None, schema))
         else:
-            comment_ops.append(DropTableCommentOp(name, current.comment, schema))
-    return [*drops, *added_columns, *altered, *dropped_columns, *adds, *comment_ops]
+            steps.comments.append(DropTableCommentOp(name, current.comment, schema))
+
+
+def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
+    """Foreign keys differ when their columns, target or actions do (names do not count).
+
+    On MySQL a foreign key added to an existing table first gets an index of its own name, unless
+    an index will cover its columns: MySQL would create that index by itself and keep it after the
+    downgrade drops the foreign key; created explicitly, the downgrade drops it too.
+    """
+    name, schema = target.name, target.schema
+    target_fks = {_fk_key(fk, dialect): fk for fk in target.foreign_keys}
+    current_fks = {_fk_key(fk, dialect): fk for fk in current.foreign_keys}
+    for key, fk in current_fks.items():
+        if key not in target_fks:
+            steps.drop_fks.append(DropConstraintOp(name, fk.name, "foreignkey", schema, constraint=fk))
+    dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == name}
+    dropped |= {
+        op.constraint_name
+        for op in steps.drop_indexes
+        if isinstance(op, DropConstraintOp) and op.table_name == name and op.constraint_name
+    }
+    covering = [
+        *(IndexDef(ix.name, ix.columns) for ix in (*target.indexes, *current.indexes) if ix.name not in dropped),
+        *(IndexDef(uq.name or "", uq.columns) for uq in (*target.uniques, *current.uniques) if uq.name not in dropped),
+    ]
+    for key, fk in target_fks.items():
+        if key in current_fks:
+            continue
+        fk = _named(fk, name, dialect)
+        if _mysql_like(dialect) and fk.name and not _covered(fk, covering):
+            steps.add_indexes.append(CreateIndexOp(name, IndexDef(fk.name, fk.columns), schema))
+        steps.add_fks.append(AddConstraintOp(name, fk, schema))
+
+
+def _covered(fk: ForeignKeyDef, indexes: Iterable[IndexDef]) -> bool:
+    return any(backs_foreign_key(ix, (fk,)) for ix in indexes)
 
 
 def compare_columns(

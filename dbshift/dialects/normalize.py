@@ -3,62 +3,159 @@
 Databases report types and defaults in their own spelling (``character varying``,
 ``TINYINT(1)``, ``'abc'::character varying``, ``(now())``). Both sides are compiled by the same
 dialect and brought to one spelling here, kept apart from DDL generation.
+
+Each rule below exists because a database reports a model's type or default back differently:
+
+=================  ==================================  ==========================================
+backend            the model compiles to                what the database reports
+=================  ==================================  ==========================================
+PostgreSQL         ``FLOAT``, ``FLOAT(53)``            ``DOUBLE PRECISION``
+PostgreSQL         ``FLOAT(24)``                       ``REAL``
+PostgreSQL, MySQL  ``NUMERIC(5)``                      ``NUMERIC(5, 0)``
+PostgreSQL, MySQL  ``CHAR``                            ``CHAR(1)``
+MySQL              ``NUMERIC``                         ``DECIMAL(10, 0)``
+MySQL              ``BOOL``                            ``TINYINT(1)``
+MySQL              ``INTEGER``                         ``INTEGER(11)`` (a display width)
+MySQL              ``REAL``, ``FLOAT(53)``             ``DOUBLE``
+MariaDB            ``JSON``                            ``LONGTEXT`` (and a json_valid() CHECK)
+MySQL              ``VARCHAR(10)``                     ``VARCHAR(10) CHARACTER SET .. COLLATE ..``
+PostgreSQL         ``'abc'``                           ``'abc'::character varying``
+PostgreSQL         ``-7``                              ``'-7'::integer``
+PostgreSQL         ``timezone('utc', now())``          ``timezone('utc'::text, now())``
+MySQL              ``now()``, ``CURRENT_TIMESTAMP``    ``current_timestamp()``
+MySQL              ``CURRENT_DATE``                    ``curdate()``
+MySQL              ``true``                            ``1``
+all                ``'1.5'`` on ``NUMERIC(10, 2)``     ``1.50``
+=================  ==================================  ==========================================
+
+("MySQL" includes MariaDB.) ENUM values keep their case: ``ENUM('a')`` and ``ENUM('A')`` differ.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import NullType, TypeEngine
+
+MYSQL_LIKE = ("mysql", "mariadb")
 
 _SYNONYMS: dict[str, str] = {
     "INT": "INTEGER",
     "INT4": "INTEGER",
     "INT8": "BIGINT",
     "INT2": "SMALLINT",
+    "SERIAL": "INTEGER",
+    "BIGSERIAL": "BIGINT",
+    "SMALLSERIAL": "SMALLINT",
     "BOOL": "BOOLEAN",
     "CHARACTER VARYING": "VARCHAR",
     "CHARACTER": "CHAR",
     "DECIMAL": "NUMERIC",
     "DOUBLE": "DOUBLE PRECISION",
+    "DOUBLE PRECISION": "DOUBLE PRECISION",
     "FLOAT8": "DOUBLE PRECISION",
     "FLOAT4": "REAL",
-    "TIMESTAMP WITHOUT TIME ZONE": "TIMESTAMP",
-    "TIME WITHOUT TIME ZONE": "TIME",
     "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
+    "TIMETZ": "TIME WITH TIME ZONE",
 }
 
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
 _MYSQL_INT = re.compile(r"^(TINYINT|SMALLINT|MEDIUMINT|INTEGER|BIGINT)\(\d+\)")
-_CAST = re.compile(r"::[a-zA-Z_][\w ]*(\[\])*(\(\d+(,\s*\d+)?\))?")
+_TYPE = re.compile(
+    r"^(?P<base>[A-Z_][A-Z0-9_]*(?: [A-Z_][A-Z0-9_]*)*)\s*(?:\((?P<args>[^()]*)\))?(?P<rest>(?:\s|\[).*)?$"
+)
+_CAST = re.compile(
+    r"::(?:\"[^\"]+\"|[a-z_][\w$]*(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?)"
+    r"(?:\s*\(\d+(?:\s*,\s*\d+)?\))?(?:\[\])*",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
+def _outside_literals(text: str, transform: Callable[[str], str]) -> str:
+    """Apply ``transform`` to the parts of ``text`` that are not single-quoted SQL literals."""
+    parts = _LITERAL.split(text)
+    return "".join(part if i % 2 else transform(part) for i, part in enumerate(parts))
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
 
 
 def type_sql(type_: TypeEngine[Any], dialect: Dialect) -> str | None:
+    """The DDL spelling of ``type_`` on ``dialect`` (variants resolved), or None if it has none."""
     try:
         return str(dialect.type_compiler_instance.process(type_))
-    except Exception:
+    except Exception:  # a type this dialect cannot compile: compared by affinity instead
         return None
 
 
+def _float_by_precision(args: str, dialect_name: str) -> str:
+    """``FLOAT(p)``: single precision up to 24 binary digits, double above (PostgreSQL, MySQL)."""
+    try:
+        precision = int(args)
+    except ValueError:
+        return f"FLOAT({args})"
+    if precision <= 24:
+        return "FLOAT" if dialect_name in MYSQL_LIKE else "REAL"
+    return "DOUBLE PRECISION"
+
+
+def _synonym(base: str) -> str:
+    """The usual name of a type, keeping trailing modifiers (``DOUBLE UNSIGNED``)."""
+    words = base.split()
+    for count in range(len(words), 0, -1):
+        head = " ".join(words[:count])
+        if head in _SYNONYMS:
+            return " ".join([_SYNONYMS[head], *words[count:]])
+    return " ".join(words)
+
+
 def normalize_type_sql(sql: str, dialect_name: str) -> str:
-    text = " ".join(sql.upper().split())
-    text = re.sub(r"\s*,\s*", ", ", text)
-    text = re.sub(r"\s+COLLATE\s+\S+", "", text)
-    text = re.sub(r"\s+CHARACTER SET\s+\S+", "", text)
-    if dialect_name in ("mysql", "mariadb"):
+    """One spelling for a compiled or reflected type: upper case (except quoted values),
+    no collation or character set, synonyms resolved, the database's implicit defaults filled in."""
+    text = _outside_literals(sql.strip(), lambda s: _squeeze(s).upper())
+    text = _outside_literals(text, lambda s: re.sub(r"\s*,\s*", ", ", s))
+    text = _outside_literals(text, lambda s: re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", s)))
+    text = re.sub(r"\s+COLLATE\s+\"?[\w.]+\"?", "", text)
+    text = re.sub(r"\s+CHARACTER SET\s+\w+", "", text)
+    text = re.sub(r"\s+WITHOUT TIME ZONE\b", "", text)
+    mysql = dialect_name in MYSQL_LIKE
+    if mysql:
         if text in ("BOOL", "BOOLEAN", "TINYINT(1)"):
             return "BOOLEAN"
         text = _MYSQL_INT.sub(r"\1", text)
         if text == "JSON":
-            text = "LONGTEXT"
-        if dialect_name == "mariadb" and text == "LONGTEXT":
-            return "LONGTEXT"
-    if dialect_name == "postgresql" and text == "FLOAT":
-        text = "DOUBLE PRECISION"
-    base, paren, rest = text.partition("(")
-    base = _SYNONYMS.get(base.strip(), base.strip())
-    return base + (paren + rest if paren else "")
+            text = "LONGTEXT"  # MariaDB's JSON is an alias of LONGTEXT with a json_valid() CHECK
+        if text == "REAL":
+            text = "DOUBLE"  # unless sql_mode has REAL_AS_FLOAT
+        if text == "YEAR(4)":
+            text = "YEAR"
+    match = _TYPE.match(text)
+    if match is None:
+        return text
+    base = _synonym(match["base"])
+    args = match["args"]
+    rest = (match["rest"] or "").strip()
+    if base == "FLOAT" and dialect_name == "postgresql" and args is None:
+        base = "DOUBLE PRECISION"
+    elif base == "FLOAT" and args is not None and "," not in args and dialect_name in ("postgresql", *MYSQL_LIKE):
+        base, args = _float_by_precision(args, dialect_name), None
+    elif base == "NUMERIC" and (dialect_name == "postgresql" or mysql):
+        if args is None and mysql:
+            args = "10, 0"
+        elif args is not None and "," not in args:
+            args = f"{args.strip()}, 0"
+    elif base in ("CHAR", "BIT") and args is None and (dialect_name == "postgresql" or mysql):
+        args = "1"
+    elif base == "DOUBLE PRECISION" and dialect_name == "postgresql":
+        args = None  # PostgreSQL reports DOUBLE PRECISION with its 53 binary digits
+    text = base + (f"({args})" if args is not None else "")
+    return f"{text} {rest}" if rest and not rest.startswith("[") else text + rest
 
 
 def types_equal(model_type: TypeEngine[Any], db_type: TypeEngine[Any], dialect: Dialect) -> bool:
@@ -68,36 +165,77 @@ def types_equal(model_type: TypeEngine[Any], db_type: TypeEngine[Any], dialect: 
     model_sql = type_sql(model_type, dialect)
     db_sql = type_sql(db_type, dialect)
     if model_sql is None or db_sql is None:
-        return type(model_type)._type_affinity is type(db_type)._type_affinity  # noqa: SLF001
+        return model_type._type_affinity is db_type._type_affinity  # noqa: SLF001
     return normalize_type_sql(model_sql, dialect.name) == normalize_type_sql(db_sql, dialect.name)
 
 
-_NOW = {"now()", "current_timestamp()", "current_timestamp", "localtimestamp", "getdate()"}
+_NOW = {
+    "now()",
+    "current_timestamp()",
+    "current_timestamp",
+    "localtimestamp",
+    "localtimestamp()",
+    "transaction_timestamp()",
+    "getdate()",
+}
+_NOW_CALL = re.compile(r"\b(?:now|current_timestamp|localtimestamp)\s*\(\s*\d*\s*\)|\bcurrent_timestamp\b")
+_TODAY = {"current_date", "current_date()", "curdate()"}
+_CLOCK = {"current_time", "current_time()", "curtime()"}
+
+
+def _strip_parens(value: str) -> str:
+    while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
+        value = value[1:-1].strip()
+    return value
+
+
+def _number(text: str) -> str | None:
+    """A canonical spelling of a numeric literal (``1.50`` and ``'1.5'`` are both ``1.5``)."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return None
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
 
 
 def normalize_default(text: str | None, dialect_name: str) -> str | None:
+    """One spelling for a server default, as the model declares it or the database reports it."""
     if text is None:
         return None
-    value = text.strip()
-    while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
-        value = value[1:-1].strip()
+    value = _outside_literals(text, _squeeze)
+    value = _strip_parens(value.strip())
     if dialect_name == "postgresql":
-        value = _CAST.sub("", value)
-        while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
-            value = value[1:-1].strip()
-    if dialect_name in ("mysql", "mariadb") and value.upper() == "NULL":
+        value = _outside_literals(value, lambda s: _CAST.sub("", s))
+        value = _strip_parens(value.strip())
+    if value.upper() == "NULL":
         return None
     lowered = value.lower()
+    lowered = re.sub(r"^(current_timestamp|localtimestamp|now|current_time|curtime)\(\d+\)$", r"\1()", lowered)
     if lowered in _NOW:
         return "current_timestamp"
+    if lowered in _TODAY:
+        return "current_date"
+    if lowered in _CLOCK:
+        return "current_time"
     if lowered in ("true", "false"):
         return "1" if lowered == "true" else "0"
-    if len(value) >= 2 and value[0] == value[-1] == "'":
+    if len(value) >= 2 and value[0] == value[-1] == "'" and _LITERAL.fullmatch(value):
         inner = value[1:-1]
-        if re.fullmatch(r"-?\d+(\.\d+)?", inner):
-            return inner
-        return "'" + inner + "'"
-    return lowered if re.fullmatch(r"[a-z_]+\(\)", lowered) else value
+        number = _number(inner)
+        if number is not None:
+            return number
+        return value
+    number = _number(value)
+    if number is not None:
+        return number
+    # Function calls and keywords are case-insensitive; literals inside them are not. Within a
+    # longer expression (MySQL's "current_timestamp() ON UPDATE current_timestamp()") the clock
+    # functions get one spelling too.
+    return _outside_literals(value, lambda s: _NOW_CALL.sub("current_timestamp", s.lower()))
 
 
 def _balanced(text: str) -> bool:
@@ -118,3 +256,30 @@ def defaults_equal(model_default: str | None, db_default: str | None, dialect_na
     if model is None and db is not None and db.lower().startswith("nextval("):
         return True  # a SERIAL column's sequence, not a declared default
     return model == db
+
+
+def normalize_expression(sql: str, dialect_name: str) -> str:
+    """An index expression as text to compare: PostgreSQL's casts and extra parentheses, identifier
+    quotes, case and spacing removed (``lower((name)::text)`` and ``lower(name)`` are the same)."""
+
+    def clean(part: str) -> str:
+        part = _CAST.sub("", part) if dialect_name == "postgresql" else part
+        part = re.sub(r"\s+", "", re.sub(r'["`]', "", part).lower())
+        previous = None
+        while previous != part:
+            previous = part
+            part = re.sub(r"(?<!\w)\(([\w.]+)\)", r"\1", part)  # (name) -> name; f(x) stays a call
+        return part
+
+    return _strip_parens(_outside_literals(sql, clean))
+
+
+def normalize_fk_action(action: str | None, dialect_name: str) -> str | None:
+    """ON DELETE / ON UPDATE as compared: upper case; the default (NO ACTION, and on MySQL its
+    equivalent RESTRICT, which MySQL does not report) is None."""
+    if action is None:
+        return None
+    value = " ".join(action.upper().split())
+    if value == "NO ACTION" or (dialect_name in MYSQL_LIKE and value == "RESTRICT"):
+        return None
+    return value

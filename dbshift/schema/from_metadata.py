@@ -31,12 +31,13 @@ def _name(value: object) -> str | None:
 
 
 def sql_text(element: Any, dialect: Dialect) -> str:
-    """SQL for a default, check or index expression, with literal values inlined."""
+    """SQL for a default, check or index expression, with literal values inlined and columns
+    unqualified, as in DDL (SQLite refuses ``lower(t.name)`` in an index)."""
     if isinstance(element, str):
         return element
     if isinstance(element, sa.TextClause):
         return element.text
-    compiled = element.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    compiled = element.compile(dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False})
     return str(compiled)
 
 

@@ -1,14 +1,26 @@
 """Turn a live database into the schema model, with SQLAlchemy's bulk ``get_multi_*`` reflection.
 
 One round of bulk calls reflects every table at once, so the cost does not grow with a query
-per table. Dialect quirks (unique constraints that also show up as indexes, indexes a foreign
-key created implicitly) are smoothed out here so that comparison sees one truth.
+per table. Dialect quirks that need no knowledge of the models are smoothed out here:
+
+* MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once;
+* SQLAlchemy skips SQLite indexes on expressions: read back from ``sqlite_master``;
+* a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
+  autoincrementing key, so that a table created back from its reflection gets its own sequence;
+* PostgreSQL reports ``postgresql_include: []`` on every index: dropped.
+
+Quirks that only the models can settle (is this MySQL unique constraint the models' unique
+index? is this index the one MySQL made for a foreign key?) are left to
+:mod:`dbshift.autogenerate.compare`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -59,13 +71,20 @@ def reflect_schema(
     if not names:
         return SchemaDef()
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
-    columns = insp.get_multi_columns(**kw)
-    pks = _multi(insp.get_multi_pk_constraint, **kw)
-    fks = _multi(insp.get_multi_foreign_keys, **kw)
-    indexes = _multi(insp.get_multi_indexes, **kw)
-    uniques = _multi(insp.get_multi_unique_constraints, **kw)
-    checks = _multi(insp.get_multi_check_constraints, **kw)
-    comments = _multi(insp.get_multi_table_comment, **kw)
+    with warnings.catch_warnings():
+        # SQLite: "Skipped unsupported reflection of expression-based index"; read back below.
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", category=sa.exc.SAWarning
+        )
+        columns = insp.get_multi_columns(**kw)
+        pks = _multi(insp.get_multi_pk_constraint, **kw)
+        fks = _multi(insp.get_multi_foreign_keys, **kw)
+        indexes = _multi(insp.get_multi_indexes, **kw)
+        uniques = _multi(insp.get_multi_unique_constraints, **kw)
+        checks = _multi(insp.get_multi_check_constraints, **kw)
+        comments = _multi(insp.get_multi_table_comment, **kw)
+    if insp.dialect.name == "sqlite":
+        indexes = _with_sqlite_expression_indexes(connection, schema, indexes)
     tables = []
     for name in names:
         key = (schema, name)
@@ -98,10 +117,32 @@ def reflect_schema(
                         key=lambda i: i.name,
                     )
                 ),
-                comment=(comments.get(key) or {}).get("text"),
+                comment=_comment(comments.get(key)),
             )
         )
+    if insp.dialect.name == "postgresql":
+        tables = [_without_serial_defaults(t) for t in tables]
     return SchemaDef.of(tables)
+
+
+def _comment(comment: Mapping[str, Any] | None) -> str | None:
+    text = (comment or {}).get("text")
+    return str(text) if text is not None else None
+
+
+def _without_serial_defaults(table: TableDef) -> TableDef:
+    """A PostgreSQL SERIAL primary key reports ``nextval('<table>_<column>_seq'::regclass)`` as
+    its default; the sequence belongs to the column and goes with the table, so the column is
+    kept as what creates it again (an autoincrementing key without a default)."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    columns = []
+    for col in table.columns:
+        sequence = re.escape(f"{table.name}_{col.name}_seq")
+        owned = rf"""nextval\('"?{sequence}"?'::regclass\)"""
+        if col.name in pk and re.fullmatch(owned, col.server_default or ""):
+            col = replace(col, server_default=None, autoincrement=True)
+        columns.append(col)
+    return table.replace(columns=tuple(columns))
 
 
 def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
@@ -149,6 +190,95 @@ def _index(ix: Mapping[str, Any]) -> IndexDef:
         name=ix["name"],
         columns=columns,
         unique=bool(ix.get("unique")),
-        dialect_options=freeze_options(ix.get("dialect_options")),
+        # PostgreSQL reports "postgresql_include: []" for every index: an option left at its default.
+        dialect_options=freeze_options({k: v for k, v in (ix.get("dialect_options") or {}).items() if v not in ([], ())}),
         expressions=flags if any(flags) else (),
     )
+
+
+_SQLITE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)
+
+
+def _with_sqlite_expression_indexes(
+    connection: Connection, schema: str | None, indexes: Mapping[Key, list[Any]]
+) -> Mapping[Key, list[Any]]:
+    """SQLAlchemy skips SQLite indexes on expressions (``lower(name)``) with a warning; they are
+    read back here from the ``CREATE INDEX`` statement SQLite keeps."""
+    master = f"{connection.dialect.identifier_preparer.quote(schema)}.sqlite_master" if schema else "sqlite_master"
+    rows = connection.exec_driver_sql(
+        f"SELECT tbl_name, name, sql FROM {master} WHERE type = 'index' AND sql IS NOT NULL"
+    ).all()
+    result = {key: list(value) for key, value in indexes.items()}
+    for table, name, sql in rows:
+        known = result.get((schema, table))
+        if known is None or any(ix.get("name") == name for ix in known):
+            continue
+        elements = _sqlite_index_elements(sql)
+        if elements is None:
+            continue
+        header = _SQLITE_INDEX.match(sql)
+        known.append(
+            {
+                "name": name,
+                "unique": bool(header and header.group(1)),
+                "column_names": [None if is_expr else text for text, is_expr in elements],
+                "expressions": [text for text, _ in elements],
+            }
+        )
+    return result
+
+
+def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
+    """The elements of ``CREATE INDEX ... ON t (a, lower(b)) [WHERE ...]``: (text, is expression)."""
+    if not _SQLITE_INDEX.match(sql):
+        return None
+    start = sql.find("(")
+    if start < 0:
+        return None
+    depth, quote, end = 0, "", -1
+    for position in range(start, len(sql)):
+        ch = sql[position]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`[":
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                end = position
+                break
+    if end < 0:
+        return None
+    elements: list[tuple[str, bool]] = []
+    for part in _split_top_level(sql[start + 1 : end]):
+        text = re.sub(r"\s+(ASC|DESC)$", "", part.strip(), flags=re.IGNORECASE)
+        identifier = re.fullmatch(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)', text)
+        if identifier:
+            elements.append((next(g for g in identifier.groups() if g).replace('""', '"'), False))
+        else:
+            elements.append((text, True))
+    return elements
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts

@@ -1,0 +1,311 @@
+"""Type and default comparison, per dialect, without a database.
+
+Each "same" case pairs what a model declares with what that backend's reflection really returns
+(checked on PostgreSQL 15, MariaDB 10.11 and SQLite 3.40): comparing them must find nothing.
+Each "different" case is a real change that must still be found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.types import TypeEngine
+
+from dbshift.dialects.normalize import (
+    defaults_equal,
+    normalize_default,
+    normalize_expression,
+    normalize_fk_action,
+    normalize_type_sql,
+    type_sql,
+    types_equal,
+)
+
+# Dialects as a connection would have them (nothing connects: engines connect on first use).
+PG = sa.create_engine("postgresql+psycopg://").dialect
+MYSQL = sa.create_engine("mysql+pymysql://").dialect
+MARIADB = sa.create_engine("mariadb+pymysql://").dialect
+SQLITE = sa.create_engine("sqlite://").dialect
+DIALECTS = {"postgresql": PG, "mysql": MYSQL, "mariadb": MARIADB, "sqlite": SQLITE}
+
+UTF8_BIN = {"charset": "utf8mb4", "collation": "utf8mb4_bin"}
+
+# (dialect, model type, type as reflected)
+SAME_TYPES: list[tuple[str, TypeEngine[Any], TypeEngine[Any]]] = [
+    # PostgreSQL
+    ("postgresql", sa.Integer(), postgresql.INTEGER()),
+    ("postgresql", sa.BigInteger(), postgresql.BIGINT()),
+    ("postgresql", sa.String(20), postgresql.VARCHAR(length=20)),
+    ("postgresql", sa.String(), postgresql.VARCHAR()),
+    ("postgresql", sa.Unicode(40), postgresql.VARCHAR(length=40)),
+    ("postgresql", sa.CHAR(), postgresql.CHAR(length=1)),
+    ("postgresql", sa.Float(), postgresql.DOUBLE_PRECISION(precision=53)),
+    ("postgresql", sa.Float(precision=24), postgresql.REAL()),
+    ("postgresql", sa.Float(precision=53), postgresql.DOUBLE_PRECISION(precision=53)),
+    ("postgresql", sa.Double(), postgresql.DOUBLE_PRECISION(precision=53)),
+    ("postgresql", sa.Numeric(5), postgresql.NUMERIC(precision=5, scale=0)),
+    ("postgresql", sa.Numeric(), postgresql.NUMERIC()),
+    ("postgresql", sa.DateTime(), postgresql.TIMESTAMP()),
+    ("postgresql", sa.DateTime(timezone=True), postgresql.TIMESTAMP(timezone=True)),
+    ("postgresql", sa.Time(), postgresql.TIME()),
+    ("postgresql", sa.LargeBinary(), postgresql.BYTEA()),
+    ("postgresql", sa.Uuid(), postgresql.UUID()),
+    ("postgresql", sa.Uuid(as_uuid=False), postgresql.UUID()),
+    ("postgresql", sa.Enum("a", "b", name="ab"), postgresql.ENUM("a", "b", name="ab")),
+    ("postgresql", sa.ARRAY(sa.Integer()), postgresql.ARRAY(postgresql.INTEGER())),
+    ("postgresql", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), postgresql.JSONB()),
+    ("postgresql", sa.Interval(), postgresql.INTERVAL()),
+    # MySQL and MariaDB
+    ("mysql", sa.Integer(), mysql.INTEGER(display_width=11)),
+    ("mysql", sa.SmallInteger(), mysql.SMALLINT(display_width=6)),
+    ("mysql", sa.BigInteger(), mysql.BIGINT(display_width=20)),
+    ("mysql", mysql.INTEGER(unsigned=True), mysql.INTEGER(display_width=10, unsigned=True)),
+    ("mysql", mysql.TINYINT(), mysql.TINYINT(display_width=4)),
+    ("mysql", sa.Boolean(), mysql.TINYINT(display_width=1)),
+    ("mysql", sa.Numeric(), mysql.DECIMAL(precision=10, scale=0)),
+    ("mysql", sa.Numeric(5), mysql.DECIMAL(precision=5, scale=0)),
+    ("mysql", sa.Numeric(10, 2), mysql.DECIMAL(precision=10, scale=2)),
+    ("mysql", sa.Float(), mysql.FLOAT()),
+    ("mysql", sa.Float(precision=24), mysql.FLOAT()),
+    ("mysql", sa.Float(precision=53), mysql.DOUBLE(asdecimal=True)),
+    ("mysql", sa.REAL(), mysql.DOUBLE(asdecimal=True)),
+    ("mysql", sa.Double(), mysql.DOUBLE(asdecimal=True)),
+    ("mysql", sa.String(20), mysql.VARCHAR(length=20, **UTF8_BIN)),
+    ("mysql", sa.Text(), mysql.TEXT(collation="utf8mb4_general_ci")),
+    ("mysql", sa.CHAR(), mysql.CHAR(length=1)),
+    ("mysql", sa.Enum("small", "Medium", "LARGE"), mysql.ENUM("small", "Medium", "LARGE")),
+    ("mysql", sa.DateTime(timezone=True), mysql.DATETIME()),
+    ("mysql", mysql.DATETIME(fsp=6), mysql.DATETIME(fsp=6)),
+    ("mysql", mysql.YEAR(), mysql.YEAR(display_width=4)),
+    ("mariadb", sa.JSON(), mysql.LONGTEXT(**UTF8_BIN)),
+    ("mariadb", sa.Uuid(), sa.UUID()),
+    ("mariadb", sa.Boolean(), mysql.TINYINT(display_width=1)),
+    ("mariadb", sa.Integer(), mysql.INTEGER(display_width=11)),
+    # SQLite keeps the declared type's text
+    ("sqlite", sa.DateTime(timezone=True), sqlite.DATETIME()),  # type: ignore[no-untyped-call]
+    ("sqlite", sa.Uuid(), sa.CHAR(length=32)),
+    ("sqlite", sa.Enum("a", "bb"), sa.VARCHAR(length=2)),
+    ("sqlite", sa.Numeric(10, 2), sa.NUMERIC(precision=10, scale=2)),
+    ("sqlite", sa.JSON(), sqlite.JSON()),
+    ("sqlite", sa.Integer(), sa.types.NullType()),  # a type SQLite could not name: nothing to say
+]
+
+DIFFERENT_TYPES: list[tuple[str, TypeEngine[Any], TypeEngine[Any]]] = [
+    ("postgresql", sa.String(50), postgresql.VARCHAR(length=20)),
+    ("postgresql", sa.BigInteger(), postgresql.INTEGER()),
+    ("postgresql", sa.Text(), postgresql.VARCHAR(length=200)),
+    ("postgresql", sa.Numeric(12, 4), postgresql.NUMERIC(precision=10, scale=2)),
+    ("postgresql", sa.DateTime(timezone=True), postgresql.TIMESTAMP()),
+    ("postgresql", postgresql.JSONB(), postgresql.JSON()),
+    ("postgresql", sa.Float(precision=24), postgresql.DOUBLE_PRECISION(precision=53)),
+    ("postgresql", sa.SmallInteger(), postgresql.INTEGER()),
+    ("mysql", sa.Integer(), mysql.BIGINT(display_width=20)),
+    ("mysql", sa.Boolean(), mysql.SMALLINT(display_width=6)),
+    ("mysql", sa.Enum("a", "b"), mysql.ENUM("A", "B")),
+    ("mysql", sa.Enum("a", "b", "c"), mysql.ENUM("a", "b")),
+    ("mysql", sa.Numeric(10, 2), mysql.DECIMAL(precision=10, scale=0)),
+    ("mysql", mysql.INTEGER(unsigned=True), mysql.INTEGER(display_width=11)),
+    ("mysql", sa.String(20), mysql.CHAR(length=20)),
+    ("mysql", sa.Float(), mysql.DOUBLE(asdecimal=True)),
+    ("sqlite", sa.String(10), sa.VARCHAR(length=20)),
+    ("sqlite", sa.BigInteger(), sa.INTEGER()),
+]
+
+
+@pytest.mark.parametrize(("dialect", "model", "reflected"), SAME_TYPES, ids=lambda v: repr(v))
+def test_same_types(dialect: str, model: TypeEngine[Any], reflected: TypeEngine[Any]) -> None:
+    assert types_equal(model, reflected, DIALECTS[dialect])
+
+
+@pytest.mark.parametrize(("dialect", "model", "reflected"), DIFFERENT_TYPES, ids=lambda v: repr(v))
+def test_different_types(dialect: str, model: TypeEngine[Any], reflected: TypeEngine[Any]) -> None:
+    assert not types_equal(model, reflected, DIALECTS[dialect])
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        ("postgresql", "character varying(20)", "VARCHAR(20)"),
+        ("postgresql", "CHARACTER VARYING", "VARCHAR"),
+        ("postgresql", "timestamp without time zone", "TIMESTAMP"),
+        ("postgresql", "TIMESTAMP(6) WITH TIME ZONE", "TIMESTAMP(6) WITH TIME ZONE"),
+        ("postgresql", "timestamptz", "TIMESTAMP WITH TIME ZONE"),
+        ("postgresql", "FLOAT", "DOUBLE PRECISION"),
+        ("postgresql", "FLOAT(10)", "REAL"),
+        ("postgresql", "float8", "DOUBLE PRECISION"),
+        ("postgresql", "NUMERIC(5)", "NUMERIC(5, 0)"),
+        ("postgresql", "NUMERIC(10,2)", "NUMERIC(10, 2)"),
+        ("postgresql", "INTEGER[]", "INTEGER[]"),
+        ("postgresql", "VARCHAR(20)[]", "VARCHAR(20)[]"),
+        ("postgresql", "BIT VARYING(5)", "BIT VARYING(5)"),
+        ("postgresql", 'VARCHAR(10) COLLATE "C"', "VARCHAR(10)"),
+        ("mysql", "INTEGER(11) UNSIGNED", "INTEGER UNSIGNED"),
+        ("mysql", "BIGINT(20) UNSIGNED ZEROFILL", "BIGINT UNSIGNED ZEROFILL"),
+        ("mysql", "TINYINT(1)", "BOOLEAN"),
+        ("mysql", "BOOL", "BOOLEAN"),
+        ("mysql", "ENUM('a','B')", "ENUM('a', 'B')"),
+        ("mysql", "SET('x','y')", "SET('x', 'y')"),
+        ("mysql", "VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", "VARCHAR(10)"),
+        ("mysql", "JSON", "LONGTEXT"),
+        ("mysql", "DECIMAL(10,0)", "NUMERIC(10, 0)"),
+        ("mysql", "NUMERIC", "NUMERIC(10, 0)"),
+        ("mysql", "FLOAT(53)", "DOUBLE PRECISION"),
+        ("mysql", "FLOAT(10,2)", "FLOAT(10, 2)"),
+        ("mysql", "DOUBLE UNSIGNED", "DOUBLE PRECISION UNSIGNED"),
+        ("mariadb", "TINYINT(1)", "BOOLEAN"),
+        ("sqlite", "NUMERIC", "NUMERIC"),
+        ("sqlite", "FLOAT", "FLOAT"),
+    ],
+)
+def test_normalize_type_sql(dialect: str, sql: str, expected: str) -> None:
+    assert normalize_type_sql(sql, dialect) == expected
+
+
+def test_type_sql_resolves_variants_and_reports_what_cannot_compile() -> None:
+    assert type_sql(sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), PG) == "JSONB"
+    assert type_sql(sa.Integer().with_variant(sa.BigInteger(), "mysql"), PG) == "INTEGER"
+    assert type_sql(postgresql.TSVECTOR(), MYSQL) is None
+
+
+def test_types_that_cannot_compile_compare_by_affinity() -> None:
+    assert types_equal(postgresql.TSVECTOR(), postgresql.TSVECTOR(), MYSQL)
+    assert not types_equal(postgresql.TSVECTOR(), sa.Integer(), MYSQL)
+
+
+# (dialect, as the model declares it, as the database reports it)
+SAME_DEFAULTS: list[tuple[str, str | None, str | None]] = [
+    ("postgresql", "'abc'", "'abc'::character varying"),
+    ("postgresql", "'it''s'", "'it''s'::character varying"),
+    ("postgresql", "'abc'", "'abc'::text"),
+    ("postgresql", "'5'", "5"),
+    ("postgresql", "-7", "'-7'::integer"),
+    ("postgresql", "-1.5", "'-1.5'::numeric"),
+    ("postgresql", "'10000000000'", "'10000000000'::bigint"),
+    ("postgresql", "'1.5'", "1.50"),
+    ("postgresql", "0", "0.00"),
+    ("postgresql", "now()", "now()"),
+    ("postgresql", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+    ("postgresql", "now()", "CURRENT_TIMESTAMP"),
+    ("postgresql", "CURRENT_DATE", "CURRENT_DATE"),
+    ("postgresql", "true", "true"),
+    ("postgresql", "false", "false"),
+    ("postgresql", "'small'", "'small'::size_enum"),
+    ("postgresql", "'a'", "'a'::\"MyEnum\""),
+    ("postgresql", "'2020-01-31'", "'2020-01-31'::date"),
+    ("postgresql", "'2020-01-31 10:00:00'", "'2020-01-31 10:00:00'::timestamp without time zone"),
+    ("postgresql", "'{}'", "'{}'::integer[]"),
+    ("postgresql", "'{}'::jsonb", "'{}'::jsonb"),
+    ("postgresql", "timezone('utc', now())", "timezone('utc'::text, now())"),
+    ("postgresql", "1 + 2", "(1 + 2)"),
+    ("postgresql", "'a' || 'b'", "('a'::text || 'b'::text)"),
+    ("postgresql", "ARRAY['a', 'b']::varchar[]", "ARRAY['a'::character varying, 'b'::character varying]"),
+    ("postgresql", "gen_random_uuid()", "gen_random_uuid()"),
+    ("postgresql", None, "NULL::character varying"),
+    ("postgresql", None, "nextval('items_id_seq'::regclass)"),
+    ("mysql", "'5'", "5"),
+    ("mysql", "'1.5'", "1.50"),
+    ("mysql", "true", "1"),
+    ("mysql", "false", "0"),
+    ("mysql", "0", "0"),
+    ("mysql", "now()", "current_timestamp()"),
+    ("mysql", "CURRENT_TIMESTAMP", "current_timestamp()"),
+    ("mysql", "CURRENT_TIMESTAMP(6)", "current_timestamp(6)"),
+    ("mysql", "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP", "current_timestamp() ON UPDATE current_timestamp()"),
+    ("mysql", "(curdate())", "curdate()"),
+    ("mysql", "CURRENT_DATE", "curdate()"),
+    ("mysql", "(UUID())", "uuid()"),
+    ("mysql", "'it''s'", "'it''s'"),
+    ("mysql", "''", "''"),
+    ("mysql", None, "NULL"),
+    ("mariadb", "'abc'", "'abc'"),
+    ("sqlite", "'abc'", "'abc'"),
+    ("sqlite", "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+    ("sqlite", "(datetime('now'))", "datetime('now')"),
+    ("sqlite", "1", "1"),
+]
+
+DIFFERENT_DEFAULTS: list[tuple[str, str | None, str | None]] = [
+    ("postgresql", "'abc'", "'ABC'::character varying"),
+    ("postgresql", "'a'", "'b'::text"),
+    ("postgresql", "5", "'6'::integer"),
+    ("postgresql", None, "'x'::character varying"),
+    ("postgresql", "'x'", None),
+    ("postgresql", "now()", "CURRENT_DATE"),
+    ("postgresql", "true", "false"),
+    ("mysql", "1", "0"),
+    ("mysql", "'abc'", "'abd'"),
+    ("mysql", "now()", None),
+    ("mysql", "CURRENT_TIMESTAMP", "current_timestamp() ON UPDATE current_timestamp()"),
+    ("sqlite", "'a'", "'A'"),
+    ("sqlite", "'x'", "'x '"),
+]
+
+
+@pytest.mark.parametrize(("dialect", "model", "reflected"), SAME_DEFAULTS)
+def test_same_defaults(dialect: str, model: str | None, reflected: str | None) -> None:
+    assert defaults_equal(model, reflected, dialect)
+
+
+@pytest.mark.parametrize(("dialect", "model", "reflected"), DIFFERENT_DEFAULTS)
+def test_different_defaults(dialect: str, model: str | None, reflected: str | None) -> None:
+    assert not defaults_equal(model, reflected, dialect)
+
+
+def test_normalize_default_spellings() -> None:
+    assert normalize_default(None, "postgresql") is None
+    assert normalize_default("  'abc'::character varying ", "postgresql") == "'abc'"
+    assert normalize_default("((42))", "sqlite") == "42"
+    assert normalize_default("'1.50'", "mysql") == "1.5"
+    assert normalize_default("NOW()", "sqlite") == "current_timestamp"
+    assert normalize_default("Lower('ABC')", "postgresql") == "lower('ABC')"  # literal keeps its case
+
+
+def test_a_literal_is_never_rewritten() -> None:
+    # Casts, clock functions and spacing inside a quoted string are data, not SQL.
+    assert normalize_default("'now() ::text  x'", "postgresql") == "'now() ::text  x'"
+    assert not defaults_equal("'CURRENT_TIMESTAMP'", "CURRENT_TIMESTAMP", "mysql")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "model", "reflected"),
+    [
+        ("postgresql", "lower(name)", "lower((name)::text)"),
+        ("postgresql", "lower(name)", "lower(name::text)"),
+        ("postgresql", "upper(name) || 'X'", "(upper((name)::text) || 'X'::text)"),
+        ("postgresql", "coalesce(a, 0)", "COALESCE(a, 0)"),
+        ("sqlite", "lower(name)", "lower(name)"),
+        ("sqlite", 'lower("name")', "lower(name)"),
+        ("mysql", "(`a` + 1)", "a + 1"),
+    ],
+)
+def test_index_expressions(dialect: str, model: str, reflected: str) -> None:
+    assert normalize_expression(model, dialect) == normalize_expression(reflected, dialect)
+
+
+def test_index_expressions_that_differ() -> None:
+    assert normalize_expression("lower(name)", "postgresql") != normalize_expression("upper(name)", "postgresql")
+    assert normalize_expression("lower(name) || 'x'", "postgresql") != normalize_expression(
+        "lower(name) || 'X'", "postgresql"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dialect", "action", "expected"),
+    [
+        ("postgresql", None, None),
+        ("postgresql", "NO ACTION", None),
+        ("postgresql", "no action", None),
+        ("postgresql", "cascade", "CASCADE"),
+        ("postgresql", "RESTRICT", "RESTRICT"),
+        ("postgresql", "set  null", "SET NULL"),
+        ("mysql", "RESTRICT", None),  # MySQL's default; it does not report it
+        ("mariadb", "restrict", None),
+        ("mysql", "SET NULL", "SET NULL"),
+        ("sqlite", "RESTRICT", "RESTRICT"),
+    ],
+)
+def test_fk_actions(dialect: str, action: str | None, expected: str | None) -> None:
+    assert normalize_fk_action(action, dialect) == expected
