@@ -49,6 +49,10 @@ class SchemaLookup(Protocol):
 
     def has_index(self, table: str | None, index: str, schema: str | None) -> bool: ...
 
+    def has_type(self, name: str, schema: str | None) -> bool:
+        """Whether a named type (a PostgreSQL ENUM) exists."""
+        ...
+
     def constraint_type(self, table: str, name: str, schema: str | None) -> str | None:
         """``"primary"``, ``"foreignkey"``, ``"unique"`` or ``"check"``; None when there is no such constraint."""
         ...

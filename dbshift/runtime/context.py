@@ -75,6 +75,10 @@ class InspectorLookup:
             return False
         return any(ix["name"] == index for ix in insp.get_indexes(table, schema=schema))
 
+    def has_type(self, name: str, schema: str | None) -> bool:
+        has_type = getattr(self.connection.dialect, "has_type", None)
+        return bool(has_type(self.connection, name, schema=schema)) if has_type else False
+
     def constraint_type(self, table: str, name: str, schema: str | None) -> str | None:
         insp = sa.inspect(self.connection)
         if not insp.has_table(table, schema=schema):

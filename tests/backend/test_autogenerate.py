@@ -634,10 +634,6 @@ def test_dropping_everything_and_back(db: Db) -> None:
     assert [o.describe() for o in db.diff(md)] == []
 
 
-@pytest.mark.xfail(
-    reason="dialects/base.py: CREATE TABLE / ADD COLUMN do not create a PostgreSQL enum type first",
-    strict=True,
-)
 def test_new_table_with_a_postgresql_enum(db: Db) -> None:
     if db.backend != "postgresql":
         pytest.skip("only PostgreSQL has enum types")

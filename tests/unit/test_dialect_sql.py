@@ -640,3 +640,14 @@ def test_dialect_impl_is_shared_default_for_unknown_backends() -> None:
     impl = impl_for(Other())
     assert type(impl) is DialectImpl
     assert not impl.features.transactional_ddl
+
+
+def test_postgresql_creates_a_native_enum_type_before_the_table() -> None:
+    from dbshift.operations.table import CreateTableOp
+    from dbshift.schema.model import ColumnDef, TableDef
+
+    table = TableDef("items", (ColumnDef("size", sa.Enum("s", "m", name="size_kind")),))
+    dialect = postgresql.dialect()
+    sql = [str(s.compile(dialect=dialect)).strip() for s in impl_for(dialect).statements(CreateTableOp(table))]
+    assert sql[0] == "CREATE TYPE size_kind AS ENUM ('s', 'm')"
+    assert sql[1].startswith("CREATE TABLE items")
