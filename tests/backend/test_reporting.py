@@ -106,3 +106,23 @@ def test_current_is_read_only(database: Database, branched: tuple[ScratchProject
     assert not result.under_version_control
     assert "not under version control" in result.lines[0]
     assert database.tables() == set()
+
+
+def test_revision_with_rev_id_and_head(database: Database, branched: tuple[ScratchProject, Config]) -> None:
+    """`--rev-id` names the file and revision; `--head` picks the parent, `base` starts a branch."""
+    project, config = branched
+    with pytest.raises(TargetError, match="multiple heads"):
+        revision.revision(config, "needs a head", report=_quiet)
+    on_c3 = revision.revision(config, "after c3", rev_id="f6", head="c3", report=_quiet)
+    assert on_c3.path is not None and on_c3.path.name == "f6_after_c3.py"
+    assert 'down_revision = "c3"' in on_c3.path.read_text()
+    fresh = revision.revision(config, "new branch", head="base", report=_quiet)
+    assert fresh.revision is not None and len(fresh.revision) == 12
+    assert "down_revision = None" in fresh.path.read_text()  # type: ignore[union-attr]
+    config = load_config(project.config_path, cwd=project.root, environ={})
+    assert sorted(line.split()[0] for line in status.heads(config)) == sorted(["d4", "f6", fresh.revision])
+    from dbshift.errors import ScriptError
+
+    with pytest.raises(ScriptError, match="already exists"):
+        revision.revision(config, "again", rev_id="f6", head="f6", report=_quiet)
+    assert database.tables() == set()  # writing revisions never touches the database
