@@ -83,6 +83,10 @@ class DialectImpl:
         result: list[Executable] = handler(op)
         return result
 
+    def flush(self) -> list[Executable]:
+        """Statements held back to be merged with later operations; none by default."""
+        return []
+
     def _require_lookup(self, what: str) -> SchemaLookup:
         if self.lookup is None:
             raise UnsupportedOperation(

@@ -152,3 +152,19 @@ def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> s
 def _mysql_rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
     new = sa.Table(element.new_name, sa.MetaData(), schema=element.table.schema)
     return f"RENAME TABLE {compiler.preparer.format_table(element.table)} TO {compiler.preparer.format_table(new)}"
+
+
+class OutsideTransaction(ExecutableDDLElement):
+    """A statement that must run outside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY).
+
+    The migration context commits what the revision did so far, runs the statement in
+    autocommit mode and then opens a new transaction, so revision authors need not arrange it.
+    """
+
+    def __init__(self, statement: ExecutableDDLElement) -> None:
+        self.statement = statement
+
+
+@compiles(OutsideTransaction)
+def _outside_transaction(element: OutsideTransaction, compiler: DDLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.statement, **kw))

@@ -45,6 +45,10 @@ class OperationContext(Protocol):
 
     def get_bind(self) -> Connection: ...
 
+    def autocommit_block(self) -> contextlib.AbstractContextManager[None]:
+        """Run the enclosed operations outside the revision's transaction."""
+        ...
+
 
 _current: ContextVar[OperationContext | None] = ContextVar("dbshift_op_context", default=None)
 

@@ -8,7 +8,8 @@ a stream. Revision files reach it through :mod:`dbshift.operations.api`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import impl_for
+from dbshift.dialects.ddl import OutsideTransaction
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import Operation
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
@@ -141,7 +143,46 @@ class MigrationContext:
         )
         return str(compiled).strip().rstrip(";").rstrip()
 
+    @contextlib.contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Run the enclosed statements outside the revision's transaction.
+
+        What the revision did so far is committed first (and stays committed if a later
+        statement fails); a new transaction opens afterwards for the rest of the revision.
+        """
+        self.flush()
+        transactional = self.impl.features.transactional_ddl
+        if self.connection is None:
+            assert self.output is not None
+            if transactional:
+                self.output.write("COMMIT;\n\n")
+            yield
+            if transactional:
+                self.output.write("BEGIN;\n\n")
+            return
+        connection = self.connection
+        if connection.in_transaction():
+            connection.commit()
+        self.committed = len(self.executed)
+        previous = connection.get_isolation_level()
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield
+            self.committed = len(self.executed)
+        finally:
+            connection.execution_options(isolation_level=previous)
+            connection.begin()
+
+    def flush(self) -> None:
+        """Run what the dialect is still holding (e.g. a SQLite table rebuild being merged)."""
+        for statement in self.impl.flush():
+            self.execute(statement)
+
     def execute(self, statement: Executable, execution_options: Mapping[str, Any] | None = None) -> None:
+        if isinstance(statement, OutsideTransaction):
+            with self.autocommit_block():
+                self.execute(statement.statement, execution_options)
+            return
         if self.connection is None:
             assert self.output is not None
             try:

@@ -71,15 +71,16 @@ def run_steps(
         context = MigrationContext(dialect, connection=connection)
         transactional = context.impl.features.transactional_ddl
         started = time.perf_counter()
-        transaction = connection.begin()
+        connection.begin()
         try:
             with using_context(context):
                 getattr(modules[step.revision.revision], step.direction)()
+                context.flush()
             for statement in version_table.transition(step.heads_before, step.heads_after):
                 context.execute(statement)
-            transaction.commit()
+            connection.commit()  # the current transaction: an autocommit block may have replaced it
         except BaseException as exc:
-            transaction.rollback()
+            connection.rollback()
             raise _failure(step, exc, context, transactional) from exc
         elapsed = (time.perf_counter() - started) * 1000
         report(f"{step_line(step)} ({elapsed:.0f} ms)")
@@ -95,7 +96,13 @@ def _failure(step: Step, exc: BaseException, context: MigrationContext, transact
     else:
         what = f"failed: {step.direction}() raised {type(exc).__name__}: {one_line(str(exc))}"
     before = heads_label(step.heads_before)
-    if transactional:
+    if transactional and context.committed:
+        kept = "; ".join(context.executed_sql(0, context.committed))
+        outcome = (
+            f"what ran before its autocommit block stays committed: {kept}; the rest was rolled back;"
+            f" the version table still says {before}"
+        )
+    elif transactional:
         outcome = f"its changes were rolled back; the database stays at {before}"
     else:
         done, undone = context.executed_sql(0, context.committed), context.executed_sql(context.committed)
@@ -131,6 +138,7 @@ def write_steps_sql(
         try:
             with using_context(context):
                 getattr(modules[step.revision.revision], step.direction)()
+                context.flush()
         except DbshiftError as exc:
             raise MigrationError(f"{_where(step)}: {exc}") from exc
         for statement in version_table.transition(step.heads_before, step.heads_after):
