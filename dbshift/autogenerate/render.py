@@ -309,6 +309,8 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
         name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
         type_ = op.type_ or _constraint_kind(op.constraint)
         args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema)]
+        if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
+            args.append(f"columns={_lit(op.constraint.columns)}")
         return [_call("op.drop_constraint", args)]
     if isinstance(op, ExecuteOp):
         if isinstance(op.sqltext, str):

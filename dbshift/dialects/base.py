@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
@@ -42,6 +42,8 @@ from dbshift.schema.to_sa import (
 
 class SchemaLookup(Protocol):
     """Answers questions about the live database; absent in offline (``--sql``) mode."""
+
+    connection: Connection
 
     def column(self, table: str, column: str, schema: str | None) -> ColumnDef | None: ...
 

@@ -1,38 +1,104 @@
-"""SQLite: ALTER TABLE can add, drop and rename columns and rename tables, nothing more.
+"""SQLite: what ``ALTER TABLE`` cannot do is done by rebuilding the table, merged per table.
 
-Changing a column's type, nullability or default, or adding and dropping constraints, needs a
-table rebuild; until dbshift rebuilds tables itself these raise a clear error instead of a raw
-``near "ALTER": syntax error``. Comments do not exist on SQLite: comment operations do nothing.
+SQLite's ALTER TABLE can add, drop and rename columns and rename tables. Changing a column's
+type, nullability or default, adding or dropping a constraint, or dropping a column that an
+index or constraint uses needs a table rebuild (:mod:`dbshift.dialects.sqlite_rebuild`).
+Consecutive operations on one table are applied to its schema model and carried out by a
+single rebuild, emitted when an operation on something else arrives or the revision ends.
+Comments do not exist on SQLite: comment operations do nothing.
 """
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, UnsupportedOperation
-from dbshift.operations.column import AlterColumnOp
+from dbshift.dialects.sqlite_rebuild import PendingRebuild, read_table
+from dbshift.operations.base import Operation
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
+from dbshift.operations.index import CreateIndexOp, DropIndexOp
+from dbshift.schema.model import SchemaDef, TableDef
 from dbshift.schema.to_sa import stub_table
 
-REBUILD_NEEDED = "SQLite cannot {what} with ALTER TABLE; it needs a table rebuild, which dbshift does not do yet"
+TABLE_OPS = (AddColumnOp, DropColumnOp, AlterColumnOp, AddConstraintOp, DropConstraintOp, CreateIndexOp, DropIndexOp)
+
+
+def _uses_column(table: TableDef, column: str) -> bool:
+    """Whether SQLite's native DROP COLUMN would refuse: an index or constraint needs the column."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    word = re.compile(rf"(?<![\w$])[\"'`\[]?{re.escape(column)}[\"'`\]]?(?![\w$])")
+    return (
+        column in pk
+        or any(column in ix.columns or any(word.search(c) for c in ix.columns) for ix in table.indexes)
+        or any(column in u.columns for u in table.uniques)
+        or any(column in f.columns for f in table.foreign_keys)
+        or any(word.search(c.sqltext) for c in table.checks)
+    )
 
 
 class SQLiteImpl(DialectImpl):
     name = "sqlite"
 
+    def __init__(self, *args: object, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self._pending: PendingRebuild | None = None
+
+    # -- merging ------------------------------------------------------------------------------
+    def statements(self, op: Operation) -> list[Executable]:
+        table_name = getattr(op, "table_name", None)
+        pending = self._pending
+        if pending is not None and isinstance(op, TABLE_OPS) and table_name == pending.table.name:
+            self._merge(pending, op)
+            return []
+        out = self.flush()
+        if self._needs_rebuild(op):
+            assert table_name is not None
+            self._pending = PendingRebuild.start(read_table(self._connection(op), table_name))
+            self._merge(self._pending, op)
+            return out
+        return out + super().statements(op)
+
+    def flush(self) -> list[Executable]:
+        pending, self._pending = self._pending, None
+        return pending.statements() if pending is not None else []
+
+    def _connection(self, op: Operation):  # type: ignore[no-untyped-def]
+        lookup = self._require_lookup(f"SQLite's table rebuild ({op.describe()})")
+        return lookup.connection
+
+    def _merge(self, pending: PendingRebuild, op: Operation) -> None:
+        if getattr(op, "schema", None):
+            raise UnsupportedOperation(f"SQLite table rebuild with schema= is not supported ({op.describe()})")
+        after = op.apply(SchemaDef.of([pending.table]))
+        new_table = after.get(pending.table.name)
+        assert new_table is not None
+        if isinstance(op, AlterColumnOp):
+            if op.new_column_name:
+                pending.sources[op.new_column_name] = pending.sources.pop(op.column_name)
+            if op.type is not None and op.final_name in pending.sources:
+                pending.casts.add(op.final_name)
+        elif isinstance(op, DropColumnOp):
+            pending.sources.pop(op.column_name, None)
+            pending.casts.discard(op.column_name)
+        pending.table = new_table
+
+    def _needs_rebuild(self, op: Operation) -> bool:
+        if isinstance(op, AlterColumnOp):
+            return any(c not in ("name", "comment") for c in op.changes())
+        if isinstance(op, (AddConstraintOp, DropConstraintOp)):
+            return True
+        if isinstance(op, DropColumnOp) and not op.if_exists and self.lookup is not None:
+            if op.schema is None and self.lookup.has_table(op.table_name, None):
+                return _uses_column(read_table(self.lookup.connection, op.table_name).table, op.column_name)
+        return False
+
+    # -- what ALTER TABLE can do --------------------------------------------------------------
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
-        changes = [c for c in op.changes() if c not in ("name", "comment")]
-        if changes:
-            what = f"change {', '.join(changes)} of column '{op.table_name}.{op.column_name}'"
-            raise UnsupportedOperation(REBUILD_NEEDED.format(what=what))
         if op.new_column_name:
             table = stub_table(op.table_name, op.schema)
             return [ddl.RenameColumn(table, op.column_name, op.new_column_name)]
         return []
-
-    def do_AddConstraintOp(self, op: AddConstraintOp) -> list[Executable]:
-        raise UnsupportedOperation(REBUILD_NEEDED.format(what=f"alter constraints in place ({op.describe()})"))
-
-    def do_DropConstraintOp(self, op: DropConstraintOp) -> list[Executable]:
-        raise UnsupportedOperation(REBUILD_NEEDED.format(what=f"alter constraints in place ({op.describe()})"))

@@ -265,9 +265,18 @@ def create_check_constraint(
 
 
 def drop_constraint(
-    constraint_name: str, table_name: str, type_: str | None = None, *, schema: str | None = None, **kw: Any
+    constraint_name: str | None,
+    table_name: str,
+    type_: str | None = None,
+    *,
+    schema: str | None = None,
+    columns: Sequence[str] | None = None,
+    **kw: Any,
 ) -> None:
-    _run(DropConstraintOp(table_name, _name(constraint_name), type_, schema))
+    """``columns`` (a dbshift addition) picks an *unnamed* unique constraint by its columns,
+    which SQLite's table rebuild can then drop; named constraints need only their name."""
+    constraint = UniqueDef(tuple(columns), None) if constraint_name is None and columns and type_ == "unique" else None
+    _run(DropConstraintOp(table_name, _name(constraint_name), type_, schema, constraint=constraint))
 
 
 # -- SQL and data -------------------------------------------------------------------------------

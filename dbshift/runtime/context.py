@@ -130,6 +130,7 @@ class MigrationContext:
 
     def invoke(self, operation: Operation) -> None:
         if isinstance(operation, BulkInsertOp):
+            self.flush()
             self._bulk_insert(operation)
             return
         options = operation.execution_options if isinstance(operation, ExecuteOp) else None
@@ -197,7 +198,10 @@ class MigrationContext:
         # Where DDL commits implicitly it does so before it runs, even when it then fails.
         commits = not self.impl.features.transactional_ddl and is_ddl(statement)
         try:
-            self.connection.execute(statement, execution_options=execution_options or {})
+            result = self.connection.execute(statement, execution_options=execution_options or {})
+            verify = getattr(statement, "verify", None)
+            if verify is not None:  # e.g. SQLite's foreign_key_check after a table rebuild
+                verify(result)
         except sa.exc.DBAPIError as exc:
             if commits:
                 self.committed = len(self.executed)
