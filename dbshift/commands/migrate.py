@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import Connection, Engine
+
+from dbshift.commands.common import (
+    database,
+    read_heads,
+    script_directory,
+    version_table,
+)
 from dbshift.config import Config
-from dbshift.commands.common import database, read_heads, script_directory, version_table
-from dbshift.errors import TargetError
-from dbshift.runtime.connection import create_engine
+from dbshift.errors import DbshiftError, TargetError
+from dbshift.runtime.connection import connect, create_engine
 from dbshift.runtime.runner import run_steps, write_steps_sql
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
 
@@ -25,6 +34,28 @@ def _split_range(target: str, command: str, sql: bool) -> tuple[str | None, str]
     if not end:
         raise TargetError(f"range '{target}' has no end revision")
     return start or None, end
+
+
+@contextlib.contextmanager
+def _reader(engine: Engine) -> Iterator[Connection | None]:
+    """A read-only look at the database for --sql mode on SQLite, whose table rebuild needs
+    the table's current definition; None when it cannot be reached (or is not SQLite), so
+    --sql keeps working without a database. Nothing is written: the transaction is rolled back.
+    """
+    database_file = engine.url.database
+    if engine.dialect.name != "sqlite" or not database_file or not Path(database_file).is_file():
+        yield None  # connecting would create the file
+        return
+    try:
+        connection = connect(engine)
+    except DbshiftError:
+        yield None
+        return
+    try:
+        yield connection
+    finally:
+        connection.rollback()
+        connection.close()
 
 
 def upgrade(
@@ -53,14 +84,16 @@ def _migrate(
         current = resolve_heads(graph, start) if start else frozenset()
         steps = planner(graph, current, end)
         engine = create_engine(config.require_url(), config.url_label())
-        write_steps_sql(
-            engine.dialect,
-            script,
-            steps,
-            table,
-            output or sys.stdout,
-            create_version_table=direction == "upgrade" and not current,
-        )
+        with _reader(engine) as reader:
+            write_steps_sql(
+                engine.dialect,
+                script,
+                steps,
+                table,
+                output or sys.stdout,
+                create_version_table=direction == "upgrade" and not current,
+                reader=reader,
+            )
         return steps
     with database(config) as connection:
         current_heads = read_heads(connection, table)

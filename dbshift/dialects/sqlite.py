@@ -10,8 +10,6 @@ Comments do not exist on SQLite: comment operations do nothing.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
@@ -21,7 +19,7 @@ from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
-from dbshift.schema.model import SchemaDef, TableDef
+from dbshift.schema.model import SchemaDef, TableDef, sql_mentions
 from dbshift.schema.to_sa import stub_table
 
 TABLE_OPS = (AddColumnOp, DropColumnOp, AlterColumnOp, AddConstraintOp, DropConstraintOp, CreateIndexOp, DropIndexOp)
@@ -30,13 +28,12 @@ TABLE_OPS = (AddColumnOp, DropColumnOp, AlterColumnOp, AddConstraintOp, DropCons
 def _uses_column(table: TableDef, column: str) -> bool:
     """Whether SQLite's native DROP COLUMN would refuse: an index or constraint needs the column."""
     pk = table.primary_key.columns if table.primary_key else ()
-    word = re.compile(rf"(?<![\w$])[\"'`\[]?{re.escape(column)}[\"'`\]]?(?![\w$])")
     return (
         column in pk
-        or any(column in ix.columns or any(word.search(c) for c in ix.columns) for ix in table.indexes)
+        or any(column in ix.columns or any(sql_mentions(c, column) for c in ix.columns) for ix in table.indexes)
         or any(column in u.columns for u in table.uniques)
         or any(column in f.columns for f in table.foreign_keys)
-        or any(word.search(c.sqltext) for c in table.checks)
+        or any(sql_mentions(c.sqltext, column) for c in table.checks)
     )
 
 

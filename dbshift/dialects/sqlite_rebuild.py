@@ -28,7 +28,13 @@ from sqlalchemy.sql.expression import Executable
 from dbshift.dialects import ddl
 from dbshift.errors import MigrationError
 from dbshift.operations.column import AlterColumnOp
-from dbshift.schema.model import ColumnDef, SchemaDef, TableDef, freeze_options
+from dbshift.schema.model import (
+    ColumnDef,
+    SchemaDef,
+    TableDef,
+    freeze_options,
+    sql_mentions,
+)
 from dbshift.schema.reflect import reflect_schema
 from dbshift.schema.to_sa import sa_index, sa_table, stub_table
 
@@ -53,10 +59,6 @@ class TableOnDisk:
     triggers: tuple[StoredSQL, ...]
     views: tuple[StoredSQL, ...]
     """Views whose SQL names the table: SQLite refuses the rename while they point nowhere."""
-
-
-def _mentions(sql: str, name: str) -> bool:
-    return re.search(rf"""(?<![\w$])["'`\[]?{re.escape(name)}["'`\]]?(?![\w$])""", sql, re.I) is not None
 
 
 def _column_clauses(create_sql: str) -> list[str]:
@@ -119,7 +121,7 @@ def read_table(connection: Connection, name: str) -> TableOnDisk:
         table=table,
         indexes={r.name: r.sql for r in rows if r.type == "index" and r.tbl_name == name},
         triggers=tuple(StoredSQL("trigger", r.name, r.sql) for r in rows if r.type == "trigger" and r.tbl_name == name),
-        views=tuple(StoredSQL("view", r.name, r.sql) for r in rows if r.type == "view" and _mentions(r.sql, name)),
+        views=tuple(StoredSQL("view", r.name, r.sql) for r in rows if r.type == "view" and sql_mentions(r.sql, name)),
     )
 
 

@@ -31,6 +31,7 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.batch import BatchOperations
 from dbshift.schema.from_metadata import column_def, index_def, server_default_text, table_def
 from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
 
@@ -44,6 +45,10 @@ class OperationContext(Protocol):
     def invoke(self, operation: Operation) -> None: ...
 
     def get_bind(self) -> Connection: ...
+
+    def flush(self) -> None:
+        """Carry out what the dialect is still merging (a SQLite table rebuild)."""
+        ...
 
     def autocommit_block(self) -> contextlib.AbstractContextManager[None]:
         """Run the enclosed operations outside the revision's transaction."""
@@ -300,3 +305,24 @@ def get_bind() -> Connection:
 def f(name: str) -> conv:
     """Mark a constraint name as final, exempt from naming conventions."""
     return conv(name)
+
+
+# -- batch mode ---------------------------------------------------------------------------------
+@contextlib.contextmanager
+def batch_alter_table(
+    table_name: str,
+    schema: str | None = None,
+    recreate: str = "auto",
+    partial_reordering: Any = None,
+    copy_from: sa.Table | None = None,
+    table_args: tuple[Any, ...] = (),
+    table_kwargs: Mapping[str, Any] | None = None,
+    reflect_args: tuple[Any, ...] = (),
+    reflect_kwargs: Mapping[str, Any] | None = None,
+    naming_convention: Mapping[str, Any] | None = None,
+) -> Iterator[BatchOperations]:
+    """Alembic's batch block; see :mod:`dbshift.operations.batch` for why it needs nothing more."""
+    if recreate not in ("auto", "always", "never"):
+        raise DbshiftError(f"batch_alter_table('{table_name}'): recreate must be 'auto', 'always' or 'never'")
+    yield BatchOperations(table_name, schema)
+    get_context().flush()

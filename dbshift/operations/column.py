@@ -17,7 +17,7 @@ from dbshift.operations.base import (
     in_order,
     require_table,
 )
-from dbshift.schema.model import ColumnDef, IndexDef, SchemaDef, TableDef
+from dbshift.schema.model import ColumnDef, IndexDef, SchemaDef, TableDef, sql_mentions
 
 
 def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -114,6 +114,7 @@ class DropColumnOp(Operation):
                 indexes=tuple(i for i in table.indexes if name not in i.columns),
                 uniques=tuple(u for u in table.uniques if name not in u.columns),
                 foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
+                checks=tuple(c for c in table.checks if not sql_mentions(c.sqltext, name)),
             )
         )
 

@@ -104,11 +104,15 @@ class MigrationContext:
         *,
         connection: Connection | None = None,
         output: TextIO | None = None,
+        reader: Connection | None = None,
     ) -> None:
+        """``connection`` runs statements; without it they are written to ``output`` and
+        ``reader``, if given, is a connection only read from (SQLite's rebuild in --sql mode)."""
         self._dialect = dialect
         self.connection = connection
         self.output = output
-        self.impl = impl_for(dialect, InspectorLookup(connection) if connection is not None else None)
+        source = connection if connection is not None else reader
+        self.impl = impl_for(dialect, InspectorLookup(source) if source is not None else None)
         self.executed: list[Executable | str] = []
         """Statements run so far; rendered as SQL only if a failure report needs them."""
         self.committed = 0

@@ -124,10 +124,15 @@ def write_steps_sql(
     output: TextIO,
     *,
     create_version_table: bool,
+    reader: Connection | None = None,
 ) -> None:
-    """Offline mode: the SQL the steps would run, DDL and version-table changes, to ``output``."""
+    """Offline mode: the SQL the steps would run, DDL and version-table changes, to ``output``.
+
+    ``reader`` is a connection that is only read from, for what the SQL depends on (the
+    current definition of a SQLite table being rebuilt); nothing is written through it.
+    """
     modules = load_modules(script, steps)
-    context = MigrationContext(dialect, output=output)
+    context = MigrationContext(dialect, output=output, reader=reader)
     transactional = context.impl.features.transactional_ddl
     if create_version_table:
         context.execute(version_table.create_statement())

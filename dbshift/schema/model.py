@@ -12,6 +12,7 @@ by :mod:`dbshift.dialects.normalize`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -148,6 +149,12 @@ class TableDef:
 
     def replace(self, **changes: Any) -> TableDef:
         return replace(self, **changes)
+
+
+def sql_mentions(sql: str, name: str) -> bool:
+    """Whether SQL text names an identifier (bare or quoted), e.g. a column in a CHECK."""
+    pattern = rf"""(?<![\w$])["'`\[]?{re.escape(name)}["'`\]]?(?![\w$])"""
+    return re.search(pattern, sql, re.IGNORECASE) is not None
 
 
 def table_key(name: str, schema: str | None = None) -> str:

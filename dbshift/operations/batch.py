@@ -1,0 +1,80 @@
+"""``op.batch_alter_table``: the ``op`` functions for one table, as existing histories use them.
+
+dbshift needs no batch mode: on SQLite, what ALTER TABLE cannot do is rebuilt automatically
+and consecutive changes to one table are merged into one rebuild. The block is kept so
+Alembic-era revisions run unchanged; on leaving it, the merged rebuild is carried out. Its
+``recreate``, ``copy_from``, ``table_args`` and similar arguments are accepted and not needed:
+dbshift reads the table's definition from the database and rebuilds exactly when it must.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from dbshift.operations import api
+
+
+class BatchOperations:
+    """The subset of ``op`` that concerns one table, with its name filled in."""
+
+    def __init__(self, table_name: str, schema: str | None = None) -> None:
+        self.table_name = table_name
+        self.schema = schema
+
+    def add_column(
+        self,
+        column: sa.Column[Any],
+        *,
+        insert_before: str | None = None,
+        insert_after: str | None = None,
+        if_not_exists: bool | None = None,
+    ) -> None:
+        api.add_column(self.table_name, column, schema=self.schema, if_not_exists=if_not_exists)
+
+    def drop_column(self, column_name: str, **kw: Any) -> None:
+        api.drop_column(self.table_name, column_name, schema=self.schema, **kw)
+
+    def alter_column(self, column_name: str, **kw: Any) -> None:
+        api.alter_column(self.table_name, column_name, schema=self.schema, **kw)
+
+    def create_index(self, index_name: str | None, columns: Sequence[Any], **kw: Any) -> None:
+        api.create_index(index_name, self.table_name, columns, schema=self.schema, **kw)
+
+    def drop_index(self, index_name: str, **kw: Any) -> None:
+        api.drop_index(index_name, self.table_name, schema=self.schema, **kw)
+
+    def create_unique_constraint(self, constraint_name: str | None, columns: Sequence[str], **kw: Any) -> None:
+        api.create_unique_constraint(constraint_name, self.table_name, columns, schema=self.schema, **kw)
+
+    def create_foreign_key(
+        self,
+        constraint_name: str | None,
+        referent_table: str,
+        local_cols: list[str],
+        remote_cols: list[str],
+        **kw: Any,
+    ) -> None:
+        api.create_foreign_key(
+            constraint_name, self.table_name, referent_table, local_cols, remote_cols, source_schema=self.schema, **kw
+        )
+
+    def create_check_constraint(self, constraint_name: str | None, condition: Any, **kw: Any) -> None:
+        api.create_check_constraint(constraint_name, self.table_name, condition, schema=self.schema, **kw)
+
+    def create_primary_key(self, constraint_name: str | None, columns: list[str]) -> None:
+        api.create_primary_key(constraint_name, self.table_name, columns, schema=self.schema)
+
+    def drop_constraint(self, constraint_name: str | None, type_: str | None = None, **kw: Any) -> None:
+        api.drop_constraint(constraint_name, self.table_name, type_, schema=self.schema, **kw)
+
+    def create_table_comment(self, comment: str | None, *, existing_comment: str | None = None) -> None:
+        api.create_table_comment(self.table_name, comment, existing_comment=existing_comment, schema=self.schema)
+
+    def drop_table_comment(self, *, existing_comment: str | None = None) -> None:
+        api.drop_table_comment(self.table_name, existing_comment=existing_comment, schema=self.schema)
+
+    def execute(self, sqltext: Any, **kw: Any) -> None:
+        api.execute(sqltext, **kw)

@@ -1,0 +1,233 @@
+"""SQLite's automatic table rebuild: what ALTER TABLE cannot do, done without losing anything.
+
+Specific to SQLite. Each test starts from a table holding rows and runs real revisions through
+the library, as `dbshift upgrade` does.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dbshift.commands import migrate
+from dbshift.config import Config, load_config
+from dbshift.errors import MigrationError
+from tests.cli_helpers import ScratchProject
+
+SETUP = """
+CREATE TABLE parent (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT COLLATE NOCASE NOT NULL,
+    qty INT CHECK (qty >= 0),
+    note TEXT
+) STRICT;
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INT REFERENCES parent(id));
+CREATE VIEW parent_names AS SELECT name, qty FROM parent;
+CREATE TRIGGER parent_note AFTER INSERT ON parent BEGIN UPDATE parent SET note = 'new' WHERE id = NEW.id AND note IS NULL; END;
+CREATE INDEX ix_parent_qty ON parent (qty) WHERE qty > 1;
+INSERT INTO parent (name, qty, note) VALUES ('a', 1, 'x'), ('B', 2, 'y'), ('c', 3, 'z');
+INSERT INTO child VALUES (1, 1), (2, 3);
+"""
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+class Rebuild:
+    def __init__(self, root: Path) -> None:
+        self.db = root / "app.sqlite"
+        self.project = ScratchProject(root, f"sqlite:///{self.db}")
+        with sqlite3.connect(self.db) as conn:
+            conn.executescript(SETUP)
+        self.project.add_revision("r0", None, message="start")
+        self.upgrade("r0")
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.project.config_path, cwd=self.project.root, environ={})
+
+    def add(self, rev: str, down: str, upgrade: str, downgrade: str = "pass") -> None:
+        self.project.add_revision(rev, down, upgrade=upgrade, downgrade=downgrade, message=f"change {rev}")
+
+    def upgrade(self, target: str = "head") -> None:
+        migrate.upgrade(self.config, target, report=_quiet)
+
+    def downgrade(self, target: str) -> None:
+        migrate.downgrade(self.config, target, report=_quiet)
+
+    def query(self, sql: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return [tuple(r) for r in conn.execute(sql).fetchall()]
+
+    def master(self) -> dict[str, str]:
+        return {name: sql for name, sql in self.query("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
+
+    def rows(self) -> list[tuple[object, ...]]:
+        return self.query("SELECT * FROM parent ORDER BY id")
+
+    def version(self) -> list[tuple[object, ...]]:
+        return self.query("SELECT version_num FROM dbshift_version")
+
+
+@pytest.fixture
+def rb(tmp_path: Path) -> Rebuild:
+    return Rebuild(tmp_path / "project")
+
+
+def test_alter_column_keeps_view_strict_unnamed_check_and_foreign_key(rb: Rebuild) -> None:
+    """The issue's acceptance case: all of it intact after upgrade and after downgrade."""
+    rows = rb.rows()
+    rb.add(
+        "r1",
+        "r0",
+        """
+        op.alter_column("parent", "note", type_=sa.Text(), nullable=False, existing_nullable=True)
+        op.alter_column("parent", "qty", server_default=sa.text("0"))
+        """,
+        """
+        op.alter_column("parent", "qty", server_default=None)
+        op.alter_column("parent", "note", nullable=True, existing_nullable=False)
+        """,
+    )
+    rb.upgrade()
+    for stage in ("upgraded", "downgraded"):
+        master = rb.master()
+        table_sql = master["parent"]
+        assert table_sql.rstrip().endswith("STRICT"), stage
+        assert "AUTOINCREMENT" in table_sql and "COLLATE NOCASE" in table_sql.upper().replace('"', ""), stage
+        assert "CHECK (qty >= 0)" in table_sql, stage
+        assert rb.rows() == rows, stage
+        assert rb.query("SELECT * FROM parent_names ORDER BY name") == [("a", 1), ("B", 2), ("c", 3)], stage
+        assert "parent_note" in master and "ix_parent_qty" in master and "WHERE qty > 1" in master["ix_parent_qty"]
+        assert rb.query("PRAGMA foreign_key_list(child)")[0][2] == "parent", stage
+        assert rb.query("PRAGMA foreign_key_check") == [], stage
+        with pytest.raises(sqlite3.IntegrityError):  # the unnamed CHECK still holds
+            rb.query("INSERT INTO parent (name, qty, note) VALUES ('neg', -1, 'n')")
+        with pytest.raises(sqlite3.IntegrityError):  # STRICT still holds
+            rb.query("INSERT INTO parent (name, qty, note) VALUES ('str', 'many', 'n')")
+        if stage == "upgraded":
+            assert "NOT NULL" in table_sql.split("note", 1)[1].split(",", 1)[0]
+            rb.downgrade("r0")
+    assert rb.version() == [("r0",)]
+
+
+def test_consecutive_changes_to_one_table_are_one_rebuild(rb: Rebuild) -> None:
+    rb.add(
+        "r1",
+        "r0",
+        """
+        op.alter_column("parent", "note", type_=sa.String(50), nullable=False, existing_nullable=True)
+        op.alter_column("parent", "qty", nullable=False, existing_nullable=True)
+        op.create_check_constraint("ck_parent_name", "parent", "length(name) < 20")
+        op.create_index("ix_parent_name", "parent", ["name"])
+        """,
+    )
+    out = io.StringIO()
+    before = rb.master()
+    migrate.upgrade(rb.config, "r0:r1", sql=True, output=out)
+    sql = out.getvalue()
+    assert sql.count("INSERT INTO _dbshift_new_parent") == 1
+    assert sql.count("CREATE TABLE _dbshift_new_parent") == 1
+    assert "CAST(parent.note AS VARCHAR(50))" in sql and "PRAGMA foreign_key_check" in sql
+    assert rb.master() == before and rb.version() == [("r0",)]  # --sql read the table, changed nothing
+
+
+def test_failed_rebuild_leaves_table_and_rows_untouched(rb: Rebuild) -> None:
+    rb.query("UPDATE parent SET note = NULL WHERE id = 2")
+    before, rows = rb.master(), rb.rows()
+    rb.add("r1", "r0", 'op.alter_column("parent", "note", nullable=False, existing_nullable=True)')
+    with pytest.raises(MigrationError) as info:
+        rb.upgrade()
+    assert "NOT NULL constraint failed" in str(info.value) and "rolled back" in str(info.value)
+    assert rb.master() == before and rb.rows() == rows and rb.version() == [("r0",)]
+
+
+def test_foreign_key_check_fails_the_revision(rb: Rebuild) -> None:
+    rb.query("INSERT INTO child VALUES (3, 99)")  # points nowhere
+    before = rb.master()
+    rb.add("r1", "r0", 'op.create_foreign_key("fk_child_parent", "child", "parent", ["parent_id"], ["id"])')
+    with pytest.raises(MigrationError) as info:
+        rb.upgrade()
+    assert "foreign keys point nowhere" in str(info.value) and "child" in str(info.value)
+    assert rb.master() == before and rb.version() == [("r0",)]
+
+
+def test_drop_column_used_by_an_index_and_constraints_round_trip(rb: Rebuild) -> None:
+    rows = rb.rows()
+    rb.add(
+        "r1",
+        "r0",
+        """
+        op.drop_index("ix_parent_qty", "parent")
+        op.drop_column("parent", "qty")
+        op.create_unique_constraint("uq_parent_name", "parent", ["name"])
+        """,
+        """
+        op.drop_constraint("uq_parent_name", "parent", type_="unique")
+        op.add_column("parent", sa.Column("qty", sa.Integer))
+        """,
+    )
+    rb.upgrade()
+    assert [r[1] for r in rb.query("PRAGMA table_info(parent)")] == ["id", "name", "note"]
+    assert rb.rows() == [(r[0], r[1], r[3]) for r in rows]
+    assert "uq_parent_name" in rb.master()["parent"]
+    rb.downgrade("r0")
+    assert rb.rows() == [(r[0], r[1], r[3], None) for r in rows]  # qty comes back last, empty
+
+
+def test_rename_in_a_rebuild_follows_into_views(rb: Rebuild) -> None:
+    rb.add(
+        "r1",
+        "r0",
+        """
+        op.alter_column("parent", "name", new_column_name="title")
+        op.alter_column("parent", "note", nullable=False, existing_nullable=True)
+        """,
+        """
+        op.alter_column("parent", "note", nullable=True, existing_nullable=False)
+        op.alter_column("parent", "title", new_column_name="name")
+        """,
+    )
+    rb.upgrade()
+    assert "title" in rb.master()["parent_names"]
+    assert rb.query("SELECT * FROM parent_names ORDER BY title") == [("a", 1), ("B", 2), ("c", 3)]
+    rb.downgrade("r0")
+    assert rb.query("SELECT * FROM parent_names ORDER BY name") == [("a", 1), ("B", 2), ("c", 3)]
+
+
+def test_batch_alter_table_runs_as_one_rebuild(rb: Rebuild) -> None:
+    rows = rb.rows()
+    rb.add(
+        "r1",
+        "r0",
+        """
+        with op.batch_alter_table("parent", recreate="auto") as batch:
+            batch.alter_column("qty", server_default=sa.text("5"))
+            batch.create_unique_constraint("uq_parent_note", ["note"])
+        """,
+        """
+        with op.batch_alter_table("parent") as batch:
+            batch.drop_constraint("uq_parent_note", type_="unique")
+            batch.alter_column("qty", server_default=None)
+        """,
+    )
+    out = io.StringIO()
+    migrate.upgrade(rb.config, "r0:r1", sql=True, output=out)
+    assert out.getvalue().count("INSERT INTO _dbshift_new_parent") == 1
+    rb.upgrade()
+    assert "uq_parent_note" in rb.master()["parent"] and rb.rows() == rows
+    rb.downgrade("r0")
+    assert "uq_parent_note" not in rb.master()["parent"] and rb.rows() == rows
+
+
+def test_sql_mode_without_a_database_says_what_it_needs(tmp_path: Path) -> None:
+    project = ScratchProject(tmp_path / "p", f"sqlite:///{tmp_path / 'missing.sqlite'}")
+    project.add_revision("r1", None, upgrade='op.alter_column("t", "c", nullable=False)')
+    config = load_config(project.config_path, cwd=project.root, environ={})
+    with pytest.raises(MigrationError, match="table rebuild.*--sql"):
+        migrate.upgrade(config, "base:r1", sql=True, output=io.StringIO())
+    assert not (tmp_path / "missing.sqlite").exists()
