@@ -1,52 +1,149 @@
 """MySQL and MariaDB: DDL commits implicitly, and a column change restates the whole column.
 
 ``MODIFY``/``CHANGE`` replace a column's whole definition: whatever the statement leaves out
-(a default, a comment, ``AUTO_INCREMENT``, ``NOT NULL``) is lost. Against a live database the
-column is therefore read back first, so only what the operation changes changes; in ``--sql``
-mode the ``existing_*`` hints must describe it.
+(a default, a comment, ``AUTO_INCREMENT``, ``NOT NULL``, a ``CHARACTER SET``/``COLLATE``) is
+lost. Against a live database the column is therefore read back first, so only what the
+operation changes changes; in ``--sql`` mode the ``existing_*`` hints must describe it. A
+rename alone needs no restating: it is ``RENAME COLUMN`` (MariaDB 10.5.2+, MySQL 8.0.3+).
+
+Checked before any statement is built, so the error names the column, online and in ``--sql``
+mode alike:
+
+* a ``VARCHAR`` needs a length here (``sa.String()`` compiles nowhere on MySQL);
+* a column cannot be dropped while a foreign key uses it (when the lookup can list foreign keys).
+
+``mysql_*`` keywords (``mysql_engine``, ``mysql_charset``, ``mysql_length``, ``mysql_prefix``...)
+reach MySQL and MariaDB, ``mariadb_*`` ones MariaDB, whatever the URL: SQLAlchemy reads only
+those spelled with the dialect's own name (``mariadb_`` under a ``mariadb://`` URL, ``mysql_``
+otherwise), so each is presented under that name, the dialect's own spelling winning when both
+are given.
 """
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.types import TypeEngine
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, UnsupportedOperation
-from dbshift.operations.base import UNCHANGED
-from dbshift.operations.column import AlterColumnOp
+from dbshift.dialects.features import is_mariadb
+from dbshift.operations.base import UNCHANGED, column_label
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import DropConstraintOp
-from dbshift.operations.index import DropIndexOp
-from dbshift.schema.model import ColumnDef
+from dbshift.operations.index import CreateIndexOp, DropIndexOp
+from dbshift.operations.table import CreateTableOp
+from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
 from dbshift.schema.to_sa import sa_column, stub_table
 
 HINTS = ("existing_type", "existing_nullable", "existing_server_default")
+_NEEDS_LENGTH = re.compile(r"\b(\w+) requires a length")
+_KEYWORD_PREFIXES = ("mysql_", "mariadb_")
 
 
 class MySQLImpl(DialectImpl):
     name = "mysql"
 
+    # -- dialect keywords -----------------------------------------------------------------------
+    def own_keywords(self, options: DialectOptions) -> DialectOptions:
+        """``mysql_*``/``mariadb_*`` keywords under the prefix this dialect reads; others kept.
+
+        ``mysql_*`` apply to MariaDB too (MariaDB speaks MySQL); ``mariadb_*`` only to MariaDB,
+        so on MySQL (or a ``mysql://`` URL in ``--sql`` mode, which cannot tell) they are left out.
+        """
+        own = self.dialect.name + "_"
+        usable = _KEYWORD_PREFIXES if is_mariadb(self.dialect) else ("mysql_",)
+        result: dict[str, Any] = {}
+        for key, value in options:
+            if key.startswith(usable) and not key.startswith(own):
+                result.setdefault(own + key.split("_", 1)[1], value)
+        for key, value in options:
+            if key.startswith(own) or not key.startswith(_KEYWORD_PREFIXES):
+                result[key] = value
+        return tuple(sorted(result.items()))
+
+    def _index(self, index: IndexDef) -> IndexDef:
+        """The index with its keywords under the dialect's name. ``using`` is lowered: SQLAlchemy
+        quotes an upper-case value as a name (``USING `BTREE```, a syntax error), and reflection
+        reports it upper-case."""
+        options = tuple(
+            (key, value.lower() if key.endswith("_using") and isinstance(value, str) else value)
+            for key, value in self.own_keywords(index.dialect_options)
+        )
+        return replace(index, dialect_options=options)
+
+    # -- types ----------------------------------------------------------------------------------
+    def check_type(self, label: str, type_: TypeEngine[Any], source: str = "") -> None:
+        """Refuse, naming the column, a type this dialect cannot compile (``sa.String()``)."""
+        try:
+            self.dialect.type_compiler_instance.process(type_)
+        except sa.exc.CompileError as exc:
+            where = f" (its {source})" if source else ""
+            found = _NEEDS_LENGTH.search(str(exc))
+            if found is None:
+                raise UnsupportedOperation(
+                    f"{self.backend} cannot use the type of column {label}{where}: {' '.join(str(exc).split())}"
+                ) from exc
+            raise UnsupportedOperation(
+                f"{self.backend} needs a length for {found.group(1)} column {label}{where}:"
+                " use sa.String(255) or sa.Text()"
+            ) from exc
+
+    def _check_columns(self, table: str, schema: str | None, columns: Iterable[ColumnDef]) -> None:
+        for col in columns:
+            self.check_type(column_label(table, col.name, schema), col.type)
+
+    # -- tables ---------------------------------------------------------------------------------
+    def do_CreateTableOp(self, op: CreateTableOp) -> list[Executable]:
+        self._check_columns(op.table.name, op.table.schema, op.table.columns)
+        table = op.table.replace(
+            dialect_options=self.own_keywords(op.table.dialect_options),
+            indexes=tuple(self._index(ix) for ix in op.table.indexes),
+        )
+        return super().do_CreateTableOp(replace(op, table=table))
+
+    # -- columns --------------------------------------------------------------------------------
+    def do_AddColumnOp(self, op: AddColumnOp) -> list[Executable]:
+        self._check_columns(op.table_name, op.schema, (op.column,))
+        return super().do_AddColumnOp(op)
+
+    def do_DropColumnOp(self, op: DropColumnOp) -> list[Executable]:
+        """MariaDB refuses to drop a column a foreign key uses, naming the key's index at best:
+        say which key and how to drop it first (autogenerate drops foreign keys first itself)."""
+        foreign_keys = getattr(self.lookup, "foreign_keys", None)
+        if callable(foreign_keys):
+            for fk in foreign_keys(op.table_name, op.schema):
+                if op.column_name in fk.columns:
+                    name = f"'{fk.name}'" if fk.name else "(unnamed)"
+                    raise UnsupportedOperation(
+                        f"drop_column {column_label(op.table_name, op.column_name, op.schema)}: the column is"
+                        f" in foreign key {name} and {self.backend} refuses to drop it while the key exists;"
+                        f" drop the key first: op.drop_constraint({name}, '{op.table_name}', type_='foreignkey')"
+                    )
+        return super().do_DropColumnOp(op)
+
+    def _missing_hints(self, op: AlterColumnOp) -> list[str]:
+        """The hints a restatement needs in ``--sql`` mode that were not given. ``existing_comment``
+        is optional: without it the column is restated without a comment (as autogenerate always
+        writes it, only hand-written revisions can leave it out)."""
+        known = (op.existing_type is not None, op.existing_nullable is not None, op.existing_server_default is not UNCHANGED)
+        return [hint for hint, ok in zip(HINTS, known) if not ok]
+
     def _current_column(self, op: AlterColumnOp) -> ColumnDef:
         """The column before the change: read from the live database, else from the ``existing_*`` hints."""
-        label = f"'{op.table_name}.{op.column_name}'"
+        label = column_label(op.table_name, op.column_name, op.schema)
         if self.lookup is not None:
             found = self.lookup.column(op.table_name, op.column_name, op.schema)
             if found is None:
                 raise UnsupportedOperation(f"alter_column: column {label} does not exist")
             return found
-        missing = [
-            hint
-            for hint, known in zip(
-                HINTS,
-                (
-                    op.existing_type is not None,
-                    op.existing_nullable is not None,
-                    op.existing_server_default is not UNCHANGED,
-                ),
-            )
-            if not known
-        ]
+        missing = self._missing_hints(op)
         if missing:
             raise UnsupportedOperation(
                 f"alter_column on {label} in --sql mode on {self.backend} restates the whole column "
@@ -62,24 +159,56 @@ class MySQLImpl(DialectImpl):
             autoincrement=bool(dict(op.dialect_options).get("existing_autoincrement", False)),
         )
 
+    def _has_rename_column(self) -> bool:
+        """``RENAME COLUMN``: MariaDB 10.5.2+, MySQL 8.0.3+ (assumed when the version is unknown)."""
+        version = self.dialect.server_version_info
+        if version is None:
+            return True
+        return tuple(version[:3]) >= ((10, 5, 2) if is_mariadb(self.dialect) else (8, 0, 3))
+
+    def _renames_in_place(self, op: AlterColumnOp) -> bool:
+        """A rename alone: ``RENAME COLUMN`` keeps everything else exactly. Restated with ``CHANGE``
+        on servers without it, and in ``--sql`` mode when the hints describe the whole column
+        (which runs on every version)."""
+        if op.changes() != ["name"]:
+            return False
+        if self.lookup is None:
+            return bool(self._missing_hints(op))
+        return self._has_rename_column()
+
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
         table = stub_table(op.table_name, op.schema)
-        if op.changes() == ["server_default"]:
+        label = column_label(op.table_name, op.column_name, op.schema)
+        changes = op.changes()
+        if not changes:
+            return []
+        if changes == ["server_default"]:
             return [ddl.AlterColumnDefault(table, op.column_name, op.server_default)]  # type: ignore[arg-type]
+        if op.type is not None:
+            self.check_type(label, op.type, "type_")
+        if self._renames_in_place(op):
+            assert op.new_column_name is not None
+            return [ddl.RenameColumn(table, op.column_name, op.new_column_name)]
         current = self._current_column(op)
         target = replace(
             current,
             name=op.final_name,
-            type=op.type if op.type is not None else current.type,
+            type=keep_charset(op.type, current.type) if op.type is not None else current.type,
             nullable=op.nullable if op.nullable is not None else current.nullable,
             server_default=current.server_default if op.server_default is UNCHANGED else op.server_default,
             comment=current.comment if op.comment is UNCHANGED else op.comment,
             autoincrement=current.autoincrement is True,
         )
+        if op.type is None:
+            self.check_type(label, target.type, "existing_type" if self.lookup is None else "")
         # AUTO_INCREMENT is only rendered for a table's autoincrement column, i.e. a primary key.
         column = sa_column(target, primary_key=target.autoincrement is True)
         table.append_column(column)
         return [ddl.ModifyColumn(table, op.column_name, column)]
+
+    # -- indexes and constraints ----------------------------------------------------------------
+    def do_CreateIndexOp(self, op: CreateIndexOp) -> list[Executable]:
+        return super().do_CreateIndexOp(replace(op, index=self._index(op.index)))
 
     def do_DropIndexOp(self, op: DropIndexOp) -> list[Executable]:
         if op.table_name is None:
@@ -101,3 +230,22 @@ class MySQLImpl(DialectImpl):
                 raise UnsupportedOperation(f"{what}: no such constraint")
             op = replace(op, type_=kind)
         return super().do_DropConstraintOp(op)
+
+
+def keep_charset(new: TypeEngine[Any], old: TypeEngine[Any]) -> TypeEngine[Any]:
+    """``new`` keeping the ``CHARACTER SET``/``COLLATE`` ``old`` states, unless ``new`` states its own.
+
+    A ``MODIFY`` without them puts the column back to the table's default: changing
+    ``VARCHAR(50) COLLATE utf8mb4_bin`` to ``sa.String(80)`` must not quietly make it case-insensitive.
+    """
+    charset, collation = getattr(old, "charset", None), getattr(old, "collation", None)
+    if not isinstance(new, sa.String) or not (charset or collation):
+        return new
+    if getattr(new, "charset", None) or new.collation:
+        return new
+    kept = copy.copy(new)
+    kept.collation = collation
+    if charset:
+        # MySQL's type compiler reads ``charset`` from any string type, SQLAlchemy's generic ones too.
+        setattr(kept, "charset", charset)  # noqa: B010 - not an attribute mypy knows on generic types
+    return kept
