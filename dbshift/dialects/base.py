@@ -55,6 +55,10 @@ class SchemaLookup(Protocol):
         """Whether a named type (a PostgreSQL ENUM) exists."""
         ...
 
+    def foreign_keys(self, table: str, schema: str | None) -> list[ForeignKeyDef]:
+        """The table's foreign keys (none when the table does not exist)."""
+        ...
+
     def constraint_type(self, table: str, name: str, schema: str | None) -> str | None:
         """``"primary"``, ``"foreignkey"``, ``"unique"`` or ``"check"``; None when there is no such constraint."""
         ...

@@ -116,9 +116,8 @@ class MySQLImpl(DialectImpl):
     def do_DropColumnOp(self, op: DropColumnOp) -> list[Executable]:
         """MariaDB refuses to drop a column a foreign key uses, naming the key's index at best:
         say which key and how to drop it first (autogenerate drops foreign keys first itself)."""
-        foreign_keys = getattr(self.lookup, "foreign_keys", None)
-        if callable(foreign_keys):
-            for fk in foreign_keys(op.table_name, op.schema):
+        if self.lookup is not None:
+            for fk in self.lookup.foreign_keys(op.table_name, op.schema):
                 if op.column_name in fk.columns:
                     name = f"'{fk.name}'" if fk.name else "(unnamed)"
                     raise UnsupportedOperation(

@@ -22,7 +22,7 @@ from dbshift.dialects.ddl import OutsideTransaction
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import Operation
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
-from dbshift.schema.model import ColumnDef
+from dbshift.schema.model import ColumnDef, ForeignKeyDef
 from dbshift.schema.reflect import column_from_reflection
 
 
@@ -76,6 +76,21 @@ class InspectorLookup:
         if not insp.has_table(table, schema=schema):
             return False
         return any(ix["name"] == index for ix in insp.get_indexes(table, schema=schema))
+
+    def foreign_keys(self, table: str, schema: str | None) -> list[ForeignKeyDef]:
+        insp = sa.inspect(self.connection)
+        if not insp.has_table(table, schema=schema):
+            return []
+        return [
+            ForeignKeyDef(
+                tuple(f["constrained_columns"]),
+                f["referred_table"],
+                tuple(f["referred_columns"]),
+                name=f.get("name"),
+                referred_schema=f.get("referred_schema"),
+            )
+            for f in insp.get_foreign_keys(table, schema=schema)
+        ]
 
     def has_type(self, name: str, schema: str | None) -> bool:
         has_type = getattr(self.connection.dialect, "has_type", None)
