@@ -302,6 +302,7 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
     if isinstance(op, DropIndexOp):
         args = [quote(op.index_name)]
         args += _kw(table_name=op.table_name, schema=op.schema, if_exists=op.if_exists or None)
+        args += _options(op.dialect_options)
         return [_call("op.drop_index", args)]
     if isinstance(op, AddConstraintOp):
         return [_add_constraint(op)]

@@ -178,7 +178,7 @@ class DialectImpl:
         if op.comment is not UNCHANGED and self.features.comments:
             col = sa.Column(name, op.existing_type or op.type or sa.types.NULLTYPE, comment=op.comment)
             table.append_column(col)
-            out.append(sa.schema.SetColumnComment(col) if op.comment is not None else sa.schema.DropColumnComment(col))
+            out.append(sa.schema.SetColumnComment(col) if op.comment is not None else ddl.DropColumnComment(col))
         if op.new_column_name:
             out.append(ddl.RenameColumn(table, name, op.new_column_name))
         return out

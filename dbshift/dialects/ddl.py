@@ -168,3 +168,56 @@ class OutsideTransaction(ExecutableDDLElement):
 @compiles(OutsideTransaction)
 def _outside_transaction(element: OutsideTransaction, compiler: DDLCompiler, **kw: Any) -> str:
     return str(compiler.process(element.statement, **kw))
+
+
+class DropNamedType(ExecutableDDLElement):
+    """PostgreSQL's ``DROP TYPE [IF EXISTS]`` for a named type (an ENUM) known by name only."""
+
+    def __init__(self, name: str, schema: str | None = None, if_exists: bool = False) -> None:
+        self.name = name
+        self.schema = schema
+        self.if_exists = if_exists
+
+
+@compiles(DropNamedType)
+def _drop_named_type(element: DropNamedType, compiler: DDLCompiler, **kw: Any) -> str:
+    preparer = compiler.preparer
+    name = preparer.quote(element.name)
+    if element.schema:
+        name = f"{preparer.quote_schema(element.schema)}.{name}"
+    return f"DROP TYPE {'IF EXISTS ' if element.if_exists else ''}{name}"
+
+
+class SequenceOwnedBy(ExecutableDDLElement):
+    """PostgreSQL's ``ALTER SEQUENCE ... OWNED BY table.column``: the sequence goes with the column."""
+
+    def __init__(self, sequence: sa.Sequence, table: sa.Table, column_name: str) -> None:
+        self.sequence = sequence
+        self.table = table
+        self.column_name = column_name
+
+
+@compiles(SequenceOwnedBy)
+def _sequence_owned_by(element: SequenceOwnedBy, compiler: DDLCompiler, **kw: Any) -> str:
+    preparer = compiler.preparer
+    return (
+        f"ALTER SEQUENCE {preparer.format_sequence(element.sequence)} OWNED BY "
+        f"{preparer.format_table(element.table)}.{preparer.quote(element.column_name)}"
+    )
+
+
+class DropColumnComment(ExecutableDDLElement):
+    """``COMMENT ON COLUMN <schema>.<table>.<column> IS NULL``.
+
+    SQLAlchemy's own ``DropColumnComment`` leaves the schema out of the column's name, so on a
+    table in another schema it would remove the comment of the search path's table of that name.
+    """
+
+    def __init__(self, column: sa.Column[Any]) -> None:
+        self.column = column
+
+
+@compiles(DropColumnComment)
+def _drop_column_comment(element: DropColumnComment, compiler: DDLCompiler, **kw: Any) -> str:
+    name = compiler.preparer.format_column(element.column, use_table=True, use_schema=True)
+    return f"COMMENT ON COLUMN {name} IS NULL"

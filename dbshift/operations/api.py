@@ -33,7 +33,7 @@ from dbshift.operations.table import (
 )
 from dbshift.operations.batch import BatchOperations
 from dbshift.schema.from_metadata import column_def, index_def, server_default_text, table_def
-from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef, freeze_options
 
 
 class OperationContext(Protocol):
@@ -88,7 +88,8 @@ def _default(value: Any) -> str | None | Unchanged:
 # -- tables -------------------------------------------------------------------------------------
 def create_table(table_name: str, *columns: Any, if_not_exists: bool | None = None, **kw: Any) -> sa.Table:
     table = sa.Table(table_name, sa.MetaData(), *columns, **kw)
-    _run(CreateTableOp(table_def(table, get_context().dialect), if_not_exists=bool(if_not_exists)))
+    definition = table_def(table, get_context().dialect, sequence_defaults=True)
+    _run(CreateTableOp(definition, if_not_exists=bool(if_not_exists)))
     return table
 
 
@@ -118,7 +119,7 @@ def add_column(
     table_name: str, column: sa.Column[Any], *, schema: str | None = None, if_not_exists: bool | None = None
 ) -> None:
     dialect = get_context().dialect
-    _run(AddColumnOp(table_name, column_def(column, dialect), schema, bool(if_not_exists)))
+    _run(AddColumnOp(table_name, column_def(column, dialect, sequence_default=True), schema, bool(if_not_exists)))
     for fk in column.foreign_keys:
         target = fk.target_fullname.split(".")
         ref_schema = ".".join(target[:-2]) or None
@@ -212,7 +213,7 @@ def drop_index(
     if_exists: bool | None = None,
     **kw: Any,
 ) -> None:
-    _run(DropIndexOp(index_name, table_name, schema, if_exists=bool(if_exists)))
+    _run(DropIndexOp(index_name, table_name, schema, if_exists=bool(if_exists), dialect_options=freeze_options(kw)))
 
 
 # -- constraints --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, in_order, require_table
-from dbshift.schema.model import IndexDef, SchemaDef
+from dbshift.schema.model import DialectOptions, IndexDef, SchemaDef
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class DropIndexOp(Operation):
     schema: str | None = None
     index: IndexDef | None = None
     if_exists: bool = False
+    dialect_options: DialectOptions = ()
+    """Keywords for the dialect (``postgresql_concurrently``)."""
 
     def reverse(self) -> Operation:
         if self.index is None or self.table_name is None:

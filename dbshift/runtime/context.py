@@ -128,6 +128,7 @@ class MigrationContext:
         self.output = output
         source = connection if connection is not None else reader
         self.impl = impl_for(dialect, InspectorLookup(source) if source is not None else None)
+        self._in_autocommit = False
         self.executed: list[Executable | str] = []
         """Statements run so far; rendered as SQL only if a failure report needs them."""
         self.committed = 0
@@ -169,14 +170,22 @@ class MigrationContext:
 
         What the revision did so far is committed first (and stays committed if a later
         statement fails); a new transaction opens afterwards for the rest of the revision.
+        A block inside a block is already outside the transaction.
         """
+        if self._in_autocommit:
+            yield
+            return
         self.flush()
         transactional = self.impl.features.transactional_ddl
         if self.connection is None:
             assert self.output is not None
             if transactional:
                 self.output.write("COMMIT;\n\n")
-            yield
+            self._in_autocommit = True
+            try:
+                yield
+            finally:
+                self._in_autocommit = False
             if transactional:
                 self.output.write("BEGIN;\n\n")
             return
@@ -186,10 +195,14 @@ class MigrationContext:
         self.committed = len(self.executed)
         previous = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
+        self._in_autocommit = True
         try:
             yield
             self.committed = len(self.executed)
         finally:
+            self._in_autocommit = False
+            if connection.in_transaction():
+                connection.commit()  # in AUTOCOMMIT mode only SQLAlchemy's own bookkeeping
             connection.execution_options(isolation_level=previous)
             connection.begin()
 

@@ -6,6 +6,7 @@ dialect, because that is what a database reflects back and what comparison needs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from sqlalchemy.sql.schema import DefaultClause
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
+    DialectOptions,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -54,18 +56,57 @@ def server_default_text(default: Any, dialect: Dialect) -> str | None:
     return None
 
 
-def column_def(column: sa.Column[Any], dialect: Dialect) -> ColumnDef:
+def sequence_default_text(column: sa.Column[Any], dialect: Dialect) -> str | None:
+    """``nextval('<sequence>')`` for a column whose values come from a ``sa.Sequence``, on
+    PostgreSQL; None elsewhere, or for an optional sequence (a plain SERIAL column there)."""
+    sequence = column.default
+    if dialect.name != "postgresql" or not isinstance(sequence, sa.Sequence) or sequence.optional:
+        return None
+    return sql_text(sequence.next_value(), dialect)
+
+
+def column_def(column: sa.Column[Any], dialect: Dialect, *, sequence_default: bool = False) -> ColumnDef:
+    """The column as the schema model holds it.
+
+    ``sequence_default`` (the ``op`` functions set it): a column filled from a ``sa.Sequence``
+    gets ``nextval('<sequence>')`` as its server default (unless it has one), so the database
+    fills it by itself, as SQLAlchemy would on insert; the dialect creates the sequence. Models
+    compared by autogenerate leave it off: SQLAlchemy's ``create_all`` sets no such default.
+    """
     computed = column.computed
+    server_default = server_default_text(column.server_default, dialect)
+    if server_default is None and sequence_default:
+        server_default = sequence_default_text(column, dialect)
     return ColumnDef(
         name=column.name,
         type=column.type,
         nullable=bool(column.nullable),
-        server_default=server_default_text(column.server_default, dialect),
+        server_default=server_default,
         comment=column.comment,
         autoincrement=column.autoincrement,
         computed=sql_text(computed.sqltext, dialect) if computed is not None else None,
         identity=column.identity is not None,
     )
+
+
+def _option_value(value: Any, dialect: Dialect) -> Any:
+    """A dialect option as plain data: SQL expressions as text, columns by name, sequences as
+    tuples, mappings as dicts sorted by key (as reflection reports them)."""
+    if isinstance(value, sa.Column):
+        return value.name
+    if isinstance(value, sa.ClauseElement):
+        return sql_text(value, dialect)
+    if isinstance(value, (list, tuple)):
+        return tuple(_option_value(v, dialect) for v in value)
+    if isinstance(value, Mapping):
+        return {str(k): _option_value(v, dialect) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return value
+
+
+def index_options(index: sa.Index, dialect: Dialect) -> DialectOptions:
+    """An index's dialect keywords (``postgresql_where``, ``postgresql_using``,
+    ``postgresql_include``, ``postgresql_ops``...) as plain data that renders into a revision."""
+    return freeze_options({key: _option_value(value, dialect) for key, value in index.dialect_kwargs.items()})
 
 
 def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
@@ -82,12 +123,12 @@ def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
         name=str(index.name) if index.name is not None else "",
         columns=tuple(columns),
         unique=bool(index.unique),
-        dialect_options=freeze_options(dict(index.dialect_kwargs)),
+        dialect_options=index_options(index, dialect),
         expressions=tuple(flags) if any(flags) else (),
     )
 
 
-def table_def(table: sa.Table, dialect: Dialect) -> TableDef:
+def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = False) -> TableDef:
     pk = table.primary_key
     fks: list[ForeignKeyDef] = []
     uniques: list[UniqueDef] = []
@@ -117,7 +158,7 @@ def table_def(table: sa.Table, dialect: Dialect) -> TableDef:
     return TableDef(
         name=table.name,
         schema=table.schema,
-        columns=tuple(column_def(c, dialect) for c in table.columns),
+        columns=tuple(column_def(c, dialect, sequence_default=sequence_defaults) for c in table.columns),
         primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), _name(pk.name))
         if pk.columns
         else None,

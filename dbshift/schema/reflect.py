@@ -7,7 +7,8 @@ per table. Dialect quirks that need no knowledge of the models are smoothed out 
 * SQLAlchemy skips SQLite indexes on expressions: read back from ``sqlite_master``;
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
-* PostgreSQL reports ``postgresql_include: []`` on every index: dropped.
+* PostgreSQL reports ``postgresql_include: []`` on every index: dropped; index options that
+  are lists or mappings become tuples and key-sorted dicts, as the models' ones do.
 
 Quirks that only the models can settle (is this MySQL unique constraint the models' unique
 index? is this index the one MySQL made for a foreign key?) are left to
@@ -191,9 +192,22 @@ def _index(ix: Mapping[str, Any]) -> IndexDef:
         columns=columns,
         unique=bool(ix.get("unique")),
         # PostgreSQL reports "postgresql_include: []" for every index: an option left at its default.
-        dialect_options=freeze_options({k: v for k, v in (ix.get("dialect_options") or {}).items() if v not in ([], ())}),
+        dialect_options=freeze_options(
+            {k: _option_value(v) for k, v in (ix.get("dialect_options") or {}).items() if v not in ([], ())}
+        ),
         expressions=flags if any(flags) else (),
     )
+
+
+def _option_value(value: Any) -> Any:
+    """A reflected index option as :func:`dbshift.schema.from_metadata.index_options` spells the
+    models' ones: lists as tuples (``postgresql_include``), mappings as dicts sorted by key
+    (``postgresql_ops``, ``postgresql_with``)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_option_value(v) for v in value)
+    if isinstance(value, Mapping):
+        return {str(k): _option_value(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return value
 
 
 _SQLITE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)
