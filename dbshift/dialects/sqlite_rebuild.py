@@ -35,7 +35,7 @@ from dbshift.schema.model import (
     freeze_options,
     sql_mentions,
 )
-from dbshift.schema.reflect import reflect_schema
+from dbshift.schema.reflect import reflect_schema, split_top_level
 from dbshift.schema.to_sa import sa_index, sa_table, stub_table
 
 TEMP_PREFIX = "_dbshift_new_"
@@ -64,22 +64,7 @@ class TableOnDisk:
 def _column_clauses(create_sql: str) -> list[str]:
     """The comma-separated items between the outer parentheses of a CREATE TABLE."""
     body = create_sql[create_sql.index("(") + 1 : create_sql.rindex(")")]
-    items, depth, start, quote = [], 0, 0, ""
-    for pos, ch in enumerate(body):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"`[":
-            quote = "]" if ch == "[" else ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            items.append(body[start:pos].strip())
-            start = pos + 1
-    items.append(body[start:].strip())
-    return items
+    return [item.strip() for item in split_top_level(body)]
 
 
 def _collations(create_sql: str) -> dict[str, str]:

@@ -266,7 +266,7 @@ def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
     if end < 0:
         return None
     elements: list[tuple[str, bool]] = []
-    for part in _split_top_level(sql[start + 1 : end]):
+    for part in split_top_level(sql[start + 1 : end]):
         text = re.sub(r"\s+(ASC|DESC)$", "", part.strip(), flags=re.IGNORECASE)
         identifier = re.fullmatch(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)', text)
         if identifier:
@@ -276,15 +276,16 @@ def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
     return elements
 
 
-def _split_top_level(text: str) -> list[str]:
+def split_top_level(text: str) -> list[str]:
+    """Split SQL at the commas outside parentheses and quotes (index elements, column clauses)."""
     parts: list[str] = []
     current: list[str] = []
     depth, quote = 0, ""
     for ch in text:
         if quote:
             quote = "" if ch == quote else quote
-        elif ch in "'\"`":
-            quote = ch
+        elif ch in "'\"`[":
+            quote = "]" if ch == "[" else ch
         elif ch == "(":
             depth += 1
         elif ch == ")":

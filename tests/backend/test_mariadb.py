@@ -35,7 +35,7 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.runtime.context import InspectorLookup
 from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef
-from tests.backend.test_op_api import Project
+from tests.backend.test_op_api import Project, back, refused, round_trip
 from tests.conftest import Database, _fresh_mariadb, _selected
 
 pytestmark = pytest.mark.backend
@@ -125,40 +125,6 @@ def project(database: Database, tmp_path: Path) -> Iterator[MariaDB]:
         yield p
     finally:
         p.engine.dispose()
-
-
-State = tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]
-
-
-def round_trip(project: MariaDB, upgrade: str, downgrade: str) -> tuple[State, State]:
-    project.add("r1", "r0", upgrade, downgrade, message="the operation")
-    before = project.state()
-    project.upgrade()
-    assert project.versions_in_db() == ["r1"]
-    return before, project.state()
-
-
-def back(project: MariaDB, before: State) -> None:
-    project.downgrade("r0")
-    assert project.versions_in_db() == ["r0"]
-    after = project.state()
-    assert after[0] == before[0], "schema differs after downgrade"
-    assert after[1] == before[1], "rows differ after downgrade"
-
-
-def refused(project: MariaDB, upgrade: str, *needles: str) -> str:
-    """The upgrade fails with a one-line error; nothing changed, still at r0."""
-    project.add("r1", "r0", upgrade, message="the operation")
-    before = project.state()
-    with pytest.raises(MigrationError) as info:
-        project.upgrade()
-    message = str(info.value)
-    assert "\n" not in message
-    for needle in ("revision r1", *needles):
-        assert needle in message, message
-    assert project.state() == before
-    assert project.versions_in_db() == ["r0"]
-    return message
 
 
 def changed(before: str, *replacements: tuple[str, str]) -> str:
