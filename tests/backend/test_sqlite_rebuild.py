@@ -231,3 +231,22 @@ def test_sql_mode_without_a_database_says_what_it_needs(tmp_path: Path) -> None:
     with pytest.raises(MigrationError, match="table rebuild.*--sql"):
         migrate.upgrade(config, "base:r1", sql=True, output=io.StringIO())
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_without_rowid_and_unnamed_unique_survive(rb: Rebuild) -> None:
+    rb.query("CREATE TABLE tags (k TEXT PRIMARY KEY, label TEXT, n INT, UNIQUE (label)) WITHOUT ROWID")
+    rb.query("INSERT INTO tags VALUES ('a', 'A', 1), ('b', 'B', NULL)")
+    rb.add(
+        "r1",
+        "r0",
+        'op.alter_column("tags", "n", server_default=sa.text("7"))',
+        'op.alter_column("tags", "n", server_default=None)',
+    )
+    for target in ("r1", "r0"):
+        rb.upgrade() if target == "r1" else rb.downgrade("r0")
+        sql = rb.master()["tags"]
+        assert sql.rstrip().endswith("WITHOUT ROWID") and "UNIQUE (label)" in sql, sql
+        assert ("DEFAULT 7" in sql) == (target == "r1")
+        assert rb.query("SELECT * FROM tags ORDER BY k") == [("a", "A", 1), ("b", "B", None)]
+    with pytest.raises(sqlite3.IntegrityError):
+        rb.query("INSERT INTO tags VALUES ('c', 'A', 3)")
