@@ -170,7 +170,7 @@ def _column(col: ColumnDef, imports: set[str]) -> str:
     if col.computed is not None:
         args.append(f"sa.Computed({quote(col.computed)})")
     if col.identity:
-        args.append("sa.Identity()")
+        args.append(_inline("sa.Identity", _options(col.identity_options)))
     args.append(f"nullable={col.nullable!r}")
     server_default = _text(col.server_default) if col.server_default is not None else None
     autoincrement = None if col.autoincrement == "auto" else col.autoincrement

@@ -86,6 +86,22 @@ def column_def(column: sa.Column[Any], dialect: Dialect, *, sequence_default: bo
         autoincrement=column.autoincrement,
         computed=sql_text(computed.sqltext, dialect) if computed is not None else None,
         identity=column.identity is not None,
+        identity_options=identity_options(column.identity),
+    )
+
+
+_IDENTITY_DEFAULTS = sa.Identity()
+
+
+def identity_options(identity: sa.Identity | None) -> tuple[tuple[str, Any], ...]:
+    """The arguments of an ``sa.Identity`` that differ from its defaults, to recreate it."""
+    if identity is None:
+        return ()
+    names = ("always", "on_null", "start", "increment", "minvalue", "maxvalue", "cycle", "cache", "order")
+    return tuple(
+        (name, getattr(identity, name))
+        for name in names
+        if getattr(identity, name, None) != getattr(_IDENTITY_DEFAULTS, name, None)
     )
 
 

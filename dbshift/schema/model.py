@@ -42,6 +42,8 @@ class ColumnDef:
     computed: str | None = None
     """SQL expression of a generated column (``GENERATED ALWAYS AS``), if any."""
     identity: bool = False
+    identity_options: DialectOptions = ()
+    """Non-default ``sa.Identity`` arguments (``always``, ``start``, ``increment``...)."""
 
 
 @dataclass(frozen=True)

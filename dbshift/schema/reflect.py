@@ -158,6 +158,8 @@ def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
         autoincrement=c.get("autoincrement", "auto"),
         computed=str(computed["sqltext"]) if computed else None,
         identity=bool(c.get("identity")),
+        # Only ALWAYS is kept: the other reflected values are the sequence's defaults spelled out.
+        identity_options=(("always", True),) if (c.get("identity") or {}).get("always") else (),
     )
 
 

@@ -29,7 +29,7 @@ def sa_column(col: ColumnDef, *, primary_key: bool = False) -> sa.Column[Any]:
     if col.computed is not None:
         args.append(sa.Computed(sa.text(col.computed)))
     if col.identity:
-        args.append(sa.Identity())
+        args.append(sa.Identity(**dict(col.identity_options)))
     return sa.Column(
         col.name,
         col.type,

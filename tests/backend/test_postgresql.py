@@ -710,3 +710,18 @@ def test_sequences_and_schemas(project: Project, in_schema: str) -> None:
     back(project, before)
     assert schema_state(project, s) == in_schema_before
     assert sequences(project, s) == ["items_id_seq"] and sequences(project) == ["items_id_seq"]
+
+
+def test_identity_options_are_kept(project: Project) -> None:
+    upgrade = """
+    op.create_table("codes", sa.Column("id", sa.Integer, sa.Identity(always=True, start=100, increment=5), primary_key=True),
+                    sa.Column("label", sa.String(10)))
+    op.execute("INSERT INTO codes (label) VALUES ('a'), ('b')")
+    """
+    before, _after = round_trip(project, upgrade, 'op.drop_table("codes")')
+    assert project.rows("codes") == [(100, "a"), (105, "b")]
+    with project.engine.connect() as conn:
+        assert sa.inspect(conn).get_columns("codes")[0]["identity"]["always"] is True
+        with pytest.raises(sa.exc.DBAPIError, match="GENERATED ALWAYS"):
+            conn.execute(sa.text("INSERT INTO codes (id, label) VALUES (1, 'c')"))
+    back(project, before)

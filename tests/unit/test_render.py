@@ -18,11 +18,21 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from dbshift.autogenerate.render import RenderedOps, RenderError, quote, render_ops, render_type
+from dbshift.autogenerate.render import (
+    RenderedOps,
+    RenderError,
+    quote,
+    render_ops,
+    render_type,
+)
 from dbshift.operations import api
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
-from dbshift.operations.constraint import CONSTRAINT_KINDS, AddConstraintOp, DropConstraintOp
+from dbshift.operations.constraint import (
+    CONSTRAINT_KINDS,
+    AddConstraintOp,
+    DropConstraintOp,
+)
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
 from dbshift.operations.table import (
@@ -627,3 +637,12 @@ def test_random_tables_round_trip(table: TableDef) -> None:
     recorded = roundtrip_table(CreateTableOp(table))
     assert normalized(recorded) == normalized(table)
     assert_same_column_types(table, recorded)
+
+
+def test_identity_options_render() -> None:
+    from dbshift.autogenerate.render import render_ops
+    from dbshift.operations.column import AddColumnOp
+    from dbshift.schema.model import ColumnDef
+
+    col = ColumnDef("id", sa.Integer(), nullable=False, identity=True, identity_options=(("always", True), ("start", 100)))
+    assert "sa.Identity(always=True, start=100)" in render_ops([AddColumnOp("t", col)]).body
