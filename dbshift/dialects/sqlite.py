@@ -10,10 +10,11 @@ Comments do not exist on SQLite: comment operations do nothing.
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
-from dbshift.dialects.base import DialectImpl, UnsupportedOperation
+from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
 from dbshift.dialects.sqlite_rebuild import PendingRebuild, read_table
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -40,8 +41,8 @@ def _uses_column(table: TableDef, column: str) -> bool:
 class SQLiteImpl(DialectImpl):
     name = "sqlite"
 
-    def __init__(self, *args: object, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+    def __init__(self, dialect: Dialect, lookup: SchemaLookup | None = None) -> None:
+        super().__init__(dialect, lookup)
         self._pending: PendingRebuild | None = None
 
     # -- merging ------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ class SQLiteImpl(DialectImpl):
         pending, self._pending = self._pending, None
         return pending.statements() if pending is not None else []
 
-    def _connection(self, op: Operation):  # type: ignore[no-untyped-def]
+    def _connection(self, op: Operation) -> Connection:
         lookup = self._require_lookup(f"SQLite's table rebuild ({op.describe()})")
         return lookup.connection
 
