@@ -15,7 +15,7 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
-from dbshift.dialects.sqlite_rebuild import PendingRebuild, read_table
+from dbshift.dialects.sqlite_rebuild import PendingRebuild, TableOnDisk, read_table
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
@@ -53,9 +53,9 @@ class SQLiteImpl(DialectImpl):
             self._merge(pending, op)
             return []
         out = self.flush()
-        if self._needs_rebuild(op):
-            assert table_name is not None
-            self._pending = PendingRebuild.start(read_table(self._connection(op), table_name))
+        disk = self._rebuild_source(op)
+        if disk is not None:
+            self._pending = PendingRebuild.start(disk)
             self._merge(self._pending, op)
             return out
         return out + super().statements(op)
@@ -84,15 +84,17 @@ class SQLiteImpl(DialectImpl):
             pending.casts.discard(op.column_name)
         pending.table = new_table
 
-    def _needs_rebuild(self, op: Operation) -> bool:
-        if isinstance(op, AlterColumnOp):
-            return any(c not in ("name", "comment") for c in op.changes())
+    def _rebuild_source(self, op: Operation) -> TableOnDisk | None:
+        """The table as it is on disk when ``op`` needs a rebuild (read once), else None."""
+        if isinstance(op, AlterColumnOp) and any(c not in ("name", "comment") for c in op.changes()):
+            return read_table(self._connection(op), op.table_name)
         if isinstance(op, (AddConstraintOp, DropConstraintOp)):
-            return True
+            return read_table(self._connection(op), op.table_name)
         if isinstance(op, DropColumnOp) and not op.if_exists and self.lookup is not None:
             if op.schema is None and self.lookup.has_table(op.table_name, None):
-                return _uses_column(read_table(self.lookup.connection, op.table_name).table, op.column_name)
-        return False
+                disk = read_table(self.lookup.connection, op.table_name)
+                return disk if _uses_column(disk.table, op.column_name) else None
+        return None
 
     # -- what ALTER TABLE can do --------------------------------------------------------------
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
