@@ -80,7 +80,6 @@ def sa_constraint(con: ConstraintDef) -> sa.Constraint:
 def sa_table(table: TableDef, metadata: sa.MetaData | None = None, *, with_indexes: bool = True) -> sa.Table:
     md = metadata if metadata is not None else sa.MetaData()
     ensure_referred_tables(md, tuple(f for f in table.foreign_keys if f.referred_table != table.name))
-    pk_cols = set(table.primary_key.columns) if table.primary_key else set()
     items: list[Any] = [sa_column(c) for c in table.columns]
     if table.primary_key is not None:
         items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name))
@@ -94,8 +93,6 @@ def sa_table(table: TableDef, metadata: sa.MetaData | None = None, *, with_index
         comment=table.comment,
         **dict(table.dialect_options),
     )
-    for name in pk_cols:
-        result.c[name].primary_key = True
     if with_indexes:
         for ix in table.indexes:
             sa_index(ix, result)
