@@ -52,19 +52,20 @@ def current(config: Config) -> CurrentResult:
         if head not in graph:
             lines.append(f"{head} (not in the migration folder)")
             continue
-        rev = graph.get(head)
-        mark = " (head)" if head in graph.heads else ""
-        lines.append(f"{head}{mark}" + (f": {rev.message}" if rev.message else ""))
+        lines.append(_revision_line(graph, head))
     return CurrentResult(True, heads, table.name, lines)
+
+
+def _revision_line(graph: RevisionGraph, rev_id: str) -> str:
+    """``<id> (head): <message>``, the line current and heads print for a revision."""
+    rev = graph.get(rev_id)
+    mark = " (head)" if rev_id in graph.heads else ""
+    return f"{rev_id}{mark}" + (f": {rev.message}" if rev.message else "")
 
 
 def heads(config: Config) -> list[str]:
     graph = script_directory(config).graph()
-    lines = []
-    for head in graph.heads:
-        rev = graph.get(head)
-        lines.append(f"{head} (head)" + (f": {rev.message}" if rev.message else ""))
-    return lines
+    return [_revision_line(graph, head) for head in graph.heads]
 
 
 def _current_or_none(config: Config) -> tuple[tuple[str, ...], str | None]:
