@@ -44,7 +44,6 @@ from dbshift.schema.model import (
     ConstraintDef,
     ForeignKeyDef,
     IndexDef,
-    PrimaryKeyDef,
     TableDef,
     UniqueDef,
 )

@@ -32,7 +32,7 @@ from dbshift.operations.table import (
     RenameTableOp,
 )
 from dbshift.operations.batch import BatchOperations
-from dbshift.schema.from_metadata import column_def, index_def, server_default_text, table_def
+from dbshift.schema.from_metadata import column_def, index_def, server_default_text, sql_text, table_def
 from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef, freeze_options
 
 
@@ -264,8 +264,6 @@ def create_foreign_key(
 def create_check_constraint(
     constraint_name: str | None, table_name: str, condition: str | Any, *, schema: str | None = None, **kw: Any
 ) -> None:
-    from dbshift.schema.from_metadata import sql_text
-
     text = sql_text(condition, get_context().dialect)
     _run(AddConstraintOp(table_name, CheckDef(text, _name(constraint_name)), schema))
 
