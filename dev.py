@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Developer entry point that needs nothing but Python: ``python3 dev.py demo|test|bench``.
+"""Developer entry point that needs nothing but Python: ``python3 dev.py demo|test|check|bench``.
 
-Each command creates ``.venv`` on first use, installs dbshift into it (with the test extras
+``test`` runs the static checks (ruff lint and format, ``mypy --strict``, the import-layer
+contracts) and then the whole pytest suite; ``check`` runs only the static checks. Each command creates ``.venv`` on first use, installs dbshift into it (with the test extras
 for ``test`` and ``bench``) and runs inside it, so a fresh clone works with one command.
 """
 
@@ -31,6 +32,26 @@ def ensure_venv(extras: str) -> None:
     )
 
 
+LINTED = ["dbshift", "tests", "bench", "scripts", "dev.py"]
+CHECKS = {
+    "ruff": [["ruff", "check", *LINTED], ["ruff", "format", "--check", "--quiet", *LINTED]],
+    "mypy": [["mypy", "--strict"]],  # the packages to check are set in pyproject.toml
+    "layers": [["lint-imports", "--no-cache"]],
+}
+
+
+def run_checks() -> int:
+    """Lint, format check, strict typing and the import-layer contracts; the first failure stops."""
+    for name, commands in CHECKS.items():
+        for command in commands:
+            print(f"[check] {name}: {' '.join(command)}", flush=True)
+            code = subprocess.call([str(BIN / command[0]), *command[1:]], cwd=ROOT)
+            if code != 0:
+                print(f"[check] {name} failed (exit {code})", flush=True)
+                return code
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     rest = argv[1:]
@@ -39,11 +60,17 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PYTHON), str(ROOT / "scripts" / "demo.py"), *rest])
     if command == "test":
         ensure_venv("test")
+        code = run_checks()
+        if code != 0:
+            return code
         return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+    if command == "check":
+        ensure_venv("test")
+        return run_checks()
     if command == "bench":
         ensure_venv("test")
         return subprocess.call([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT)
-    print("usage: python3 dev.py demo | test [pytest args] | bench [names]")
+    print("usage: python3 dev.py demo | test [pytest args] | check | bench [names]")
     return 0 if command in ("help", "-h", "--help") else 2
 
 

@@ -113,9 +113,7 @@ def main() -> int:
     rev = head.get(head.heads[0])
     control = audit.measure("control: load_module(head)", lambda: [script.load_module(rev)])
 
-    imports_seen = sum(
-        c["revision_modules_executed"] + c["revision_modules_in_sys_modules"] for c in calls
-    )
+    imports_seen = sum(c["revision_modules_executed"] + c["revision_modules_in_sys_modules"] for c in calls)
     print(
         json.dumps(
             {

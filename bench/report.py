@@ -109,13 +109,19 @@ def print_table(results: dict[str, Any]) -> None:
     if alembic and "skipped" not in alembic and (heads or upgrade):
         pairs = []
         if heads:
-            pairs += [(f"heads, {heads['revisions']} revs, {w}", heads[k], alembic["heads"][k])
-                      for w, k in (("no cache", "heads_cold"), ("cache", "heads_warm"))]
-            pairs += [(f"{k.split('_')[0]}, {heads['revisions']} revs", heads[k], alembic["heads"][k])
-                      for k in ("history_warm", "current_warm")]
+            pairs += [
+                (f"heads, {heads['revisions']} revs, {w}", heads[k], alembic["heads"][k])
+                for w, k in (("no cache", "heads_cold"), ("cache", "heads_warm"))
+            ]
+            pairs += [
+                (f"{k.split('_')[0]}, {heads['revisions']} revs", heads[k], alembic["heads"][k])
+                for k in ("history_warm", "current_warm")
+            ]
         if upgrade:
-            pairs += [(f"{k.replace('_', ' ')}, {upgrade['revisions']} revs", upgrade[k], alembic["upgrade"][k])
-                      for k in ("upgrade_head", "downgrade_base")]
+            pairs += [
+                (f"{k.replace('_', ' ')}, {upgrade['revisions']} revs", upgrade[k], alembic["upgrade"][k])
+                for k in ("upgrade_head", "downgrade_base")
+            ]
         notes.append("alembic / dbshift, ratio of medians (above 1: dbshift is faster):")
         for what, ours, theirs in pairs:
             notes.append(f"  {what:<28} {theirs['median_ms'] / ours['median_ms']:.1f}x")
@@ -133,5 +139,3 @@ def print_table(results: dict[str, Any]) -> None:
             print(line(r).rstrip())
     for n in notes:
         print(n)
-
-

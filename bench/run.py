@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import load_average, machine, print_table  # noqa: E402 - bench/ is not a package
+from report import load_average, machine, print_table
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -75,9 +75,7 @@ def child_env() -> dict[str, str]:
 def run(argv: Sequence[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run a command to completion; (wall seconds, result). A failure stops the benchmark."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        list(argv), cwd=cwd, capture_output=True, text=True, env=child_env(), check=False
-    )
+    proc = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, env=child_env(), check=False)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
@@ -414,16 +412,24 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], dict[str, Any]]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python3 dev.py bench", description="dbshift benchmarks (default: all)."
-    )
+    parser = argparse.ArgumentParser(prog="python3 dev.py bench", description="dbshift benchmarks (default: all).")
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(NAMES)}")
     parser.add_argument("--repeat", type=int, default=5, help="runs per listing measurement (default 5)")
     parser.add_argument("--upgrade-repeat", type=int, default=3, help="upgrade+downgrade rounds (default 3)")
     parser.add_argument("--heads-revisions", type=int, default=5000, help="history length for heads (default 5000)")
     parser.add_argument("--upgrade-revisions", type=int, default=1000, help="history length for upgrade (default 1000)")
-    parser.add_argument("--budget", type=float, default=BUDGET_S, help=f"stop repeating a listing measurement after this many seconds of runs (default {BUDGET_S:.0f})")
-    parser.add_argument("--upgrade-budget", type=float, default=UPGRADE_BUDGET_S, help=f"same for upgrade+downgrade rounds (default {UPGRADE_BUDGET_S:.0f})")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=BUDGET_S,
+        help=f"stop repeating a listing measurement after this many seconds of runs (default {BUDGET_S:.0f})",
+    )
+    parser.add_argument(
+        "--upgrade-budget",
+        type=float,
+        default=UPGRADE_BUDGET_S,
+        help=f"same for upgrade+downgrade rounds (default {UPGRADE_BUDGET_S:.0f})",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print where it is")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write results")
     args = parser.parse_args(argv)

@@ -85,7 +85,9 @@ def checksum(path: Path) -> str:
 
 def dbshift(project: Path, *args: str) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "dbshift", *args], cwd=project, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "dbshift", *args], cwd=project, capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"dbshift {' '.join(args)} failed: {done.stderr.strip()}")

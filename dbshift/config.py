@@ -122,9 +122,7 @@ class Config:
     def require_url(self) -> str:
         """The database URL, or a ConfigError saying the three places it can be set."""
         if self.url is None:
-            raise ConfigError(
-                f"no database URL: set 'url' in {self._file_name()}, {ENV_URL} or --url"
-            )
+            raise ConfigError(f"no database URL: set 'url' in {self._file_name()}, {ENV_URL} or --url")
         return self.url
 
     def load_metadata(self) -> MetaData:
@@ -150,14 +148,9 @@ class Config:
         hint = ""
         if isinstance(getattr(obj, "metadata", None), MetaData):
             hint = f'; did you mean "{spec}.metadata"?'
-        kind = (
-            f"the class {obj.__qualname__}"
-            if isinstance(obj, type)
-            else (f"a {type(obj).__qualname__}")
-        )
+        kind = f"the class {obj.__qualname__}" if isinstance(obj, type) else (f"a {type(obj).__qualname__}")
         raise ConfigError(
-            f'{self.display_path()}: target_metadata = "{spec}" is {kind}, '
-            f"not a sqlalchemy MetaData{hint}"
+            f'{self.display_path()}: target_metadata = "{spec}" is {kind}, not a sqlalchemy MetaData{hint}'
         )
 
     def _file_name(self) -> str:
@@ -196,9 +189,7 @@ def _settings_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any] | 
             return None
         table = table[part]
     if not isinstance(table, Mapping):
-        raise ConfigError(
-            f"{display_path(path)}: '{name}' must be a table ([{name}]), got {_type_name(table)}"
-        )
+        raise ConfigError(f"{display_path(path)}: '{name}' must be a table ([{name}]), got {_type_name(table)}")
     return table
 
 
@@ -269,9 +260,7 @@ def _type_name(value: object) -> str:
 
 def _check_str(key: str, value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(
-            f"{where}: '{key}' must be a non-empty string, got {_type_name(value)}"
-        )
+        raise ConfigError(f"{where}: '{key}' must be a non-empty string, got {_type_name(value)}")
     return value
 
 
@@ -281,14 +270,11 @@ def _check_optional_str(key: str, value: object, where: str) -> str | None:
 
 def _check_str_list(key: str, value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise ConfigError(
-            f"{where}: '{key}' must be an array of strings, got {_type_name(value)}"
-        )
+        raise ConfigError(f"{where}: '{key}' must be an array of strings, got {_type_name(value)}")
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             raise ConfigError(
-                f"{where}: '{key}' must be an array of non-empty strings, "
-                f"but item {index + 1} is {_type_name(item)}"
+                f"{where}: '{key}' must be an array of non-empty strings, but item {index + 1} is {_type_name(item)}"
             )
     return tuple(value)
 
@@ -401,12 +387,8 @@ def build_config(
     where = display_path(path) if path is not None else "dbshift configuration"
     _check_keys(settings, where, _table_name(path) if path is not None else "dbshift")
     values = {**DEFAULTS, **settings}
-    script_location = Path(
-        _check_str("script_location", values["script_location"], where)
-    ).expanduser()
-    target_metadata = _check_optional_str(
-        "target_metadata", values["target_metadata"], where
-    )
+    script_location = Path(_check_str("script_location", values["script_location"], where)).expanduser()
+    target_metadata = _check_optional_str("target_metadata", values["target_metadata"], where)
     chosen_url, url_base, url_source = _choose_url(
         _check_optional_str("url", values["url"], where),
         path.name if path is not None else where,
@@ -423,19 +405,11 @@ def build_config(
         url_base=url_base,
         url_source=url_source,
         target_metadata=target_metadata.strip() if target_metadata else None,
-        models=tuple(
-            name.strip() for name in _check_str_list("models", values["models"], where)
-        ),
+        models=tuple(name.strip() for name in _check_str_list("models", values["models"], where)),
         version_table=_check_str("version_table", values["version_table"], where),
-        version_table_schema=_check_optional_str(
-            "version_table_schema", values["version_table_schema"], where
-        ),
-        file_template=_check_file_template(
-            "file_template", values["file_template"], where
-        ),
-        exclude_tables=_check_str_list(
-            "exclude_tables", values["exclude_tables"], where
-        ),
+        version_table_schema=_check_optional_str("version_table_schema", values["version_table_schema"], where),
+        file_template=_check_file_template("file_template", values["file_template"], where),
+        exclude_tables=_check_str_list("exclude_tables", values["exclude_tables"], where),
     )
 
 
@@ -457,9 +431,7 @@ def load_config(
         if not path.exists():
             raise ConfigError(f"{config_file}: config file not found")
         if path.is_dir():
-            raise ConfigError(
-                f"{config_file}: is a folder; expected a {CONFIG_FILE} or {PYPROJECT_FILE} file"
-            )
+            raise ConfigError(f"{config_file}: is a folder; expected a {CONFIG_FILE} or {PYPROJECT_FILE} file")
         path = path.resolve()
         settings = _settings_table(_read_toml(path), path)
         if settings is None:
@@ -468,9 +440,7 @@ def load_config(
     else:
         found, skipped = _search(cwd)
         if found is None:
-            note = "".join(
-                f"; {display_path(p, cwd)} has no [dbshift] table" for p in skipped
-            )
+            note = "".join(f"; {display_path(p, cwd)} has no [dbshift] table" for p in skipped)
             raise ConfigError(
                 f"no {CONFIG_FILE} or {PYPROJECT_FILE} with [tool.dbshift] found in {cwd} "
                 f"or any parent folder{note}; run 'dbshift init' first"
@@ -478,6 +448,4 @@ def load_config(
         path = found
         settings = _settings_table(_read_toml(path), path)
         assert settings is not None
-    return build_config(
-        settings, root=path.parent, path=path, url=url, cwd=cwd, environ=environ
-    )
+    return build_config(settings, root=path.parent, path=path, url=url, cwd=cwd, environ=environ)

@@ -29,9 +29,7 @@ __all__ = [
 
 MASK = "***"
 # Query-string keys some drivers accept a secret in (``?password=...``); masked like the password.
-_SECRET_QUERY_KEYS = frozenset(
-    {"password", "passwd", "pwd", "secret", "token", "sslpassword"}
-)
+_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword"})
 
 
 def mask_url(url: str | URL) -> str:
@@ -130,9 +128,7 @@ def _import_module(name: str, prefix: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except Exception as exc:  # any failure in user code becomes one ConfigError
-        raise ConfigError(
-            f"{prefix}: module '{name}' failed to import: {one_line(exc)}"
-        ) from exc
+        raise ConfigError(f"{prefix}: module '{name}' failed to import: {one_line(exc)}") from exc
 
 
 def import_object(spec: str, setting: str, config_path: Path | None) -> object:
@@ -146,10 +142,7 @@ def import_object(spec: str, setting: str, config_path: Path | None) -> object:
     module_name, attr_path = module_name.strip(), attr_path.strip()
     attrs = attr_path.split(".") if attr_path else []
     if not colon or not module_name or not attrs or not all(attrs):
-        raise ConfigError(
-            f'{prefix}: expected "package.module:attribute" '
-            f'(e.g. "myapp.models:Base.metadata")'
-        )
+        raise ConfigError(f'{prefix}: expected "package.module:attribute" (e.g. "myapp.models:Base.metadata")')
     obj: object = _import_module(module_name, prefix)
     walked = module_name
     for index, attr in enumerate(attrs):
@@ -159,16 +152,12 @@ def import_object(spec: str, setting: str, config_path: Path | None) -> object:
         except AttributeError:
             raise ConfigError(f"{prefix}: {owner} has no attribute '{attr}'") from None
         except Exception as exc:  # a failing property in user code
-            raise ConfigError(
-                f"{prefix}: reading '{attr}' of {owner} failed: {one_line(exc)}"
-            ) from exc
+            raise ConfigError(f"{prefix}: reading '{attr}' of {owner} failed: {one_line(exc)}") from exc
         walked = f"{module_name}:{'.'.join(attrs[: index + 1])}"
     return obj
 
 
-def import_modules(
-    names: Sequence[str], config_path: Path | None, setting: str = "models"
-) -> list[ModuleType]:
+def import_modules(names: Sequence[str], config_path: Path | None, setting: str = "models") -> list[ModuleType]:
     """Import each module named in the ``models`` setting, in order.
 
     Importing is what registers the model classes on their ``MetaData``; a failure names the

@@ -13,7 +13,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-MODELS_V1 = '''
+MODELS_V1 = """
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -26,7 +26,7 @@ class Book(Base):
     __tablename__ = "books"
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     title: orm.Mapped[str] = orm.mapped_column(sa.String(200))
-'''
+"""
 
 MODELS_V2 = MODELS_V1.replace(
     "    title: orm.Mapped[str] = orm.mapped_column(sa.String(200))\n",
@@ -34,14 +34,17 @@ MODELS_V2 = MODELS_V1.replace(
     "    published: orm.Mapped[int | None] = orm.mapped_column(index=True)\n",
 )
 
-MODELS_V3 = MODELS_V2 + '''
+MODELS_V3 = (
+    MODELS_V2
+    + """
 
 class Review(Base):
     __tablename__ = "reviews"
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     book_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("books.id"))
     stars: orm.Mapped[int] = orm.mapped_column(server_default=sa.text("3"))
-'''
+"""
+)
 
 
 def main() -> int:
@@ -57,7 +60,9 @@ def main() -> int:
 
     def dbshift(*args: str, ok: tuple[int, ...] = (0,)) -> str:
         print("$ dbshift " + " ".join(args))
-        result = subprocess.run([sys.executable, "-m", "dbshift", *args], cwd=folder, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "dbshift", *args], cwd=folder, capture_output=True, text=True, check=False
+        )
         output = (result.stdout + result.stderr).rstrip()
         if output:
             print(textwrap.indent(output, "  "))

@@ -130,11 +130,7 @@ class ScratchProject:
 
     def files(self) -> list[str]:
         """Every file under the project except caches: to check that nothing was written."""
-        return sorted(
-            p.relative_to(self.root).as_posix()
-            for p in self.root.rglob("*")
-            if "__pycache__" not in p.parts
-        )
+        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if "__pycache__" not in p.parts)
 
     def run(
         self, *args: str, env: Mapping[str, str] | None = None, fresh_interpreter: bool = False
@@ -245,9 +241,7 @@ def _child(cwd: Path, args: list[str], environ: dict[str, str], out_fd: int, err
             os._exit(code)
 
 
-def assert_one_line_error(
-    result: subprocess.CompletedProcess[str], *needles: str, code: int | None = None
-) -> str:
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str, code: int | None = None) -> str:
     """The run failed with exactly one ``error: ...`` line on stderr containing every needle.
 
     Returns the line. ``code`` pins the exit status; otherwise any non-zero status is accepted.

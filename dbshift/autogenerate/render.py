@@ -129,7 +129,7 @@ def _type(type_: TypeEngine[Any], imports: set[str]) -> str:
         rendered = _type(sub, imports)
         # Not after a word character or a dot: "Text()" must not match "sa.Text()" or "UnicodeText()".
         pattern = r"(?<![\w.])" + re.escape(repr(sub))
-        text = re.sub(pattern, lambda _m: rendered, text)
+        text = re.sub(pattern, rendered.replace("\\", "\\\\"), text)
     variants: dict[str, TypeEngine[Any]] = dict(getattr(type_, "_variant_mapping", None) or {})
     for dialect_name, variant in variants.items():
         text += f".with_variant({_type(variant, imports)}, {quote(dialect_name)})"
@@ -183,9 +183,7 @@ def _colspec(fk: ForeignKeyDef, column: str) -> str:
 
 
 def _fk_options(fk: ForeignKeyDef) -> list[str]:
-    return _kw(
-        ondelete=fk.ondelete, onupdate=fk.onupdate, deferrable=fk.deferrable, initially=fk.initially
-    )
+    return _kw(ondelete=fk.ondelete, onupdate=fk.onupdate, deferrable=fk.deferrable, initially=fk.initially)
 
 
 def _table_constraints(table: TableDef) -> list[str]:
@@ -216,9 +214,7 @@ def _create_table(op: CreateTableOp, imports: set[str]) -> list[str]:
 
 
 def _create_index(table_name: str, index: IndexDef, schema: str | None, if_not_exists: bool) -> str:
-    elements = [
-        _text(c) if index.is_expression(position) else quote(c) for position, c in enumerate(index.columns)
-    ]
+    elements = [_text(c) if index.is_expression(position) else quote(c) for position, c in enumerate(index.columns)]
     args = [quote(index.name), quote(table_name), "[" + ", ".join(elements) + "]", f"unique={index.unique!r}"]
     args += _kw(schema=schema, if_not_exists=if_not_exists or None)
     args += _options(index.dialect_options)

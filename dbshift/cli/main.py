@@ -39,7 +39,13 @@ ALLOW_DASH = {"ignore_unknown_options": True}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="Config file (dbshift.toml or pyproject.toml).")
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Config file (dbshift.toml or pyproject.toml).",
+)
 @click.option("--url", help="Database URL; overrides DBSHIFT_URL and the config file.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(package_name="dbshift")
@@ -63,7 +69,9 @@ def init(directory: str) -> None:
 @click.option("-m", "--message", default="", help="What the revision does.")
 @click.option("--autogenerate", is_flag=True, help="Compare models with the database and write the operations.")
 @click.option("--rev-id", help="Use this revision id instead of a random one.")
-@click.option("--head", default="head", show_default=True, help="Parent of the new revision (an id, 'base' for a new branch).")
+@click.option(
+    "--head", default="head", show_default=True, help="Parent of the new revision (an id, 'base' for a new branch)."
+)
 @pass_options
 def revision(opts: Options, message: str, autogenerate: bool, rev_id: str | None, head: str) -> None:
     """Write a new revision file."""

@@ -46,8 +46,7 @@ class InitResult:
         out.extend(self.skipped)
         config = display_path(self.config_file, self.base)
         out.append(
-            f"Next: set url and target_metadata in {config}, "
-            f'then run: dbshift revision --autogenerate -m "initial"'
+            f'Next: set url and target_metadata in {config}, then run: dbshift revision --autogenerate -m "initial"'
         )
         return out
 
@@ -84,10 +83,7 @@ def _existing_config_note(cwd: Path, target: Path) -> tuple[Path, str] | None:
         except DbshiftError:
             return own, note
         if location != target:
-            note += (
-                f" (its script_location is {display_path(location, cwd)}, "
-                f"not {display_path(target, cwd)})"
-            )
+            note += f" (its script_location is {display_path(location, cwd)}, not {display_path(target, cwd)})"
         return own, note
     pyproject = cwd / PYPROJECT_FILE
     try:
@@ -95,10 +91,7 @@ def _existing_config_note(cwd: Path, target: Path) -> tuple[Path, str] | None:
     except DbshiftError:
         found = None
     if found == pyproject.resolve():
-        return pyproject, (
-            f"Skipped {CONFIG_FILE}: {PYPROJECT_FILE} already has [tool.dbshift] "
-            "and was left unchanged"
-        )
+        return pyproject, (f"Skipped {CONFIG_FILE}: {PYPROJECT_FILE} already has [tool.dbshift] and was left unchanged")
     return None
 
 
@@ -152,11 +145,7 @@ def init(
     else:
         config_file = cwd / CONFIG_FILE
         location = _toml_string(_script_location_setting(target, cwd, directory))
-        text = string.Template(_resource_text(CONFIG_RESOURCE)).substitute(
-            script_location=location
-        )
+        text = string.Template(_resource_text(CONFIG_RESOURCE)).substitute(script_location=location)
         config_file.write_text(text, encoding="utf-8")
         created.append(config_file)
-    return InitResult(
-        created=created, config_file=config_file, skipped=skipped, base=cwd
-    )
+    return InitResult(created=created, config_file=config_file, skipped=skipped, base=cwd)

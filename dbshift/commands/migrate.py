@@ -120,11 +120,10 @@ def stamp(config: Config, target: str, *, sql: bool = False, output: TextIO | No
         for statement in table.transition((), heads):
             context.execute(statement)
         return tuple(sorted(heads))
-    with database(config) as connection:
-        with connection.begin():
-            if not table.exists(connection):
-                connection.execute(table.create_statement())
-            before = table.read(connection)
-            for statement in table.transition(before, heads):
-                connection.execute(statement)
+    with database(config) as connection, connection.begin():
+        if not table.exists(connection):
+            connection.execute(table.create_statement())
+        before = table.read(connection)
+        for statement in table.transition(before, heads):
+            connection.execute(statement)
     return tuple(sorted(heads))

@@ -116,7 +116,9 @@ def _autogenerate_ops(config: Config, graph: RevisionGraph) -> list[Operation]:
     return ops
 
 
-def merge(config: Config, revisions: list[str], message: str = "", *, rev_id: str | None = None, report: Report = print) -> RevisionResult:
+def merge(
+    config: Config, revisions: list[str], message: str = "", *, rev_id: str | None = None, report: Report = print
+) -> RevisionResult:
     """A revision whose parents are the given heads (``heads`` for all), joining branches."""
     script = script_directory(config)
     graph = script.graph()

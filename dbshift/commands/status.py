@@ -42,7 +42,9 @@ def current(config: Config) -> CurrentResult:
             False,
             (),
             table.name,
-            [f"The database is not under version control: it has no '{table.name}' table (run 'dbshift upgrade head' or 'dbshift stamp')."],
+            [
+                f"The database is not under version control: it has no '{table.name}' table (run 'dbshift upgrade head' or 'dbshift stamp')."
+            ],
         )
     if not heads:
         return CurrentResult(True, (), table.name, ["The database is at base: no revision applied."])

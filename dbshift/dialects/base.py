@@ -232,7 +232,9 @@ class DialectImpl:
         con: sa.Constraint
         if kind == "foreignkey":
             table.append_column(sa.Column("_dbshift_ref", sa.types.NULLTYPE))
-            con = sa.ForeignKeyConstraint(["_dbshift_stub"], ["_dbshift_ref_table._dbshift_ref"], name=op.constraint_name)
+            con = sa.ForeignKeyConstraint(
+                ["_dbshift_stub"], ["_dbshift_ref_table._dbshift_ref"], name=op.constraint_name
+            )
         elif kind == "primary":
             con = sa.PrimaryKeyConstraint("_dbshift_stub", name=op.constraint_name)
         elif kind == "check":
@@ -247,4 +249,3 @@ class DialectImpl:
         if isinstance(op.sqltext, str):
             return [sa.text(op.sqltext)]
         return [op.sqltext]
-

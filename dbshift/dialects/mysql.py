@@ -131,7 +131,11 @@ class MySQLImpl(DialectImpl):
         """The hints a restatement needs in ``--sql`` mode that were not given. ``existing_comment``
         is optional: without it the column is restated without a comment (as autogenerate always
         writes it, only hand-written revisions can leave it out)."""
-        known = (op.existing_type is not None, op.existing_nullable is not None, op.existing_server_default is not UNCHANGED)
+        known = (
+            op.existing_type is not None,
+            op.existing_nullable is not None,
+            op.existing_server_default is not UNCHANGED,
+        )
         return [hint for hint, ok in zip(HINTS, known) if not ok]
 
     def _current_column(self, op: AlterColumnOp) -> ColumnDef:

@@ -90,7 +90,7 @@ def type_sql(type_: TypeEngine[Any], dialect: Dialect) -> str | None:
     """The DDL spelling of ``type_`` on ``dialect`` (variants resolved), or None if it has none."""
     try:
         return str(dialect.type_compiler_instance.process(type_))
-    except Exception:  # a type this dialect cannot compile: compared by affinity instead
+    except Exception:  # noqa: BLE001 - a type this dialect cannot compile: compared by affinity instead
         return None
 
 
@@ -165,7 +165,7 @@ def types_equal(model_type: TypeEngine[Any], db_type: TypeEngine[Any], dialect: 
     model_sql = type_sql(model_type, dialect)
     db_sql = type_sql(db_type, dialect)
     if model_sql is None or db_sql is None:
-        return model_type._type_affinity is db_type._type_affinity  # noqa: SLF001
+        return model_type._type_affinity is db_type._type_affinity
     return normalize_type_sql(model_sql, dialect.name) == normalize_type_sql(db_sql, dialect.name)
 
 

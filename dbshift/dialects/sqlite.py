@@ -90,10 +90,15 @@ class SQLiteImpl(DialectImpl):
             return read_table(self._connection(op), op.table_name)
         if isinstance(op, (AddConstraintOp, DropConstraintOp)):
             return read_table(self._connection(op), op.table_name)
-        if isinstance(op, DropColumnOp) and not op.if_exists and self.lookup is not None:
-            if op.schema is None and self.lookup.has_table(op.table_name, None):
-                disk = read_table(self.lookup.connection, op.table_name)
-                return disk if _uses_column(disk.table, op.column_name) else None
+        if (
+            isinstance(op, DropColumnOp)
+            and not op.if_exists
+            and self.lookup is not None
+            and op.schema is None
+            and self.lookup.has_table(op.table_name, None)
+        ):
+            disk = read_table(self.lookup.connection, op.table_name)
+            return disk if _uses_column(disk.table, op.column_name) else None
         return None
 
     # -- what ALTER TABLE can do --------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
+from dbshift.operations.batch import BatchOperations
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
@@ -31,7 +32,6 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
-from dbshift.operations.batch import BatchOperations
 from dbshift.schema.from_metadata import column_def, index_def, server_default_text, sql_text, table_def
 from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef, freeze_options
 
@@ -221,7 +221,9 @@ def _name(value: str | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def create_primary_key(constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None) -> None:
+def create_primary_key(
+    constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None
+) -> None:
     _run(AddConstraintOp(table_name, PrimaryKeyDef(tuple(columns), _name(constraint_name)), schema))
 
 

@@ -103,7 +103,9 @@ class DropColumnOp(Operation):
         if table.column(self.column_name) is None:
             if self.if_exists:
                 return schema
-            raise SchemaStateError(f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist")
+            raise SchemaStateError(
+                f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist"
+            )
         name = self.column_name
         pk = table.primary_key
         return schema.with_table(
@@ -197,11 +199,14 @@ class AlterColumnOp(Operation):
             raise SchemaStateError(
                 f"column {column_label(self.table_name, self.column_name, self.schema)} does not exist"
             )
-        if self.new_column_name and self.new_column_name != self.column_name:
-            if table.column(self.new_column_name) is not None:
-                raise SchemaStateError(
-                    f"column {column_label(self.table_name, self.new_column_name, self.schema)} already exists"
-                )
+        if (
+            self.new_column_name
+            and self.new_column_name != self.column_name
+            and table.column(self.new_column_name) is not None
+        ):
+            raise SchemaStateError(
+                f"column {column_label(self.table_name, self.new_column_name, self.schema)} already exists"
+            )
         changes: dict[str, Any] = {}
         if self.type is not None:
             changes["type"] = self.type
@@ -225,7 +230,11 @@ class AlterColumnOp(Operation):
         label = column_label(self.table_name, self.column_name, self.schema)
         parts = []
         if self.type is not None:
-            parts.append(f"type {self.existing_type!r} -> {self.type!r}" if self.existing_type is not None else f"type -> {self.type!r}")
+            parts.append(
+                f"type {self.existing_type!r} -> {self.type!r}"
+                if self.existing_type is not None
+                else f"type -> {self.type!r}"
+            )
         if self.nullable is not None:
             parts.append("NOT NULL" if not self.nullable else "NULL")
         if self.server_default is not UNCHANGED:

@@ -30,9 +30,7 @@ def create_engine(url: str, source: str | None = None) -> Engine:
     try:
         parsed = sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise ConfigError(
-            f"{where}not a valid database URL (expected {_URL_SHAPE}): {mask_url(url)}"
-        ) from None
+        raise ConfigError(f"{where}not a valid database URL (expected {_URL_SHAPE}): {mask_url(url)}") from None
     try:
         engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
     except sa.exc.NoSuchModuleError:
@@ -42,8 +40,7 @@ def create_engine(url: str, source: str | None = None) -> Engine:
         ) from None
     except ImportError as exc:
         raise ConfigError(
-            f"{where}the driver for '{parsed.drivername}' is not installed ({one_line(exc)}): "
-            f"{mask_url(parsed)}"
+            f"{where}the driver for '{parsed.drivername}' is not installed ({one_line(exc)}): {mask_url(parsed)}"
         ) from None
     except (sa.exc.ArgumentError, TypeError, ValueError) as exc:  # e.g. a bad query-string option
         raise ConfigError(f"{where}cannot use database URL {mask_url(parsed)}: {one_line(exc)}") from None

@@ -7,8 +7,8 @@ a stream. Revision files reach it through :mod:`dbshift.operations.api`.
 
 from __future__ import annotations
 
-import re
 import contextlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -245,15 +245,12 @@ class MigrationContext:
 
     def executed_sql(self, start: int = 0, stop: int | None = None) -> list[str]:
         """One-line SQL of ``executed[start:stop]``, for failure reports."""
-        return [
-            item if isinstance(item, str) else one_line(self._display(item))
-            for item in self.executed[start:stop]
-        ]
+        return [item if isinstance(item, str) else one_line(self._display(item)) for item in self.executed[start:stop]]
 
     def _display(self, statement: Executable) -> str:
         try:
             return self.render(statement)
-        except Exception:  # a statement whose values cannot be inlined: show it with placeholders
+        except Exception:  # noqa: BLE001 - a statement whose values cannot be inlined: show it with placeholders
             return str(statement)
 
     def _bulk_insert(self, op: BulkInsertOp) -> None:

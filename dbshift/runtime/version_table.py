@@ -45,8 +45,8 @@ class VersionTable:
         out: list[Executable] = []
         for gone, come in zip(removed, added):
             out.append(sa.update(self.table).where(col == sa.literal(gone)).values(version_num=sa.literal(come)))
-        for gone in removed[len(added):]:
+        for gone in removed[len(added) :]:
             out.append(sa.delete(self.table).where(col == sa.literal(gone)))
-        for come in added[len(removed):]:
+        for come in added[len(removed) :]:
             out.append(sa.insert(self.table).values(version_num=sa.literal(come)))
         return out

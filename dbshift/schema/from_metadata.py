@@ -149,7 +149,7 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
     fks: list[ForeignKeyDef] = []
     uniques: list[UniqueDef] = []
     checks: list[CheckDef] = []
-    for con in sorted(table.constraints, key=lambda c: c._creation_order):  # noqa: SLF001 - a set otherwise
+    for con in sorted(table.constraints, key=lambda c: c._creation_order):
         if isinstance(con, sa.ForeignKeyConstraint):
             # target_fullname names the referred column without resolving it, so a foreign key
             # to a table outside this MetaData (as in op.create_table) works too.
@@ -175,9 +175,7 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
         name=table.name,
         schema=table.schema,
         columns=tuple(column_def(c, dialect, sequence_default=sequence_defaults) for c in table.columns),
-        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), _name(pk.name))
-        if pk.columns
-        else None,
+        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), _name(pk.name)) if pk.columns else None,
         foreign_keys=tuple(sorted(fks, key=lambda f: f.columns)),
         uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
         checks=tuple(checks),

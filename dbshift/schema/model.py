@@ -101,7 +101,7 @@ class IndexDef:
         return bool(self.expressions) and self.expressions[position]
 
 
-ConstraintDef = Union[PrimaryKeyDef, ForeignKeyDef, UniqueDef, CheckDef]
+ConstraintDef = Union[PrimaryKeyDef, ForeignKeyDef, UniqueDef, CheckDef]  # noqa: UP007 - a runtime alias on 3.10
 
 
 @dataclass(frozen=True)

@@ -111,9 +111,7 @@ def reflect_schema(
                         (
                             _index(ix)
                             for ix in indexes.get(key, ())
-                            if not ix.get("duplicates_constraint")
-                            and ix.get("name")
-                            and ix["name"] not in backing
+                            if not ix.get("duplicates_constraint") and ix.get("name") and ix["name"] not in backing
                         ),
                         key=lambda i: i.name,
                     )

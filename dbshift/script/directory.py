@@ -10,6 +10,7 @@ file is old enough to trust its mtime, as Git does for its index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -58,9 +59,7 @@ class ScriptDirectory:
         """Every revision file's declaration, sorted by file name, read without importing."""
         versions = self.versions_dir
         if not versions.is_dir():
-            raise ScriptError(
-                f"{versions}: revisions folder not found in migration folder {self.location}"
-            )
+            raise ScriptError(f"{versions}: revisions folder not found in migration folder {self.location}")
         prefix = os.path.join(str(versions), "")
         # Revision.path is what messages show: relative to the working folder when inside it.
         shown_prefix = os.path.join(display_path(versions), "")
@@ -180,10 +179,8 @@ class ScriptDirectory:
             pass
         finally:
             if tmp_name is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
-                except OSError:
-                    pass
 
 
 def _list_files(versions: Path) -> list[tuple[str, int, int]]:
@@ -227,9 +224,7 @@ def _entry(rev: Revision, mtime_ns: int, size: int, data: bytes | None) -> dict[
     }
 
 
-def _cached_revision(
-    entry: dict[str, Any] | None, path: str, mtime_ns: int, size: int, shown: str
-) -> Revision | None:
+def _cached_revision(entry: dict[str, Any] | None, path: str, mtime_ns: int, size: int, shown: str) -> Revision | None:
     """The cached revision if the entry still describes the file, else None."""
     if entry is None or entry.get("mtime_ns") != mtime_ns or entry.get("size") != size:
         return None

@@ -29,9 +29,7 @@ _ASSIGN = re.compile(
 )
 # A top-level line mentioning a field name: if it is not one of the assignments found,
 # the field may be set in a way the regex does not see (tuple unpacking, an import...).
-_MENTION = re.compile(
-    r"^(?![ \t#]).*?\b(revision|down_revision|branch_labels|depends_on)\b", re.MULTILINE
-)
+_MENTION = re.compile(r"^(?![ \t#]).*?\b(revision|down_revision|branch_labels|depends_on)\b", re.MULTILINE)
 # An indented assignment to a field: harmless inside a function, wrong inside an ``if``;
 # only the syntax tree can tell which.
 _NESTED_ASSIGN = re.compile(
@@ -99,9 +97,7 @@ def check_syntax(data: bytes, display: str) -> None:
     try:
         compile(data, display, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        raise ScriptError(
-            f"{display}: syntax error at line {exc.lineno}: {_one_line(exc.msg)}"
-        ) from None
+        raise ScriptError(f"{display}: syntax error at line {exc.lineno}: {_one_line(exc.msg)}") from None
     except ValueError as exc:  # e.g. null bytes
         raise ScriptError(f"{display}: not valid Python source: {_one_line(str(exc))}") from None
 
@@ -280,10 +276,7 @@ def _validate(values: dict[str, object], doc: str | None, display: str) -> Revis
     """Turn raw values into a header, naming the file and field when something is off."""
     rev = values.get("revision")
     if "revision" not in values:
-        raise ScriptError(
-            f"{display}: no module-level 'revision = \"...\"' assignment; "
-            "every revision file needs one"
-        )
+        raise ScriptError(f"{display}: no module-level 'revision = \"...\"' assignment; every revision file needs one")
     if not isinstance(rev, str) or not rev.strip():
         raise ScriptError(f"{display}: 'revision' must be a non-empty string, not {rev!r}")
     ids: dict[str, tuple[str, ...]] = {}
@@ -292,8 +285,7 @@ def _validate(values: dict[str, object], doc: str | None, display: str) -> Revis
             ids[name] = normalize_ids(values.get(name))
         except TypeError:
             raise ScriptError(
-                f"{display}: '{name}' must be None, a string or a tuple of strings, "
-                f"not {values.get(name)!r}"
+                f"{display}: '{name}' must be None, a string or a tuple of strings, not {values.get(name)!r}"
             ) from None
     message = ""
     create_date = None

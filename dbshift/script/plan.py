@@ -62,8 +62,7 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
     if not needed and not target_rows <= rows:
         at = ", ".join(sorted(rows)) if rows else "base"
         raise TargetError(
-            f"cannot upgrade to '{target}': it is below the current revision ({at}); "
-            "use 'downgrade' to go back"
+            f"cannot upgrade to '{target}': it is below the current revision ({at}); use 'downgrade' to go back"
         )
 
     steps: list[Step] = []

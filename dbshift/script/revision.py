@@ -58,11 +58,7 @@ class Revision:
 
     def __post_init__(self) -> None:
         # Accept None / "a" / lists at runtime so hand-built revisions behave like parsed ones.
-        if (
-            type(self.down_revisions) is tuple
-            and type(self.branch_labels) is tuple
-            and type(self.depends_on) is tuple
-        ):
+        if type(self.down_revisions) is tuple and type(self.branch_labels) is tuple and type(self.depends_on) is tuple:
             return  # already normalised: the common, fast case
         for name in ("down_revisions", "branch_labels", "depends_on"):
             object.__setattr__(self, name, normalize_ids(getattr(self, name)))
@@ -106,9 +102,7 @@ class RevisionGraph:
                 raise ScriptError(f"{_where(rev)}: revision id is empty")
             other = self._revs.get(rev.revision)
             if other is not None:
-                raise ScriptError(
-                    f"duplicate revision id '{rev.revision}' in {_where(other)} and {_where(rev)}"
-                )
+                raise ScriptError(f"duplicate revision id '{rev.revision}' in {_where(other)} and {_where(rev)}")
             self._revs[rev.revision] = rev
 
         # parents: everything that must run first; children: branch structure only.
@@ -123,13 +117,10 @@ class RevisionGraph:
                 for pid in ids:
                     if pid == rid:
                         raise ScriptError(
-                            f"cycle in revision graph: {rid} -> {rid} "
-                            f"({_where(rev)} lists itself in {kind})"
+                            f"cycle in revision graph: {rid} -> {rid} ({_where(rev)} lists itself in {kind})"
                         )
                     if pid not in self._revs:
-                        raise ScriptError(
-                            f"{_where(rev)}: {kind} '{pid}' of revision '{rid}' does not exist"
-                        )
+                        raise ScriptError(f"{_where(rev)}: {kind} '{pid}' of revision '{rid}' does not exist")
             parents = tuple(dict.fromkeys(rev.down_revisions + rev.depends_on))
             self._parents[rid] = parents
             for pid in dict.fromkeys(rev.down_revisions):
@@ -143,13 +134,10 @@ class RevisionGraph:
                 owner = self._labels.get(label)
                 if owner is not None and owner != rid:
                     raise ScriptError(
-                        f"branch label '{label}' is used by both {_where(self._revs[owner])} "
-                        f"and {_where(rev)}"
+                        f"branch label '{label}' is used by both {_where(self._revs[owner])} and {_where(rev)}"
                     )
                 if label in self._revs and label != rid:
-                    raise ScriptError(
-                        f"{_where(rev)}: branch label '{label}' is also a revision id"
-                    )
+                    raise ScriptError(f"{_where(rev)}: branch label '{label}' is also a revision id")
                 self._labels[label] = rid
 
         self._order = self._kahn()
@@ -192,9 +180,7 @@ class RevisionGraph:
         smallest = cycle.index(min(cycle))
         cycle = cycle[smallest:] + cycle[:smallest]
         first = self._revs[cycle[0]]
-        raise ScriptError(
-            f"cycle in revision graph: {' -> '.join(cycle + [cycle[0]])} (see {_where(first)})"
-        )
+        raise ScriptError(f"cycle in revision graph: {' -> '.join(cycle + [cycle[0]])} (see {_where(first)})")
 
     # -- container protocol ---------------------------------------------------------------
 
@@ -235,9 +221,7 @@ class RevisionGraph:
             if len(matches) == 1:
                 return self._revs[matches[0]]
             if matches:
-                raise TargetError(
-                    f"ambiguous revision prefix '{ident}' matches: {_listing(matches)}"
-                )
+                raise TargetError(f"ambiguous revision prefix '{ident}' matches: {_listing(matches)}")
         raise TargetError(f"unknown revision '{ident}'")
 
     # -- structure ------------------------------------------------------------------------
@@ -270,9 +254,7 @@ class RevisionGraph:
         """The given revisions and all that need them, via down_revisions and depends_on."""
         return self._closure(rev_ids, self._dependents)
 
-    def _closure(
-        self, rev_ids: Iterable[str], edges: dict[str, tuple[str, ...]] | dict[str, list[str]]
-    ) -> set[str]:
+    def _closure(self, rev_ids: Iterable[str], edges: dict[str, tuple[str, ...]] | dict[str, list[str]]) -> set[str]:
         """Inclusive reachability with an explicit stack."""
         stack = list(rev_ids)
         for rid in stack:

@@ -30,9 +30,7 @@ def check_current(graph: RevisionGraph, current: Iterable[str]) -> frozenset[str
     rows = frozenset(current)
     for rid in sorted(rows):
         if rid not in graph:
-            raise TargetError(
-                f"database is at revision '{rid}' which is not in the migration folder"
-            )
+            raise TargetError(f"database is at revision '{rid}' which is not in the migration folder")
     return rows
 
 
@@ -93,8 +91,7 @@ def _single_head(graph: RevisionGraph) -> frozenset[str]:
     heads = graph.heads
     if len(heads) > 1:
         raise TargetError(
-            f"multiple heads ({', '.join(heads)}); use 'heads' to target all of them, "
-            "or join them with 'dbshift merge'"
+            f"multiple heads ({', '.join(heads)}); use 'heads' to target all of them, or join them with 'dbshift merge'"
         )
     return frozenset(heads)
 
@@ -125,9 +122,7 @@ def _branch_head(graph: RevisionGraph, target: str) -> frozenset[str]:
     return frozenset(heads)
 
 
-def _relative(
-    graph: RevisionGraph, target: str, match: re.Match[str], rows: frozenset[str]
-) -> frozenset[str]:
+def _relative(graph: RevisionGraph, target: str, match: re.Match[str], rows: frozenset[str]) -> frozenset[str]:
     """``+N`` / ``-N`` / ``x+N`` / ``x-N``: walk N revisions along an unbranched line."""
     base = match.group("base")
     count = int(match.group("count"))
@@ -142,9 +137,7 @@ def _relative(
     return _backward(graph, target, start, count, where, from_current=not base)
 
 
-def _forward(
-    graph: RevisionGraph, target: str, start: frozenset[str], count: int, where: str
-) -> frozenset[str]:
+def _forward(graph: RevisionGraph, target: str, start: frozenset[str], count: int, where: str) -> frozenset[str]:
     """Step to the single next revision ``count`` times."""
     nodes = start
     for done in range(count):
@@ -153,9 +146,7 @@ def _forward(
         else:
             nexts = list(graph.bases)
         if not nexts:
-            raise TargetError(
-                f"cannot upgrade {_steps(count)} from {where}: only {_revisions(done)} ahead"
-            )
+            raise TargetError(f"cannot upgrade {_steps(count)} from {where}: only {_revisions(done)} ahead")
         if len(nexts) > 1:
             raise TargetError(
                 f"relative target '{target}' is ambiguous: the history branches into "
@@ -185,12 +176,9 @@ def _backward(
         if not nodes:
             if from_current:
                 raise TargetError(
-                    f"cannot downgrade {_steps(count)}: only {_revisions(done)} applied "
-                    "(that would go below base)"
+                    f"cannot downgrade {_steps(count)}: only {_revisions(done)} applied (that would go below base)"
                 )
-            raise TargetError(
-                f"cannot go {_steps(count)} back from {where}: only {_revisions(done)} down to base"
-            )
+            raise TargetError(f"cannot go {_steps(count)} back from {where}: only {_revisions(done)} down to base")
         if len(nodes) > 1:
             raise TargetError(
                 f"relative target '{target}' is ambiguous: the history splits at a merge "

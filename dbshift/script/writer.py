@@ -145,17 +145,14 @@ def render_revision(template_text: str, source: RevisionSource) -> str:
         rendered = string.Template(text).substitute(values)
     except KeyError as exc:
         raise ScriptError(
-            f"revision template has unknown placeholder ${{{exc.args[0]}}}; "
-            f"known: {', '.join(sorted(values))}"
+            f"revision template has unknown placeholder ${{{exc.args[0]}}}; known: {', '.join(sorted(values))}"
         ) from None
     except ValueError as exc:
         raise ScriptError(f"revision template is malformed: {exc}") from None
     return rendered if rendered.endswith("\n") else rendered + "\n"
 
 
-def write_revision(
-    versions_dir: Path, file_template: str, template_text: str, source: RevisionSource
-) -> Path:
+def write_revision(versions_dir: Path, file_template: str, template_text: str, source: RevisionSource) -> Path:
     """Render, check it compiles, and create the file; never overwrites."""
     if not versions_dir.is_dir():
         raise ScriptError(f"{versions_dir}: revisions folder not found")
@@ -189,8 +186,7 @@ def _check_ids(source: RevisionSource) -> None:
         for value in ids:
             if not _ID_OK.match(value):
                 raise ScriptError(
-                    f"invalid {kind} {value!r} for revision '{source.rev_id}': "
-                    "use letters, digits, '_', '-' and '.'"
+                    f"invalid {kind} {value!r} for revision '{source.rev_id}': use letters, digits, '_', '-' and '.'"
                 )
 
 
@@ -214,9 +210,7 @@ def _docstring_text(message: str) -> str:
     if '""' in text or text.endswith('"') or text.startswith('"'):
         text = text.replace('"', '\\"')
     # Control characters (other than newline and tab) would not survive or would not compile.
-    return "".join(
-        c if c in "\n\t" or unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}" for c in text
-    )
+    return "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}" for c in text)
 
 
 def _imports(lines: tuple[str, ...], template_text: str) -> str:

@@ -598,7 +598,9 @@ def rich_models(backend: str) -> sa.MetaData:
         everything.append_column(sa.Column("r", sa.REAL))
         everything.append_column(sa.Column("unsigned", mysql.INTEGER(unsigned=True)))
         everything.append_column(sa.Column("tiny", mysql.TINYINT))
-        everything.append_column(sa.Column("fsp", mysql.DATETIME(fsp=6), server_default=sa.text("CURRENT_TIMESTAMP(6)")))
+        everything.append_column(
+            sa.Column("fsp", mysql.DATETIME(fsp=6), server_default=sa.text("CURRENT_TIMESTAMP(6)"))
+        )
         everything.append_column(
             sa.Column("touched", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"))
         )
@@ -730,7 +732,9 @@ def column_sets(names: Sequence[str]) -> st.SearchStrategy[tuple[tuple[str, ...]
 
 @st.composite
 def tables(draw: st.DrawFn, backend: str, pair: bool, referable: Sequence[str]) -> Table:
-    cols = draw(st.dictionaries(st.sampled_from(["c0", "c1", "c2", "c3"]), columns(backend, pair), min_size=1, max_size=4))
+    cols = draw(
+        st.dictionaries(st.sampled_from(["c0", "c1", "c2", "c3"]), columns(backend, pair), min_size=1, max_size=4)
+    )
     indexable = [c for c, spec in cols.items() if spec.family in INDEXABLE]
     indexes = draw(column_sets(indexable))
     uniques = tuple(u for u in draw(column_sets(indexable)) if u not in indexes)

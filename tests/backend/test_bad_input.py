@@ -119,9 +119,7 @@ def test_unknown_config_key(tmp_path: Path) -> None:
     p.add_table_revision(BASE, None, "orders")
     files = p.files()
     result = p.run("upgrade", "head")
-    assert_one_line_error(
-        result, "dbshift.toml", "unknown key 'script_locaton'", "did you mean 'script_location'"
-    )
+    assert_one_line_error(result, "dbshift.toml", "unknown key 'script_locaton'", "did you mean 'script_location'")
     assert not db_file.exists()
     assert p.files() == files
 
@@ -311,9 +309,7 @@ def test_autogenerate_when_database_is_not_at_head(
     assert database.snapshot() == before
 
 
-def test_autogenerate_without_target_metadata(
-    database: Database, project: ScratchProject, before: Snapshot
-) -> None:
+def test_autogenerate_without_target_metadata(database: Database, project: ScratchProject, before: Snapshot) -> None:
     files = project.revision_files()
     result = project.run("revision", "--autogenerate", "-m", "add email")
     assert_one_line_error(result, "'target_metadata' is not set", "dbshift.toml")
@@ -324,9 +320,7 @@ def test_autogenerate_without_target_metadata(
 # --------------------------------------------------------------------------- at run time
 
 
-def test_upgrade_raising_keeps_previous_version(
-    database: Database, project: ScratchProject, before: Snapshot
-) -> None:
+def test_upgrade_raising_keeps_previous_version(database: Database, project: ScratchProject, before: Snapshot) -> None:
     project.add_table_revision("bbb222", BASE, "invoices")
     failing = project.add_revision(
         "ccc333",

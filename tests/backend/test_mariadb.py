@@ -292,7 +292,9 @@ def test_live_column_wins_over_wrong_hints(project: MariaDB) -> None:
 
 
 def test_alter_missing_column_is_a_clear_error(project: MariaDB) -> None:
-    refused(project, 'op.alter_column("people", "nope", nullable=True)', "alter_column: column 'people.nope' does not exist")
+    refused(
+        project, 'op.alter_column("people", "nope", nullable=True)', "alter_column: column 'people.nope' does not exist"
+    )
 
 
 def test_sql_mode_needs_the_hints_and_renders_the_modify(project: MariaDB, database: Database) -> None:
@@ -407,8 +409,9 @@ class LookupWithForeignKeys(InspectorLookup):
 
     def foreign_keys(self, table: str, schema: str | None) -> list[ForeignKeyDef]:
         return [
-            ForeignKeyDef(tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]),
-                          name=f.get("name"))
+            ForeignKeyDef(
+                tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]), name=f.get("name")
+            )
             for f in sa.inspect(self.connection).get_foreign_keys(table, schema=schema)
         ]
 
@@ -436,8 +439,14 @@ NO_LENGTH = {
 
 
 @pytest.mark.parametrize("operation", list(NO_LENGTH))
-def test_varchar_without_length_is_refused_naming_the_column(project: MariaDB, database: Database, operation: str) -> None:
-    column = {"create_table": "'tags.label'", "add_column": "'people.label'", "alter_column": "'people.code' (its type_)"}
+def test_varchar_without_length_is_refused_naming_the_column(
+    project: MariaDB, database: Database, operation: str
+) -> None:
+    column = {
+        "create_table": "'tags.label'",
+        "add_column": "'people.label'",
+        "alter_column": "'people.code' (its type_)",
+    }
     expected = f"MariaDB needs a length for VARCHAR column {column[operation]}: use sa.String(255) or sa.Text()"
     message = refused(project, NO_LENGTH[operation], expected)
     assert "requires a length" not in message
@@ -468,8 +477,13 @@ def test_create_table_keywords_reach_mariadb(project: MariaDB, database: Databas
         project.config = configured(project.root, mariadb_url(database))
     keywords = ", ".join(
         f'{spelling}_{key}="{value}"'
-        for key, value in (("engine", "InnoDB"), ("charset", "latin1"), ("collate", "latin1_bin"),
-                           ("row_format", "COMPACT"), ("auto_increment", "100"))
+        for key, value in (
+            ("engine", "InnoDB"),
+            ("charset", "latin1"),
+            ("collate", "latin1_bin"),
+            ("row_format", "COMPACT"),
+            ("auto_increment", "100"),
+        )
     )
     upgrade = CREATE_ARCHIVE.format(keywords=keywords, engine=f"{spelling}_engine")
     before, after = round_trip(project, upgrade, 'op.drop_table("cache")\nop.drop_table("archive")')

@@ -104,8 +104,14 @@ class Project:
     def backend(self) -> str:
         return self.db.backend
 
-    def add(self, rev: str, down: str | tuple[str, ...] | None, upgrade: str = "pass", downgrade: str = "pass",
-            message: str = "") -> Path:
+    def add(
+        self,
+        rev: str,
+        down: str | tuple[str, ...] | None,
+        upgrade: str = "pass",
+        downgrade: str = "pass",
+        message: str = "",
+    ) -> Path:
         path = self.versions / f"{rev}_{message.replace(' ', '_') or 'step'}.py"
         path.write_text(
             REVISION.format(
@@ -163,7 +169,11 @@ def _shapes(insp: sa.Inspector, names: list[str], dialect: sa.Dialect) -> dict[s
         except NotImplementedError:
             return {}
 
-    columns, pks, fks = multi(insp.get_multi_columns), multi(insp.get_multi_pk_constraint), multi(insp.get_multi_foreign_keys)
+    columns, pks, fks = (
+        multi(insp.get_multi_columns),
+        multi(insp.get_multi_pk_constraint),
+        multi(insp.get_multi_foreign_keys),
+    )
     uniques, indexes = multi(insp.get_multi_unique_constraints), multi(insp.get_multi_indexes)
     checks, comments = multi(insp.get_multi_check_constraints), multi(insp.get_multi_table_comment)
     out: dict[str, dict[str, Any]] = {}
@@ -184,7 +194,12 @@ def _shapes(insp: sa.Inspector, names: list[str], dialect: sa.Dialect) -> dict[s
             ],
             "pk": (tuple(pk["constrained_columns"]), pk.get("name")),
             "fks": sorted(
-                (f.get("name") or "", tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                (
+                    f.get("name") or "",
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    tuple(f["referred_columns"]),
+                )
                 for f in fks.get(key, [])
             ),
             "uniques": sorted((u.get("name") or "", tuple(u["column_names"])) for u in uniques.get(key, [])),
@@ -385,7 +400,9 @@ def test_add_column(project: Project) -> None:
 
 
 def test_add_column_with_foreign_key(project: Project) -> None:
-    upgrade = 'op.add_column("log", sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name="fk_log_parent")))'
+    upgrade = (
+        'op.add_column("log", sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name="fk_log_parent")))'
+    )
     downgrade = f"""
     op.drop_constraint("fk_log_parent", "log", type_="foreignkey")
     {implicit_index_drop(project, "log", "fk_log_parent")}
@@ -486,8 +503,12 @@ def test_alter_column_server_default(project: Project) -> None:
 
 
 def test_alter_column_comment(project: Project) -> None:
-    upgrade = 'op.alter_column("items", "note", comment="free text", existing_comment=None, existing_type=sa.String(100))'
-    downgrade = 'op.alter_column("items", "note", comment=None, existing_comment="free text", existing_type=sa.String(100))'
+    upgrade = (
+        'op.alter_column("items", "note", comment="free text", existing_comment=None, existing_type=sa.String(100))'
+    )
+    downgrade = (
+        'op.alter_column("items", "note", comment=None, existing_comment="free text", existing_type=sa.String(100))'
+    )
     before, after = round_trip(project, upgrade, downgrade)
     if project.backend == "sqlite":
         assert after == before  # documented no-op
@@ -580,7 +601,11 @@ def test_create_and_drop_index(project: Project) -> None:
     """
     before, after = round_trip(project, upgrade, downgrade)
     assert after[0]["items"]["indexes"] == sorted(
-        [*before[0]["items"]["indexes"], ("ix_items_name_qty", ("name", "qty"), False), ("ux_items_note", ("note",), True)]
+        [
+            *before[0]["items"]["indexes"],
+            ("ix_items_name_qty", ("name", "qty"), False),
+            ("ux_items_note", ("note",), True),
+        ]
     )
     assert ("ix_log_msg", ("msg",), False) in after[0]["log"]["indexes"]
     assert after[1] == before[1]

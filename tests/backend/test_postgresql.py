@@ -48,7 +48,6 @@ from tests.conftest import Database, _fresh_postgresql, _selected
 pytestmark = pytest.mark.backend
 
 
-
 @pytest.fixture
 def pg_database(request: pytest.FixtureRequest) -> Iterator[Database]:
     if "postgresql" not in _selected(request.config):
@@ -169,9 +168,7 @@ def test_concurrent_index_between_other_statements(project: Project, extra_schem
     assert ("ux_log_msg", ("msg",), True) in after[0]["log"]["indexes"]
     assert "tags" in after[0]
     assert invalid_indexes(project) == []
-    assert project.rows("items", (*ITEMS, "color")) == [
-        (*r, "red" if r[0] == 1 else "none") for r in ITEM_ROWS
-    ]
+    assert project.rows("items", (*ITEMS, "color")) == [(*r, "red" if r[0] == 1 else "none") for r in ITEM_ROWS]
     assert after[1]["log"] == before[1]["log"]
     back(project, before)
     assert index_options(project, "notes", extra_schema) == {}
@@ -478,10 +475,13 @@ def schema_shape(project: Project, schema: str) -> dict[str, dict[str, Any]]:
                     (f["name"], tuple(f["constrained_columns"]), f["referred_schema"], f["referred_table"])
                     for f in insp.get_foreign_keys(name, schema=schema)
                 ),
-                "uniques": sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(name, schema=schema)),
+                "uniques": sorted(
+                    (u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(name, schema=schema)
+                ),
                 "checks": sorted(c["name"] for c in insp.get_check_constraints(name, schema=schema)),
                 "indexes": sorted(
-                    (i["name"], tuple(map(str, i["column_names"])), i["unique"]) for i in insp.get_indexes(name, schema=schema)
+                    (i["name"], tuple(map(str, i["column_names"])), i["unique"])
+                    for i in insp.get_indexes(name, schema=schema)
                 ),
                 "comment": insp.get_table_comment(name, schema=schema)["text"],
             }

@@ -231,10 +231,14 @@ def test_sqlite_ddl_really_is_transactional(tmp_path: Path) -> None:
 def test_ddl_that_fails_after_dml(project: Project) -> None:
     """Where DDL commits implicitly it commits before it runs, even when it then fails."""
     project.upgrade()
-    project.add("eee555", "ddd444", """
+    project.add(
+        "eee555",
+        "ddd444",
+        """
     op.execute("INSERT INTO t_aaa111 (id, v) VALUES (2, 'kept')")
     op.add_column("t_aaa111", sa.Column("v", sa.String(3)))
-    """)
+    """,
+    )
     with pytest.raises(MigrationError) as info:
         project.upgrade()
     message = str(info.value)
@@ -244,7 +248,9 @@ def test_ddl_that_fails_after_dml(project: Project) -> None:
         assert project.rows("t_aaa111") == [(1, "aaa111")]
     else:
         assert "(1060, \"Duplicate column name 'v'\")" in message
-        assert "(MariaDB commits DDL implicitly): INSERT INTO t_aaa111 (id, v) VALUES (2, 'kept'); the version" in message
+        assert (
+            "(MariaDB commits DDL implicitly): INSERT INTO t_aaa111 (id, v) VALUES (2, 'kept'); the version" in message
+        )
         assert project.rows("t_aaa111") == [(1, "aaa111"), (2, "kept")]
 
 
@@ -324,10 +330,20 @@ UNREACHABLE = {
 def offline_project(tmp_path: Path, kind: str) -> tuple[Project, io.StringIO]:
     """A project whose URL cannot be reached: any attempt to connect would fail the test."""
     p = Project(tmp_path, Database(kind, UNREACHABLE[kind]))  # creating engines never connects
-    p.add("aaa111", None, 'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))', 'op.drop_table("t")',
-          message="create t")
-    p.add("bbb222", "aaa111", 'op.add_column("t", sa.Column("v", sa.String(5)))', 'op.drop_column("t", "v")',
-          message="add v")
+    p.add(
+        "aaa111",
+        None,
+        'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))',
+        'op.drop_table("t")',
+        message="create t",
+    )
+    p.add(
+        "bbb222",
+        "aaa111",
+        'op.add_column("t", sa.Column("v", sa.String(5)))',
+        'op.drop_column("t", "v")',
+        message="add v",
+    )
     return p, io.StringIO()
 
 
@@ -415,7 +431,7 @@ def test_upgrade_and_downgrade_sql_ranges_sqlite(tmp_path: Path) -> None:
 
 
 def test_sql_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    p, _ = offline_project(tmp_path, "postgresql")
+    offline_project(tmp_path, "postgresql")
     config = tmp_path / "dbshift.toml"
     config.write_text(f'[dbshift]\nurl = "{UNREACHABLE["postgresql"]}"\n', encoding="utf-8")
     cli_main(["-c", str(config), "downgrade", "--sql", "bbb222:aaa111"])

@@ -102,13 +102,16 @@ class Project:
         result = subprocess.run(
             [sys.executable, "-m", "dbshift", *args],
             cwd=self.root,
+            check=False,
             env=env,
             capture_output=True,
             text=True,
             timeout=120,
         )
         if expect is not None:
-            assert result.returncode == expect, f"dbshift {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+            assert result.returncode == expect, (
+                f"dbshift {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def set_config(self, key: str, value: str) -> None:
@@ -175,7 +178,10 @@ def test_everyday_workflow(database: Database, tmp_path: Path) -> None:
     assert "dbshift_version" not in database.tables()
 
     # 3. A new column: autogenerate needs target_metadata, then detects the column.
-    p.write("pypi/data/package.py", PACKAGE.replace("#EXTRA", "last_updated: orm.Mapped[datetime.datetime | None] = orm.mapped_column()"))
+    p.write(
+        "pypi/data/package.py",
+        PACKAGE.replace("#EXTRA", "last_updated: orm.Mapped[datetime.datetime | None] = orm.mapped_column()"),
+    )
     failed = p.run("revision", "--autogenerate", "-m", "add last updated", expect=None)
     assert failed.returncode != 0
     assert "target_metadata" in failed.stderr and "dbshift.toml" in failed.stderr
@@ -230,7 +236,10 @@ def test_everyday_workflow(database: Database, tmp_path: Path) -> None:
     assert "No differences" in p.run("check").stdout
     p.write(
         "pypi/data/package.py",
-        PACKAGE.replace("#EXTRA", "last_updated: orm.Mapped[datetime.datetime | None] = orm.mapped_column()\n    home_page: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))"),
+        PACKAGE.replace(
+            "#EXTRA",
+            "last_updated: orm.Mapped[datetime.datetime | None] = orm.mapped_column()\n    home_page: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))",
+        ),
     )
     result = p.run("check", expect=1)
     assert "added column 'packages.home_page'" in result.stdout

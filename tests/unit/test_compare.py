@@ -179,7 +179,11 @@ def test_reference_cycles_are_broken_by_a_separate_foreign_key() -> None:
     b = table("b", "a_id", foreign_keys=(fk("a_id", "a", name="fk_b_a"),))
     cycle = SchemaDef.of([a, b])
     created = assert_round_trip(cycle, SchemaDef(), PG)
-    assert described(created) == ["added table 'a'", "added table 'b'", "added foreign key 'fk_a_b' on a (b_id) -> b (id)"]
+    assert described(created) == [
+        "added table 'a'",
+        "added table 'b'",
+        "added foreign key 'fk_a_b' on a (b_id) -> b (id)",
+    ]
     dropped = assert_round_trip(SchemaDef(), cycle, PG)
     assert described(dropped) == [
         "removed foreign key 'fk_b_a' on b (a_id) -> a (id)",
@@ -228,7 +232,15 @@ def test_names_free_before_they_are_taken() -> None:
 # -- what is compared ---------------------------------------------------------------------------
 def test_column_changes() -> None:
     current = SchemaDef.of(
-        [table("t", col("a", sa.String(10)), col("b", nullable=True), col("c", server_default="1"), col("d", comment="x"))]
+        [
+            table(
+                "t",
+                col("a", sa.String(10)),
+                col("b", nullable=True),
+                col("c", server_default="1"),
+                col("d", comment="x"),
+            )
+        ]
     )
     target = SchemaDef.of(
         [table("t", col("a", sa.String(20)), col("b", nullable=False), col("c", server_default="2"), col("d"))]
@@ -261,7 +273,9 @@ def test_foreign_keys_compare_by_columns_target_and_actions_not_names() -> None:
     renamed = SchemaDef.of([parent, table("t", "p_id", foreign_keys=(fk("p_id", "p", name="fk_other"),))])
     assert compare_schemas(renamed, current, PG) == []
     cascade = SchemaDef.of([parent, table("t", "p_id", foreign_keys=(fk("p_id", "p", ondelete="cascade"),))])
-    current_cascade = SchemaDef.of([parent, table("t", "p_id", foreign_keys=(fk("p_id", "p", name="x", ondelete="CASCADE"),))])
+    current_cascade = SchemaDef.of(
+        [parent, table("t", "p_id", foreign_keys=(fk("p_id", "p", name="x", ondelete="CASCADE"),))]
+    )
     assert compare_schemas(cascade, current_cascade, PG) == []
     ops = assert_round_trip(cascade, current, PG)
     assert [type(op) for op in ops] == [DropConstraintOp, AddConstraintOp]
@@ -272,7 +286,12 @@ def test_foreign_keys_compare_by_columns_target_and_actions_not_names() -> None:
     assert compare_schemas(restrict, current, SQLITE) != []
     # MySQL does not report RESTRICT, its default.
     mysql_current = SchemaDef.of(
-        [parent, table("t", "p_id", foreign_keys=(fk("p_id", "p", name="t_ibfk_1"),), indexes=(IndexDef("p_id", ("p_id",)),))]
+        [
+            parent,
+            table(
+                "t", "p_id", foreign_keys=(fk("p_id", "p", name="t_ibfk_1"),), indexes=(IndexDef("p_id", ("p_id",)),)
+            ),
+        ]
     )
     assert compare_schemas(restrict, mysql_current, MYSQL) == []
 
@@ -280,7 +299,10 @@ def test_foreign_keys_compare_by_columns_target_and_actions_not_names() -> None:
 def test_unnamed_constraints_added_to_a_table_get_a_name() -> None:
     current = SchemaDef.of([table("p"), table("items", "p_id", "code")])
     target = SchemaDef.of(
-        [table("p"), table("items", "p_id", "code", foreign_keys=(fk("p_id", "p"),), uniques=(UniqueDef(("code", "p_id")),))]
+        [
+            table("p"),
+            table("items", "p_id", "code", foreign_keys=(fk("p_id", "p"),), uniques=(UniqueDef(("code", "p_id")),)),
+        ]
     )
     ops = assert_round_trip(target, current, PG)
     assert described(ops) == [
@@ -306,7 +328,9 @@ def test_generated_names_fit_the_backend() -> None:
 
 def test_indexes_compare_by_name_columns_and_uniqueness() -> None:
     current = SchemaDef.of([table("t", "a", "b", indexes=(IndexDef("ix", ("a", "b")),))])
-    assert compare_schemas(SchemaDef.of([table("t", "a", "b", indexes=(IndexDef("ix", ("a", "b")),))]), current, PG) == []
+    assert (
+        compare_schemas(SchemaDef.of([table("t", "a", "b", indexes=(IndexDef("ix", ("a", "b")),))]), current, PG) == []
+    )
     for changed in (IndexDef("ix", ("b", "a")), IndexDef("ix", ("a", "b"), unique=True), IndexDef("ix", ("a",))):
         ops = assert_round_trip(SchemaDef.of([table("t", "a", "b", indexes=(changed,))]), current, PG)
         assert [type(op) for op in ops] == [DropIndexOp, CreateIndexOp]
@@ -319,7 +343,9 @@ def test_expression_indexes_compare_as_normalized_sql() -> None:
     current = SchemaDef.of([table("t", col("name", sa.String(10)), indexes=(reflected,))])
     assert compare_schemas(target, current, PG) == []
     upper = IndexDef("ix_lower", ("upper(name)",), expressions=(True,))
-    assert len(compare_schemas(SchemaDef.of([table("t", col("name", sa.String(10)), indexes=(upper,))]), current, PG)) == 2
+    assert (
+        len(compare_schemas(SchemaDef.of([table("t", col("name", sa.String(10)), indexes=(upper,))]), current, PG)) == 2
+    )
 
 
 # -- MySQL: unique indexes reported as constraints, indexes made for foreign keys ---------------
@@ -333,7 +359,12 @@ def test_mysql_unique_index_reported_as_unique_constraint() -> None:
 def test_mysql_index_made_for_a_foreign_key_is_no_difference() -> None:
     target = SchemaDef.of([table("p"), table("t", "p_id", foreign_keys=(fk("p_id", "p"),))])
     current = SchemaDef.of(
-        [table("p"), table("t", "p_id", foreign_keys=(fk("p_id", "p", name="t_ibfk_1"),), indexes=(IndexDef("p_id", ("p_id",)),))]
+        [
+            table("p"),
+            table(
+                "t", "p_id", foreign_keys=(fk("p_id", "p", name="t_ibfk_1"),), indexes=(IndexDef("p_id", ("p_id",)),)
+            ),
+        ]
     )
     assert compare_schemas(target, current, MYSQL) == []
     # Without the foreign key, the index goes too (after the foreign key).
@@ -397,7 +428,9 @@ def test_exclude_tables(patterns: tuple[str, ...], dropped: list[str]) -> None:
 def test_excluded_tables_in_the_models_are_still_compared() -> None:
     current = SchemaDef.of([table("legacy_users")])
     target = SchemaDef.of([table("legacy_users", "email")])
-    assert described(compare_schemas(target, current, PG, exclude=["legacy_*"])) == ["added column 'legacy_users.email'"]
+    assert described(compare_schemas(target, current, PG, exclude=["legacy_*"])) == [
+        "added column 'legacy_users.email'"
+    ]
 
 
 # -- the downgrade ------------------------------------------------------------------------------
@@ -441,7 +474,7 @@ TYPES = [sa.Integer(), sa.BigInteger(), sa.String(10), sa.String(40), sa.Text(),
 def schema_defs(draw: st.DrawFn) -> SchemaDef:
     names = sorted(draw(st.lists(st.sampled_from(["a", "b", "c", "d"]), unique=True, max_size=4)))
     tables = []
-    for position, name in enumerate(names):
+    for name in names:
         columns = draw(st.lists(st.sampled_from(["c0", "c1", "c2", "c3"]), unique=True, max_size=4))
         defs = tuple(
             ColumnDef(

@@ -132,9 +132,7 @@ def test_dbshift_toml_without_table_is_named_when_nothing_is_found(
 
 def test_explicit_config_file_relative_to_cwd(project: Path) -> None:
     write(project / "dbshift.toml", '[dbshift]\nscript_location = "wrong"\n')
-    staging = write(
-        project / "conf" / "staging.toml", '[dbshift]\nscript_location = "m"\n'
-    )
+    staging = write(project / "conf" / "staging.toml", '[dbshift]\nscript_location = "m"\n')
     config = load_config(Path("conf/staging.toml"), environ=NO_ENV)
     assert config.path == staging.resolve()
     # Relative paths resolve against the config file's folder, not the cwd.
@@ -202,10 +200,7 @@ def test_unknown_key_suggests_the_close_one(project: Path) -> None:
     write(project / "dbshift.toml", '[dbshift]\nscript_locaton = "m"\n')
     with pytest.raises(ConfigError) as exc:
         load_config(environ=NO_ENV)
-    assert one_line(exc) == (
-        "dbshift.toml: unknown key 'script_locaton' in [dbshift]; "
-        "did you mean 'script_location'?"
-    )
+    assert one_line(exc) == ("dbshift.toml: unknown key 'script_locaton' in [dbshift]; did you mean 'script_location'?")
 
 
 def test_unknown_key_without_suggestion_in_pyproject(project: Path) -> None:
@@ -232,10 +227,7 @@ def test_unknown_key_without_suggestion_in_pyproject(project: Path) -> None:
         ),
         (
             'exclude_tables = ["ok", 1]',
-            (
-                "dbshift.toml: 'exclude_tables' must be an array of non-empty strings, "
-                "but item 2 is an integer"
-            ),
+            ("dbshift.toml: 'exclude_tables' must be an array of non-empty strings, but item 2 is an integer"),
         ),
         (
             "script_location = true",
@@ -243,9 +235,7 @@ def test_unknown_key_without_suggestion_in_pyproject(project: Path) -> None:
         ),
     ],
 )
-def test_wrong_types_name_key_and_expected_type(
-    project: Path, line: str, expected: str
-) -> None:
+def test_wrong_types_name_key_and_expected_type(project: Path, line: str, expected: str) -> None:
     write(project / "dbshift.toml", f"[dbshift]\n{line}\n")
     with pytest.raises(ConfigError) as exc:
         load_config(environ=NO_ENV)
@@ -256,19 +246,14 @@ def test_dbshift_not_a_table(project: Path) -> None:
     write(project / "dbshift.toml", 'dbshift = "x"\n')
     with pytest.raises(ConfigError) as exc:
         load_config(Path("dbshift.toml"), environ=NO_ENV)
-    assert (
-        one_line(exc)
-        == "dbshift.toml: 'dbshift' must be a table ([dbshift]), got a string"
-    )
+    assert one_line(exc) == "dbshift.toml: 'dbshift' must be a table ([dbshift]), got a string"
 
 
 def test_bad_file_template(project: Path) -> None:
     write(project / "dbshift.toml", '[dbshift]\nfile_template = "%(rev"\n')
     with pytest.raises(ConfigError) as exc:
         load_config(environ=NO_ENV)
-    assert one_line(exc).startswith(
-        "dbshift.toml: 'file_template' is not a valid %-style template"
-    )
+    assert one_line(exc).startswith("dbshift.toml: 'file_template' is not a valid %-style template")
 
 
 def test_toml_syntax_error_names_file_and_line(project: Path) -> None:
@@ -300,18 +285,14 @@ def test_toml_syntax_error_names_file_and_line(project: Path) -> None:
         (None, "", "postgresql://file/db", "dbshift.toml"),
     ],
 )
-def test_url_precedence(
-    project: Path, flag: str | None, env: str | None, expected: str, source: str
-) -> None:
+def test_url_precedence(project: Path, flag: str | None, env: str | None, expected: str, source: str) -> None:
     write(project / "dbshift.toml", '[dbshift]\nurl = "postgresql://file/db"\n')
     environ = {} if env is None else {"DBSHIFT_URL": env}
     config = load_config(url=flag, environ=environ)
     assert (config.url, config.url_source) == (expected, source)
 
 
-def test_environ_defaults_to_os_environ(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_environ_defaults_to_os_environ(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "dbshift.toml", "[dbshift]\n")
     monkeypatch.setenv("DBSHIFT_URL", "postgresql://env/db")
     assert load_config().url == "postgresql://env/db"
@@ -357,9 +338,7 @@ def test_other_urls_are_kept_exactly(project: Path, url: str) -> None:
     assert load_config(environ=NO_ENV).url == url
 
 
-def test_override_relative_sqlite_resolves_against_cwd(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_override_relative_sqlite_resolves_against_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "proj"
     write(root / "dbshift.toml", "[dbshift]\n")
     cwd = root / "sub"
@@ -395,10 +374,7 @@ def test_require_url(project: Path) -> None:
     config = load_config(environ=NO_ENV)
     with pytest.raises(ConfigError) as exc:
         config.require_url()
-    assert (
-        one_line(exc)
-        == "no database URL: set 'url' in dbshift.toml, DBSHIFT_URL or --url"
-    )
+    assert one_line(exc) == "no database URL: set 'url' in dbshift.toml, DBSHIFT_URL or --url"
     assert load_config(url="sqlite://", environ=NO_ENV).require_url() == "sqlite://"
 
 
@@ -495,9 +471,7 @@ def test_load_metadata_without_target_names_key_and_file(project: Path) -> None:
     )
 
 
-def test_model_module_import_error_is_one_line(
-    project: Path, clean_imports: None
-) -> None:
+def test_model_module_import_error_is_one_line(project: Path, clean_imports: None) -> None:
     make_app(project)
     write(
         project / "dbs_testapp" / "broken.py",
@@ -520,9 +494,7 @@ def test_model_module_import_error_is_one_line(
     assert isinstance(exc.value.__cause__, ImportError)
 
 
-def test_target_that_is_not_metadata_gets_a_hint(
-    project: Path, clean_imports: None
-) -> None:
+def test_target_that_is_not_metadata_gets_a_hint(project: Path, clean_imports: None) -> None:
     make_app(project)
     write(
         project / "dbshift.toml",
@@ -549,9 +521,7 @@ def test_import_object_walks_attributes_and_reports_the_missing_one() -> None:
     assert import_object("os.path:join", "x", None) is __import__("os").path.join
     with pytest.raises(ConfigError) as exc:
         import_object("os:path.nosuch", "target_metadata", Path("dbshift.toml"))
-    assert one_line(exc) == (
-        "dbshift.toml: target_metadata = \"os:path.nosuch\": 'os:path' has no attribute 'nosuch'"
-    )
+    assert one_line(exc) == ("dbshift.toml: target_metadata = \"os:path.nosuch\": 'os:path' has no attribute 'nosuch'")
 
 
 @pytest.mark.parametrize("spec", ["myapp.models", "myapp.models:", ":Base", "a:b..c"])
@@ -571,8 +541,7 @@ def test_target_of_the_wrong_type(project: Path, clean_imports: None) -> None:
     with pytest.raises(ConfigError) as exc:
         load_config(environ=NO_ENV).load_metadata()
     assert one_line(exc) == (
-        'dbshift.toml: target_metadata = "dbs_testapp.other:tables" is a dict, '
-        "not a sqlalchemy MetaData"
+        'dbshift.toml: target_metadata = "dbs_testapp.other:tables" is a dict, not a sqlalchemy MetaData'
     )
 
 
@@ -581,9 +550,7 @@ def test_import_modules_returns_modules_in_order() -> None:
     assert [module.__name__ for module in modules] == ["json", "string"]
 
 
-def test_prepend_sys_path_does_not_duplicate(
-    tmp_path: Path, clean_imports: None
-) -> None:
+def test_prepend_sys_path_does_not_duplicate(tmp_path: Path, clean_imports: None) -> None:
     prepend_sys_path(tmp_path)
     sys.path.append(str(tmp_path))
     prepend_sys_path(tmp_path)

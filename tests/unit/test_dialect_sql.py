@@ -156,7 +156,10 @@ def test_create_table_with_keys_constraints_index_and_comments() -> None:
     expect(
         full_table(),
         {
-            "sqlite": [f"CREATE TABLE items ( id INTEGER NOT NULL, {plain}", "CREATE INDEX ix_items_qty ON items (qty)"],
+            "sqlite": [
+                f"CREATE TABLE items ( id INTEGER NOT NULL, {plain}",
+                "CREATE INDEX ix_items_qty ON items (qty)",
+            ],
             # PostgreSQL has no inline comments: COMMENT ON after the table.
             "postgresql": [
                 f"CREATE TABLE items ( id SERIAL NOT NULL, {plain}",
@@ -185,7 +188,10 @@ def test_create_table_if_not_exists() -> None:
         {
             "sqlite": ["CREATE TABLE IF NOT EXISTS t ( id INTEGER NOT NULL, a INTEGER, PRIMARY KEY (id) )"],
             "postgresql": ["CREATE TABLE IF NOT EXISTS t ( id SERIAL NOT NULL, a INTEGER, PRIMARY KEY (id) )"],
-            **each(MYSQLS, ["CREATE TABLE IF NOT EXISTS t ( id INTEGER NOT NULL AUTO_INCREMENT, a INTEGER, PRIMARY KEY (id) )"]),
+            **each(
+                MYSQLS,
+                ["CREATE TABLE IF NOT EXISTS t ( id INTEGER NOT NULL AUTO_INCREMENT, a INTEGER, PRIMARY KEY (id) )"],
+            ),
         },
     )
     for backend in ("sqlite", "postgresql", "mariadb"):
@@ -295,7 +301,9 @@ def test_alter_column_type() -> None:
             **each(MYSQLS, ["ALTER TABLE items MODIFY COLUMN qty BIGINT COMMENT 'how many' DEFAULT '0'"]),
         },
     )
-    using = alter(type=sa.Integer(), existing_type=sa.String(10), dialect_options=(("postgresql_using", "qty::integer"),))
+    using = alter(
+        type=sa.Integer(), existing_type=sa.String(10), dialect_options=(("postgresql_using", "qty::integer"),)
+    )
     assert sql("postgresql", using) == ["ALTER TABLE items ALTER COLUMN qty TYPE INTEGER USING qty::integer"]
     unsupported("sqlite", alter(type=sa.BigInteger()), "SQLite", "type", "'items.qty'", "table rebuild", "--sql")
 
@@ -327,7 +335,9 @@ def test_alter_column_server_default() -> None:
             **each(MYSQLS, ["ALTER TABLE items ALTER COLUMN qty SET DEFAULT '5'"]),
         },
     )
-    expect(alter(server_default=None), each(("postgresql", *MYSQLS), ["ALTER TABLE items ALTER COLUMN qty DROP DEFAULT"]))
+    expect(
+        alter(server_default=None), each(("postgresql", *MYSQLS), ["ALTER TABLE items ALTER COLUMN qty DROP DEFAULT"])
+    )
     unsupported("sqlite", alter(server_default="'5'"), "SQLite", "server default", "'items.qty'", "table rebuild")
 
 
@@ -381,7 +391,9 @@ def test_alter_column_everything_at_once() -> None:
                 "ALTER TABLE items RENAME COLUMN qty TO quantity",
             ],
             # MySQL: one CHANGE restating the whole column under its new name.
-            **each(MYSQLS, ["ALTER TABLE items CHANGE COLUMN qty quantity BIGINT NOT NULL COMMENT 'count' DEFAULT '1'"]),
+            **each(
+                MYSQLS, ["ALTER TABLE items CHANGE COLUMN qty quantity BIGINT NOT NULL COMMENT 'count' DEFAULT '1'"]
+            ),
         },
     )
     message = unsupported("sqlite", everything, "'items.qty'", "table rebuild", "--sql")
@@ -421,7 +433,9 @@ def test_create_index() -> None:
     )
     expression = CreateIndexOp("items", IndexDef("ix_lower", ("lower(name)",), expressions=(True,)))
     assert sql("postgresql", expression) == ["CREATE INDEX ix_lower ON items (lower(name))"]
-    partial = CreateIndexOp("items", IndexDef("ix_p", ("a",), dialect_options=(("postgresql_where", sa.text("a > 0")),)))
+    partial = CreateIndexOp(
+        "items", IndexDef("ix_p", ("a",), dialect_options=(("postgresql_where", sa.text("a > 0")),))
+    )
     assert sql("postgresql", partial) == ["CREATE INDEX ix_p ON items (a) WHERE a > 0"]
 
 
@@ -444,7 +458,11 @@ def test_create_and_drop_index_if_exists() -> None:
 def test_drop_index() -> None:
     expect(
         DropIndexOp("ix_a", "items"),
-        {"sqlite": ["DROP INDEX ix_a"], "postgresql": ["DROP INDEX ix_a"], **each(MYSQLS, ["DROP INDEX ix_a ON items"])},
+        {
+            "sqlite": ["DROP INDEX ix_a"],
+            "postgresql": ["DROP INDEX ix_a"],
+            **each(MYSQLS, ["DROP INDEX ix_a ON items"]),
+        },
     )
     assert sql("postgresql", DropIndexOp("ix_a", "items", "app")) == ["DROP INDEX app.ix_a"]
     assert sql("postgresql", DropIndexOp("ix_a")) == ["DROP INDEX ix_a"]
@@ -580,12 +598,20 @@ def test_offline_op_functions_that_need_a_database() -> None:
         offline("postgresql", lambda: op.get_bind())
     with pytest.raises(UnsupportedOperation, match="--sql"):
         offline("mysql", lambda: op.alter_column("items", "qty", nullable=False))
-    assert offline(
-        "mysql",
-        lambda: op.alter_column(
-            "items", "qty", nullable=False, existing_type=sa.Integer(), existing_server_default=None, existing_nullable=True
-        ),
-    ) == "ALTER TABLE items MODIFY COLUMN qty INTEGER NOT NULL;\n\n"
+    assert (
+        offline(
+            "mysql",
+            lambda: op.alter_column(
+                "items",
+                "qty",
+                nullable=False,
+                existing_type=sa.Integer(),
+                existing_server_default=None,
+                existing_nullable=True,
+            ),
+        )
+        == "ALTER TABLE items MODIFY COLUMN qty INTEGER NOT NULL;\n\n"
+    )
 
 
 def test_offline_value_that_cannot_be_written_as_text_is_a_clear_error() -> None:

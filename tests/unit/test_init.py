@@ -56,10 +56,7 @@ def test_lines_describe_what_happened(tmp_path: Path) -> None:
         "Created migrations/versions/",
         "Created migrations/versions/.gitkeep",
         "Created dbshift.toml",
-        (
-            "Next: set url and target_metadata in dbshift.toml, then run: "
-            'dbshift revision --autogenerate -m "initial"'
-        ),
+        ('Next: set url and target_metadata in dbshift.toml, then run: dbshift revision --autogenerate -m "initial"'),
     ]
 
 
@@ -96,9 +93,7 @@ def test_refuses_a_non_empty_folder(tmp_path: Path) -> None:
 
 def test_refuses_a_file_in_the_way(tmp_path: Path) -> None:
     (tmp_path / "migrations").write_text("", encoding="utf-8")
-    with pytest.raises(
-        ConfigError, match="^migrations already exists and is not a folder$"
-    ):
+    with pytest.raises(ConfigError, match="^migrations already exists and is not a folder$"):
         init(cwd=tmp_path, template_text=TEMPLATE)
 
 
@@ -111,31 +106,22 @@ def test_existing_dbshift_toml_is_not_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / "dbshift.toml").read_text(encoding="utf-8") == original
     assert tmp_path / "dbshift.toml" not in result.created
     assert result.config_file == tmp_path / "dbshift.toml"
-    assert result.skipped == [
-        "Skipped dbshift.toml: it already exists and was left unchanged"
-    ]
+    assert result.skipped == ["Skipped dbshift.toml: it already exists and was left unchanged"]
     assert result.skipped[0] in result.lines()
     assert (tmp_path / "migrations" / "script.py.tmpl").is_file()
 
 
 def test_existing_config_pointing_elsewhere_is_flagged(tmp_path: Path) -> None:
-    (tmp_path / "dbshift.toml").write_text(
-        '[dbshift]\nscript_location = "db"\n', encoding="utf-8"
-    )
+    (tmp_path / "dbshift.toml").write_text('[dbshift]\nscript_location = "db"\n', encoding="utf-8")
     result = init(cwd=tmp_path, template_text=TEMPLATE)
     assert result.skipped == [
-        (
-            "Skipped dbshift.toml: it already exists and was left unchanged "
-            "(its script_location is db, not migrations)"
-        )
+        ("Skipped dbshift.toml: it already exists and was left unchanged (its script_location is db, not migrations)")
     ]
 
 
 def test_pyproject_with_tool_table_is_not_shadowed(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(
-        '[tool.dbshift]\nscript_location = "migrations"\n', encoding="utf-8"
-    )
+    pyproject.write_text('[tool.dbshift]\nscript_location = "migrations"\n', encoding="utf-8")
     result = init(cwd=tmp_path, template_text=TEMPLATE)
     assert not (tmp_path / "dbshift.toml").exists()
     assert result.config_file == pyproject

@@ -100,12 +100,14 @@ def test_varchar_without_length_is_refused_naming_the_column(target: str, type_:
     assert refused(backend, AddColumnOp("users", ColumnDef("name", type_))) == expected
     in_schema = refused(backend, AddColumnOp("users", ColumnDef("name", type_), schema="app"))
     assert "column 'app.users.name'" in in_schema
-    altered = AlterColumnOp("users", "name", type=type_, existing_type=sa.String(5), existing_nullable=True,
-                            existing_server_default=None)
+    altered = AlterColumnOp(
+        "users", "name", type=type_, existing_type=sa.String(5), existing_nullable=True, existing_server_default=None
+    )
     assert refused(backend, altered) == expected.replace("'users.name':", "'users.name' (its type_):")
     # An Alembic-style hint without a length is named too (the type is restated from it).
-    hinted = AlterColumnOp("users", "name", nullable=False, existing_type=type_, existing_nullable=True,
-                           existing_server_default=None)
+    hinted = AlterColumnOp(
+        "users", "name", nullable=False, existing_type=type_, existing_nullable=True, existing_server_default=None
+    )
     refused(backend, hinted, "'users.name' (its existing_type)", "sa.String(255)")
 
 
@@ -145,7 +147,9 @@ def test_alter_column_without_changes_emits_nothing() -> None:
 def test_modify_keeps_the_character_set_and_collation() -> None:
     latin = mysql.VARCHAR(50, charset="latin1", collation="latin1_bin")
     widened = hints(type=sa.String(80), existing_type=latin)
-    expected = "ALTER TABLE items MODIFY COLUMN name VARCHAR(80) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL DEFAULT 'x'"
+    expected = (
+        "ALTER TABLE items MODIFY COLUMN name VARCHAR(80) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL DEFAULT 'x'"
+    )
     for backend in DIALECTS:
         assert sql(backend, widened) == [expected], backend
     # Unchanged type: restated as the hint says, charset and all.
@@ -154,9 +158,13 @@ def test_modify_keeps_the_character_set_and_collation() -> None:
     ]
     # A type naming its own collation keeps it; a non-string type has none.
     own = hints(type=sa.String(80, collation="utf8mb4_bin"), existing_type=latin)
-    assert sql("mariadb", own) == ["ALTER TABLE items MODIFY COLUMN name VARCHAR(80) COLLATE utf8mb4_bin NOT NULL DEFAULT 'x'"]
+    assert sql("mariadb", own) == [
+        "ALTER TABLE items MODIFY COLUMN name VARCHAR(80) COLLATE utf8mb4_bin NOT NULL DEFAULT 'x'"
+    ]
     to_text = hints(type=sa.Text(), existing_type=mysql.VARCHAR(50, collation="utf8mb4_bin"))
-    assert sql("mariadb", to_text) == ["ALTER TABLE items MODIFY COLUMN name TEXT COLLATE utf8mb4_bin NOT NULL DEFAULT 'x'"]
+    assert sql("mariadb", to_text) == [
+        "ALTER TABLE items MODIFY COLUMN name TEXT COLLATE utf8mb4_bin NOT NULL DEFAULT 'x'"
+    ]
     to_int = hints(type=sa.Integer(), existing_type=latin, existing_server_default=None)
     assert sql("mariadb", to_int) == ["ALTER TABLE items MODIFY COLUMN name INTEGER NOT NULL"]
 
@@ -180,8 +188,13 @@ def test_rename_alone_is_rename_column_unless_the_hints_describe_the_column() ->
             "ALTER TABLE items CHANGE COLUMN name title VARCHAR(50) NOT NULL DEFAULT 'x'"
         ]
     # A rename with another change restates the column: the hints are needed.
-    refused("mariadb", AlterColumnOp("items", "name", new_column_name="title", nullable=True),
-            "'items.name'", "--sql", "missing: existing_type, existing_nullable, existing_server_default")
+    refused(
+        "mariadb",
+        AlterColumnOp("items", "name", new_column_name="title", nullable=True),
+        "'items.name'",
+        "--sql",
+        "missing: existing_type, existing_nullable, existing_server_default",
+    )
     assert sql("mariadb", hints(new_column_name="title", nullable=True, comment="shown")) == [
         "ALTER TABLE items CHANGE COLUMN name title VARCHAR(50) COMMENT 'shown' DEFAULT 'x'"
     ]
@@ -212,8 +225,13 @@ def test_sql_mode_without_hints_names_the_column_and_the_missing_hints() -> None
     written = offline(
         "mariadb",
         lambda: op.alter_column(
-            "items", "name", type_=sa.String(80), existing_type=sa.String(50), existing_nullable=False,
-            existing_server_default="x", existing_comment="shown",
+            "items",
+            "name",
+            type_=sa.String(80),
+            existing_type=sa.String(50),
+            existing_nullable=False,
+            existing_server_default="x",
+            existing_comment="shown",
         ),
     )
     assert written == "ALTER TABLE items MODIFY COLUMN name VARCHAR(80) NOT NULL COMMENT 'shown' DEFAULT 'x';\n\n"
@@ -256,11 +274,15 @@ def test_table_keywords_through_op_create_table() -> None:
 
 def test_index_keywords_reach_the_dialect_whatever_its_name() -> None:
     prefix = IndexDef("ix_doc", ("doc",), dialect_options=(("mysql_prefix", "FULLTEXT"),))
-    length = IndexDef("ix_name", ("name", "code"), dialect_options=(("mysql_length", {"name": 10}), ("mysql_using", "BTREE")))
+    length = IndexDef(
+        "ix_name", ("name", "code"), dialect_options=(("mysql_length", {"name": 10}), ("mysql_using", "BTREE"))
+    )
     for backend in DIALECTS:
         assert sql(backend, CreateIndexOp("t", prefix)) == ["CREATE FULLTEXT INDEX ix_doc ON t (doc)"], backend
         # upper case as reflection reports it: SQLAlchemy would quote it as a name (USING `BTREE`)
-        assert sql(backend, CreateIndexOp("t", length)) == ["CREATE INDEX ix_name ON t (name(10), code) USING btree"], backend
+        assert sql(backend, CreateIndexOp("t", length)) == ["CREATE INDEX ix_name ON t (name(10), code) USING btree"], (
+            backend
+        )
         table = TableDef("t", (ColumnDef("doc", sa.Text()),), indexes=(prefix,))
         assert sql(backend, CreateTableOp(table))[1] == "CREATE FULLTEXT INDEX ix_doc ON t (doc)", backend
 

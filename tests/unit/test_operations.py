@@ -53,7 +53,9 @@ def fingerprint(schema: SchemaDef) -> tuple[SchemaDef, dict[str, tuple[tuple[str
     """
 
     def ordered(t: TableDef) -> TableDef:
-        return t.replace(columns=tuple(sorted(t.columns, key=lambda c: c.name)), checks=tuple(sorted(t.checks, key=repr)))
+        return t.replace(
+            columns=tuple(sorted(t.columns, key=lambda c: c.name)), checks=tuple(sorted(t.checks, key=repr))
+        )
 
     return SchemaDef.of(ordered(t) for t in schema), {
         t.key: tuple(sorted((c.name, repr(c.type)) for c in t.columns)) for t in schema
@@ -139,7 +141,9 @@ REVERSIBLE: list[Operation] = [
 @pytest.mark.parametrize("operation", REVERSIBLE, ids=lambda o: o.describe())
 def test_reverse_round_trip(operation: Operation) -> None:
     back = operation.reverse()
-    assert type(back) is not type(operation) or isinstance(operation, (RenameTableOp, AlterColumnOp, CreateTableCommentOp))
+    assert type(back) is not type(operation) or isinstance(
+        operation, (RenameTableOp, AlterColumnOp, CreateTableCommentOp)
+    )
     assert back.reverse() == operation
     if isinstance(operation, AlterColumnOp):
         again = back.reverse()
@@ -197,7 +201,10 @@ IRREVERSIBLE: list[tuple[Operation, str]] = [
     (DropTableOp("child"), "cannot reverse removed table 'child': its definition is unknown"),
     (DropColumnOp("child", "qty"), "cannot reverse removed column 'child.qty': its definition is unknown"),
     (DropIndexOp("ix", "child"), "cannot reverse removed index 'ix' on child: its definition is unknown"),
-    (DropIndexOp("ix", index=IndexDef("ix", ("a",))), "cannot reverse removed index 'ix' (a): its definition is unknown"),
+    (
+        DropIndexOp("ix", index=IndexDef("ix", ("a",))),
+        "cannot reverse removed index 'ix' (a): its definition is unknown",
+    ),
     (DropConstraintOp("child", "fk", "foreignkey"), "cannot reverse removed constraint 'fk' on child"),
     (DropTableCommentOp("child"), "cannot reverse removed comment on table 'child': the old comment is unknown"),
     (
@@ -214,7 +221,9 @@ IRREVERSIBLE: list[tuple[Operation, str]] = [
 ]
 
 
-@pytest.mark.parametrize("operation, message", IRREVERSIBLE, ids=lambda v: v.describe() if isinstance(v, Operation) else "")
+@pytest.mark.parametrize(
+    "operation, message", IRREVERSIBLE, ids=lambda v: v.describe() if isinstance(v, Operation) else ""
+)
 def test_irreversible(operation: Operation, message: str) -> None:
     with pytest.raises(IrreversibleOperation) as info:
         operation.reverse()

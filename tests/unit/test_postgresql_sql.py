@@ -73,7 +73,9 @@ def test_concurrent_drop_from_op_and_from_the_reverse_of_a_concurrent_create() -
     assert isinstance(statement, ddl.OutsideTransaction)
     assert statements(create.reverse()) == ["DROP INDEX CONCURRENTLY app.ix_a"]
     assert statements(DropIndexOp("ix_a", "items", index=IndexDef("ix_a", ("a",)))) == ["DROP INDEX ix_a"]
-    assert offline(lambda: op.drop_index("ix_a", "items", schema="app", if_exists=True, postgresql_concurrently=True)) == [
+    assert offline(
+        lambda: op.drop_index("ix_a", "items", schema="app", if_exists=True, postgresql_concurrently=True)
+    ) == [
         "COMMIT",
         "DROP INDEX CONCURRENTLY IF EXISTS app.ix_a",
         "BEGIN",
@@ -175,7 +177,9 @@ def test_index_options_from_models_are_plain_data() -> None:
 
 def test_alter_column_type_using_and_a_comment_removed_in_a_schema() -> None:
     def body() -> None:
-        op.alter_column("codes", "code", type_=sa.Integer, existing_type=sa.String(10), postgresql_using="code::integer")
+        op.alter_column(
+            "codes", "code", type_=sa.Integer, existing_type=sa.String(10), postgresql_using="code::integer"
+        )
         op.alter_column("codes", "code", comment=None, existing_comment="x", schema="app")
 
     assert offline(body) == [
@@ -314,7 +318,9 @@ def test_every_operation_names_its_schema() -> None:
         op.create_table_comment("u", "c", schema="s")
         op.drop_table_comment("u", existing_comment="c", schema="s")
         op.add_column("u", sa.Column("x", sa.Integer, sa.ForeignKey("s.parent.id", name="fk_x")), schema="s")
-        op.alter_column("u", "x", nullable=False, server_default="1", new_column_name="y", type_=sa.BigInteger, schema="s")
+        op.alter_column(
+            "u", "x", nullable=False, server_default="1", new_column_name="y", type_=sa.BigInteger, schema="s"
+        )
         op.alter_column("u", "y", comment="why", schema="s")
         op.create_index("ix_y", "u", ["y"], schema="s", postgresql_concurrently=True)
         op.drop_index("ix_y", "u", schema="s")

@@ -135,7 +135,7 @@ USERS = TableDef(
     comment="people",
 )
 
-USERS_SOURCE = '''op.create_table(
+USERS_SOURCE = """op.create_table(
     "users",
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("org_id", sa.Integer(), nullable=True),
@@ -149,7 +149,7 @@ USERS_SOURCE = '''op.create_table(
     comment="people",
 )
 op.create_index("ix_users_created", "users", ["created"], unique=False)
-op.create_index("ix_users_lower_email", "users", [sa.text("lower(email)")], unique=True)'''
+op.create_index("ix_users_lower_email", "users", [sa.text("lower(email)")], unique=True)"""
 
 
 # -- strings ------------------------------------------------------------------------------------
@@ -217,7 +217,11 @@ TYPES: list[tuple[Any, str, set[str]]] = [
         {"from sqlalchemy.dialects import postgresql"},
     ),
     (postgresql.UUID(), "sa.UUID()", set()),
-    (postgresql.INTERVAL(fields="DAY"), "postgresql.INTERVAL(fields='DAY')", {"from sqlalchemy.dialects import postgresql"}),
+    (
+        postgresql.INTERVAL(fields="DAY"),
+        "postgresql.INTERVAL(fields='DAY')",
+        {"from sqlalchemy.dialects import postgresql"},
+    ),
     (mysql.INTEGER(display_width=11), "mysql.INTEGER(display_width=11)", {"from sqlalchemy.dialects import mysql"}),
     (mysql.TINYINT(display_width=1), "mysql.TINYINT(display_width=1)", {"from sqlalchemy.dialects import mysql"}),
     (
@@ -331,7 +335,9 @@ def test_create_table_schema_options_and_column_extras() -> None:
         ),
         (AddConstraintOp("t", UniqueDef(("a",))), 'op.create_unique_constraint(None, "t", ["a"])'),
         (
-            AddConstraintOp("t", ForeignKeyDef(("a",), "other", ("id",), "fk", referred_schema="s", ondelete="CASCADE")),
+            AddConstraintOp(
+                "t", ForeignKeyDef(("a",), "other", ("id",), "fk", referred_schema="s", ondelete="CASCADE")
+            ),
             'op.create_foreign_key("fk", "t", "other", ["a"], ["id"], ondelete="CASCADE", referent_schema="s")',
         ),
         (AddConstraintOp("t", CheckDef("x > 0", "ck")), 'op.create_check_constraint("ck", "t", "x > 0")'),
@@ -342,7 +348,7 @@ def test_create_table_schema_options_and_column_extras() -> None:
             'op.drop_constraint("fk", "t", type_="foreignkey")',
         ),
         (DropConstraintOp("t", "x"), 'op.drop_constraint("x", "t")'),
-        (ExecuteOp("UPDATE t SET a = 'b'"), 'op.execute("UPDATE t SET a = \'b\'")'),
+        (ExecuteOp("UPDATE t SET a = 'b'"), "op.execute(\"UPDATE t SET a = 'b'\")"),
         (ExecuteOp(sa.text("SELECT 1")), 'op.execute(sa.text("SELECT 1"))'),
         (
             AlterColumnOp("t", "c", nullable=False, existing_type=sa.Integer(), existing_nullable=True),
@@ -644,5 +650,7 @@ def test_identity_options_render() -> None:
     from dbshift.operations.column import AddColumnOp
     from dbshift.schema.model import ColumnDef
 
-    col = ColumnDef("id", sa.Integer(), nullable=False, identity=True, identity_options=(("always", True), ("start", 100)))
+    col = ColumnDef(
+        "id", sa.Integer(), nullable=False, identity=True, identity_options=(("always", True), ("start", 100))
+    )
     assert "sa.Identity(always=True, start=100)" in render_ops([AddColumnOp("t", col)]).body

@@ -170,9 +170,7 @@ class TestErrors:
 
     def test_compile_time_errors_are_caught(self, tmp_path: Path) -> None:
         sd = folder(tmp_path, {"abc_x.py": 'revision = "a"\nreturn 1\n'})
-        with pytest.raises(
-            ScriptError, match=r"abc_x\.py: syntax error at line 2: 'return' outside"
-        ):
+        with pytest.raises(ScriptError, match=r"abc_x\.py: syntax error at line 2: 'return' outside"):
             sd.revisions()
 
     def test_missing_revision(self, tmp_path: Path) -> None:
@@ -182,9 +180,7 @@ class TestErrors:
 
     def test_non_literal_value(self, tmp_path: Path) -> None:
         sd = folder(tmp_path, {"abc_x.py": 'revision = "a"\ndown_revision = make()\n'})
-        with pytest.raises(
-            ScriptError, match=r"abc_x\.py: 'down_revision' at line 2 must be a literal"
-        ):
+        with pytest.raises(ScriptError, match=r"abc_x\.py: 'down_revision' at line 2 must be a literal"):
             sd.revisions()
 
     def test_wrong_type(self, tmp_path: Path) -> None:
@@ -198,16 +194,12 @@ class TestErrors:
 
     def test_graph_errors_name_the_files(self, tmp_path: Path) -> None:
         sd = folder(tmp_path, {"one.py": 'revision = "a"\n', "two.py": 'revision = "a"\n'})
-        with pytest.raises(
-            ScriptError, match=r"duplicate revision id 'a' in .*one\.py and .*two\.py"
-        ):
+        with pytest.raises(ScriptError, match=r"duplicate revision id 'a' in .*one\.py and .*two\.py"):
             sd.graph()
 
 
 class TestCache:
-    def test_second_listing_does_not_reparse(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
+    def test_second_listing_does_not_reparse(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         sd = folder(tmp_path, {"aaa111_users.py": PLAIN, "bbb222_email.py": ANNOTATED})
         for path in sd.versions_dir.glob("*.py"):
             age(path)
@@ -304,9 +296,7 @@ def test_five_thousand_files(tmp_path: Path) -> None:
     assert ScriptDirectory(tmp_path).graph().heads == (f"{n - 1:012x}",)
     warm = time.perf_counter() - start
 
-    loaded = [
-        m for m in list(sys.modules.values()) if str(versions) in str(getattr(m, "__file__", ""))
-    ]
+    loaded = [m for m in list(sys.modules.values()) if str(versions) in str(getattr(m, "__file__", ""))]
     assert loaded == []
     assert warm < 1.5, f"warm listing took {warm:.2f}s (cold {cold:.2f}s)"
 
@@ -348,9 +338,7 @@ def test_cheap_reading_agrees_with_ast(text: str) -> None:
 def test_conditional_assignment_is_refused(tmp_path: Path) -> None:
     text = 'revision = "a"\nif X:\n    down_revision = "b"\n'
     sd = folder(tmp_path, {"a_x.py": text})
-    with pytest.raises(
-        ScriptError, match=r"a_x\.py: 'down_revision' is assigned inside a block at line 3"
-    ):
+    with pytest.raises(ScriptError, match=r"a_x\.py: 'down_revision' is assigned inside a block at line 3"):
         sd.revisions()
 
 

@@ -83,9 +83,7 @@ class TestResolve:
     def test_current_not_in_folder(self) -> None:
         with pytest.raises(TargetError) as err:
             resolve_heads(graph(LINEAR), "head", ["dead"])
-        assert str(err.value) == (
-            "database is at revision 'dead' which is not in the migration folder"
-        )
+        assert str(err.value) == ("database is at revision 'dead' which is not in the migration folder")
 
     def test_label_looking_like_relative(self) -> None:
         g = RevisionGraph([Revision("a", branch_labels=("v-1",))])
@@ -122,8 +120,7 @@ class TestUpgrade:
         with pytest.raises(TargetError) as err:
             plan_upgrade(graph(BRANCHED), [], "head")
         assert str(err.value) == (
-            "multiple heads (b2, c1); use 'heads' to target all of them, or join them with "
-            "'dbshift merge'"
+            "multiple heads (b2, c1); use 'heads' to target all of them, or join them with 'dbshift merge'"
         )
 
     def test_heads_applies_both_branches(self) -> None:

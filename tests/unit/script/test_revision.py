@@ -146,16 +146,12 @@ class TestErrors:
         revs = [Revision("a", path="versions/a_one.py"), Revision("a", path="versions/a_two.py")]
         with pytest.raises(ScriptError) as err:
             RevisionGraph(revs)
-        assert str(err.value) == (
-            "duplicate revision id 'a' in versions/a_one.py and versions/a_two.py"
-        )
+        assert str(err.value) == ("duplicate revision id 'a' in versions/a_one.py and versions/a_two.py")
 
     def test_missing_parent_names_file_and_id(self) -> None:
         with pytest.raises(ScriptError) as err:
             graph("a: b:zz")
-        assert str(err.value) == (
-            "versions/b_x.py: down_revision 'zz' of revision 'b' does not exist"
-        )
+        assert str(err.value) == ("versions/b_x.py: down_revision 'zz' of revision 'b' does not exist")
 
     def test_missing_dependency(self) -> None:
         with pytest.raises(ScriptError, match="depends_on 'zz' of revision 'b' does not exist"):
@@ -168,9 +164,7 @@ class TestErrors:
         """
         with pytest.raises(ScriptError) as err:
             graph("a:a")
-        assert str(err.value) == (
-            "cycle in revision graph: a -> a (versions/a_x.py lists itself in down_revision)"
-        )
+        assert str(err.value) == ("cycle in revision graph: a -> a (versions/a_x.py lists itself in down_revision)")
 
     def test_cycle(self) -> None:
         """

@@ -81,9 +81,7 @@ def test_default_template_exact_shape() -> None:
 
 
 def test_base_revision() -> None:
-    text = render_revision(
-        DEFAULT_TEMPLATE, source(down_revisions=(), upgrade_body="", downgrade_body="")
-    )
+    text = render_revision(DEFAULT_TEMPLATE, source(down_revisions=(), upgrade_body="", downgrade_body=""))
     assert "down_revision = None\n" in text
     assert "Revises: \n" in text
     assert "def upgrade() -> None:\n    pass\n" in text
@@ -104,10 +102,7 @@ def test_merge_tuple_labels_depends_and_imports() -> None:
     assert "Revises: aaa, bbb\n" in text
     assert 'branch_labels = "feat"\n' in text
     assert 'depends_on = ("ccc", "ddd")\n' in text
-    assert (
-        "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n\nfrom dbshift"
-        in text
-    )
+    assert "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n\nfrom dbshift" in text
     assert text.count("import sqlalchemy as sa") == 1
     assert read_back(text)[1] == ("aaa", "bbb")
 
@@ -129,9 +124,7 @@ def test_awkward_messages_still_compile(message: str, tmp_path: Path) -> None:
     compile(text, "x.py", "exec")
     assert read_back(text)[2] == message
     (tmp_path / "versions").mkdir()
-    write_revision(
-        tmp_path / "versions", "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source(message=message)
-    )
+    write_revision(tmp_path / "versions", "%(rev)s_%(slug)s", DEFAULT_TEMPLATE, source(message=message))
     (rev,) = ScriptDirectory(tmp_path).revisions()
     assert rev.message == message
 
@@ -181,9 +174,7 @@ def test_slugify() -> None:
 def test_revision_filename() -> None:
     assert revision_filename("%(rev)s_%(slug)s", "abc", "Add users", WHEN) == "abc_add_users.py"
     dated = "%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d%(second).2d_%(rev)s_%(slug)s"
-    assert revision_filename(dated, "abc", "x", datetime(2026, 1, 2, 3, 4, 5)) == (
-        "2026_01_02_030405_abc_x.py"
-    )
+    assert revision_filename(dated, "abc", "x", datetime(2026, 1, 2, 3, 4, 5)) == ("2026_01_02_030405_abc_x.py")
     assert revision_filename("%(rev)s_%(slug)s", "abc", "!!!", WHEN) == "abc.py"
     with pytest.raises(ConfigError, match="file_template"):
         revision_filename("%(nope)s", "abc", "x", WHEN)
