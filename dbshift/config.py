@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,25 @@ DEFAULTS: Mapping[str, object] = {
 KNOWN_KEYS: frozenset[str] = frozenset(DEFAULTS)
 
 
+@dataclass(frozen=True)
+class PostWriteHook:
+    """One entry of Alembic's ``[post_write_hooks]``: run on each new revision file.
+
+    ``type`` is ``console_scripts``, ``exec`` or ``module``; ``options`` holds the hook's other
+    keys as written (``entrypoint``, ``executable``, ``module``, ``options``, ``cwd``).
+    """
+
+    name: str
+    type: str
+    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+EnvHook = Callable[[Any], None]
+"""Runs a project's env script for one command; given a ``dbshift.runtime.environment.Environment``.
+Set by the Alembic compatibility layer for projects whose ``env.py`` must run (the core only
+calls it, so it knows nothing of Alembic)."""
+
+
 @dataclass(frozen=True, repr=False)
 class Config:
     """The settings every command runs with, fully resolved.
@@ -87,6 +107,30 @@ class Config:
     version_table_schema: str | None
     file_template: str
     exclude_tables: tuple[str, ...]
+    # -- settings Alembic projects have (alembic.ini, [tool.alembic]); dbshift.toml may set them too
+    kind: str = "dbshift"
+    """``"dbshift"`` (dbshift.toml / [tool.dbshift]) or ``"alembic"`` (alembic.ini / [tool.alembic])."""
+    version_locations: tuple[Path, ...] = ()
+    """Folders holding revision files, absolute; empty means ``script_location/versions``."""
+    recursive_version_locations: bool = False
+    truncate_slug_length: int = 40
+    timezone: str | None = None
+    """Time zone name for ``Create Date`` and file names (``UTC``, ``Europe/Paris``); None: local."""
+    prepend_sys_path: tuple[Path, ...] = ()
+    """Folders put first on ``sys.path`` before env.py, models or revisions are imported."""
+    revision_environment: bool = False
+    """Run the env script for ``revision`` even without ``--autogenerate`` (Alembic's option)."""
+    post_write_hooks: tuple[PostWriteHook, ...] = ()
+    template_file: str = "script.py.tmpl"
+    """The revision template's file name inside ``script_location`` (``script.py.mako`` for Alembic)."""
+    main_section: str = "alembic"
+    """The ini section holding the settings (Alembic's ``-n/--name``)."""
+    sections: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Every ini section as read (interpolated), for env.py's ``config.get_section()``."""
+    x_arguments: tuple[str, ...] = ()
+    """``-x key=value`` arguments of this invocation, for env.py's ``context.get_x_argument()``."""
+    env_hook: EnvHook | None = None
+    """Runs the project's env script; None: dbshift connects by itself (or runs a native hook)."""
 
     def __repr__(self) -> str:
         shown = mask_url(self.raw_url) if self.raw_url is not None else "(not set)"
