@@ -20,6 +20,25 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
+REAL_ALEMBIC = VENV / "real-alembic"
+"""Real Alembic, installed beside dbshift (never into the venv's site-packages): the tests that
+compare with Alembic or check that dbshift wins over an installed Alembic put it on sys.path."""
+ALEMBIC_REQUIREMENT = "alembic>=1.16"
+
+
+def ensure_real_alembic() -> None:
+    if (REAL_ALEMBIC / "alembic" / "__init__.py").exists():
+        return
+    print(f"Installing {ALEMBIC_REQUIREMENT} beside dbshift into {REAL_ALEMBIC} ...", flush=True)
+    subprocess.run(
+        [
+            str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-deps", "--target", str(REAL_ALEMBIC), ALEMBIC_REQUIREMENT,
+        ],
+        check=True,
+    )  # fmt: skip
+
+
 def ensure_venv(extras: str) -> None:
     if not PYTHON.exists():
         print(f"Creating {VENV} ...", flush=True)
@@ -60,6 +79,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PYTHON), str(ROOT / "scripts" / "demo.py"), *rest])
     if command == "test":
         ensure_venv("test")
+        ensure_real_alembic()
         code = run_checks()
         if code != 0:
             return code

@@ -25,6 +25,11 @@ ADMIN_URLS = {
     "mariadb": os.environ.get("DBSHIFT_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
 }
 _unreachable: dict[str, str] = {}
+REAL_ALEMBIC = Path(
+    os.environ.get("DBSHIFT_TEST_ALEMBIC_PATH", str(Path(__file__).resolve().parent.parent / ".venv" / "real-alembic"))
+)
+"""Real Alembic, installed beside dbshift by ``dev.py test`` (``pip install --target``), never
+importable unless a test puts it on ``sys.path``: dbshift itself must run without it."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,6 +64,17 @@ def _unavailable(backend: str, reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{message}: CI must run every backend", pytrace=False)
     pytest.skip(f"!!! SKIPPED {message} !!!")
+
+
+@pytest.fixture(scope="session")
+def real_alembic_path() -> Path:
+    """The folder to put on ``sys.path`` (or PYTHONPATH) to import the real Alembic."""
+    if not (REAL_ALEMBIC / "alembic" / "__init__.py").is_file():
+        message = f"real Alembic not found in {REAL_ALEMBIC} (python3 dev.py test installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}: CI must run the comparisons with Alembic", pytrace=False)
+        pytest.skip(f"!!! SKIPPED {message} !!!")
+    return REAL_ALEMBIC
 
 
 def _admin_engine(backend: str) -> sa.Engine:
