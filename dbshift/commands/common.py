@@ -1,4 +1,4 @@
-"""What most commands share: the script directory, the version table, a database connection.
+"""What most commands share: the script directory, and reading the database through its environment.
 
 SQLAlchemy and the runtime are imported only by the helpers that need a database, so
 commands that read only the migration folder (``heads``, ``show``) start quickly.
@@ -6,44 +6,35 @@ commands that read only the migration folder (``heads``, ``show``) start quickly
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dbshift.config import Config
 from dbshift.script.directory import ScriptDirectory
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from dbshift.runtime.context import MigrationContext
 
-    from dbshift.runtime.version_table import VersionTable
+T = TypeVar("T")
 
 
 def script_directory(config: Config) -> ScriptDirectory:
     return ScriptDirectory(config.script_location)
 
 
-def version_table(config: Config) -> VersionTable:
-    from dbshift.runtime.version_table import VersionTable
+def with_database(
+    config: Config,
+    command: str,
+    job: Callable[[MigrationContext], T],
+    script: ScriptDirectory | None = None,
+    cmd_opts: Mapping[str, Any] | None = None,
+) -> list[T]:
+    """Run a job that only reads, through the project's environment (env.py if it has one);
+    its result once per database the environment visits (several for a multi-database env.py)."""
+    from dbshift.runtime.environment import Request, run_request
 
-    return VersionTable(config.version_table, config.version_table_schema)
+    def run(context: MigrationContext, _kw: Mapping[str, Any]) -> T:
+        return job(context)
 
-
-@contextlib.contextmanager
-def database(config: Config) -> Iterator[Connection]:
-    from dbshift.runtime.connection import connect, create_engine
-
-    engine = create_engine(config.require_url(), config.url_label())
-    connection = connect(engine)
-    try:
-        yield connection
-    finally:
-        connection.close()
-        engine.dispose()
-
-
-def read_heads(connection: Connection, table: VersionTable) -> tuple[str, ...]:
-    """The version table's rows, read in a transaction that is then let go (read-only)."""
-    heads = table.read(connection)
-    connection.rollback()
-    return heads
+    request = Request(command, run, cmd_opts=dict(cmd_opts or {"cmd": command}))
+    return run_request(config, request, script or script_directory(config))  # type: ignore[return-value]

@@ -1,31 +1,26 @@
-"""upgrade, downgrade and stamp: move the database (or just its version table) to a target."""
+"""upgrade, downgrade and stamp: move the database (or just its version table) to a target.
+
+Each builds a job for the one runner (:mod:`dbshift.runtime.runner`) and hands it to the
+project's environment, which connects (or, with --sql, only picks a dialect) and runs it.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TextIO
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TextIO
 
-from sqlalchemy.engine import Connection, Engine
-
-from dbshift.commands.common import (
-    database,
-    read_heads,
-    script_directory,
-    version_table,
-)
+from dbshift.commands.common import script_directory
 from dbshift.config import Config
-from dbshift.errors import DbshiftError, TargetError
-from dbshift.runtime.connection import connect, create_engine
-from dbshift.runtime.runner import run_steps, write_steps_sql
-from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
+from dbshift.errors import TargetError
+from dbshift.runtime.context import MigrationContext
+from dbshift.runtime.environment import Request, run_request
+from dbshift.runtime.runner import Runner, StampResult
+from dbshift.script.plan import Step
 
 Report = Callable[[str], None]
 
 
-def _split_range(target: str, command: str, sql: bool) -> tuple[str | None, str]:
+def _split_range(target: str, sql: bool) -> tuple[str | None, str]:
     if ":" not in target:
         return None, target
     if not sql:
@@ -36,94 +31,91 @@ def _split_range(target: str, command: str, sql: bool) -> tuple[str | None, str]
     return start or None, end
 
 
-@contextlib.contextmanager
-def _reader(engine: Engine) -> Iterator[Connection | None]:
-    """A read-only look at the database for --sql mode on SQLite, whose table rebuild needs
-    the table's current definition; None when it cannot be reached (or is not SQLite), so
-    --sql keeps working without a database. Nothing is written: the transaction is rolled back.
-    """
-    database_file = engine.url.database
-    if engine.dialect.name != "sqlite" or not database_file or not Path(database_file).is_file():
-        yield None  # connecting would create the file
-        return
-    try:
-        connection = connect(engine)
-    except DbshiftError:
-        yield None
-        return
-    try:
-        yield connection
-    finally:
-        connection.rollback()
-        connection.close()
-
-
 def upgrade(
-    config: Config, target: str = "head", *, sql: bool = False, output: TextIO | None = None, report: Report = print
+    config: Config,
+    target: str = "head",
+    *,
+    sql: bool = False,
+    output: TextIO | None = None,
+    report: Report = print,
+    tag: str | None = None,
 ) -> list[Step]:
-    return _migrate(config, target, "upgrade", sql=sql, output=output, report=report)
+    return _migrate(config, target, "upgrade", sql=sql, output=output, report=report, tag=tag)
 
 
 def downgrade(
-    config: Config, target: str, *, sql: bool = False, output: TextIO | None = None, report: Report = print
+    config: Config,
+    target: str,
+    *,
+    sql: bool = False,
+    output: TextIO | None = None,
+    report: Report = print,
+    tag: str | None = None,
 ) -> list[Step]:
     if sql and ":" not in target:
         raise TargetError("downgrade --sql needs a range FROM:TO (e.g. head:base), as there is no database to read")
-    return _migrate(config, target, "downgrade", sql=sql, output=output, report=report)
+    return _migrate(config, target, "downgrade", sql=sql, output=output, report=report, tag=tag)
 
 
 def _migrate(
-    config: Config, target: str, direction: str, *, sql: bool, output: TextIO | None, report: Report
+    config: Config,
+    target: str,
+    direction: Literal["upgrade", "downgrade"],
+    *,
+    sql: bool,
+    output: TextIO | None,
+    report: Report,
+    tag: str | None,
 ) -> list[Step]:
+    start, end = _split_range(target, sql)
     script = script_directory(config)
-    graph = script.graph()
-    table = version_table(config)
-    planner = plan_upgrade if direction == "upgrade" else plan_downgrade
-    if sql:
-        start, end = _split_range(target, direction, sql)
-        current = resolve_heads(graph, start) if start else frozenset()
-        steps = planner(graph, current, end)
-        engine = create_engine(config.require_url(), config.url_label())
-        with _reader(engine) as reader:
-            write_steps_sql(
-                engine.dialect,
-                script,
-                steps,
-                table,
-                output or sys.stdout,
-                create_version_table=direction == "upgrade" and not current,
-                reader=reader,
-            )
-        return steps
-    with database(config) as connection:
-        current_heads = read_heads(connection, table)
-        steps = planner(graph, current_heads, target)
-        if not steps:
-            report(f"Nothing to do: the database is at {', '.join(current_heads) or 'base'}")
-            return steps
-        run_steps(connection, script, steps, table, report)
-    return steps
+    script.graph()  # a broken history is reported before any env script or connection
+
+    def job(context: MigrationContext, kw: Mapping[str, Any]) -> list[Step]:
+        return Runner(context, script, report=report, fn_kwargs=kw).run(direction, end, start=start)
+
+    request = Request(
+        direction,
+        job,
+        as_sql=sql,
+        destination=end,
+        starting=start,
+        tag=tag,
+        output=output,
+        cmd_opts={"cmd": direction, "revision": target, "sql": sql, "tag": tag},
+    )
+    results = run_request(config, request, script)
+    return [step for steps in results for step in steps]  # type: ignore[attr-defined]
 
 
-def stamp(config: Config, target: str, *, sql: bool = False, output: TextIO | None = None) -> tuple[str, ...]:
-    """Write the version table to say ``target`` without running any migration."""
+def stamp(
+    config: Config,
+    target: str,
+    *,
+    sql: bool = False,
+    output: TextIO | None = None,
+    purge: bool = False,
+    tag: str | None = None,
+) -> tuple[str, ...]:
+    """Write the version table to say ``target`` without running any migration; the rows after."""
+    start, end = _split_range(target, sql)
     script = script_directory(config)
-    graph = script.graph()
-    table = version_table(config)
-    heads = resolve_heads(graph, target)
-    if sql:
-        from dbshift.runtime.context import MigrationContext
+    script.graph()
 
-        engine = create_engine(config.require_url(), config.url_label())
-        context = MigrationContext(engine.dialect, output=output or sys.stdout)
-        context.execute(table.create_statement())
-        for statement in table.transition((), heads):
-            context.execute(statement)
-        return tuple(sorted(heads))
-    with database(config) as connection, connection.begin():
-        if not table.exists(connection):
-            connection.execute(table.create_statement())
-        before = table.read(connection)
-        for statement in table.transition(before, heads):
-            connection.execute(statement)
-    return tuple(sorted(heads))
+    def job(context: MigrationContext, kw: Mapping[str, Any]) -> StampResult:
+        return Runner(context, script, fn_kwargs=kw).stamp(end, start=start, purge=purge)
+
+    request = Request(
+        "stamp",
+        job,
+        as_sql=sql,
+        destination=end,
+        starting=start,
+        tag=tag,
+        output=output,
+        cmd_opts={"cmd": "stamp", "revisions": [target], "sql": sql, "tag": tag, "purge": purge},
+    )
+    results = run_request(config, request, script)
+    last = results[-1]
+    assert isinstance(last, StampResult)
+    return last.after

@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from dbshift.autogenerate.api import diff_database
 from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.render import render_ops
-from dbshift.commands.common import database, read_heads, script_directory, version_table
+from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError, ScriptError, TargetError
 from dbshift.operations.base import Operation
+from dbshift.runtime.context import MigrationContext
 from dbshift.script.revision import RevisionGraph
 from dbshift.script.writer import DEFAULT_TEMPLATE, RevisionSource, new_revision_id, write_revision
+from dbshift.util import display_path
 
 TEMPLATE_FILE = "script.py.tmpl"
 Report = Callable[[str], None]
@@ -99,11 +103,45 @@ def revision(
     return RevisionResult(path, new_id, detected)
 
 
+def _target_metadata(config: Config, context: MigrationContext) -> sa.MetaData:
+    """The models: what env.py gave configure(target_metadata=...), else the config's setting.
+
+    A list of MetaData (Alembic allows one per model base) is compared as one schema.
+    """
+    given = context.opts.get("target_metadata")
+    if given is None:
+        if config.env_hook is not None and config.target_metadata is None:
+            raise AutogenerateError(
+                f"{display_path(config.script_location / 'env.py')} gives no target_metadata to "
+                "context.configure(); autogenerate needs the models' MetaData (or a list of them)"
+            )
+        return config.load_metadata()
+    if isinstance(given, sa.MetaData):
+        return given
+    if isinstance(given, (list, tuple)) and all(isinstance(m, sa.MetaData) for m in given):
+        combined = sa.MetaData()
+        for metadata in given:
+            for table in metadata.tables.values():
+                table.to_metadata(combined)
+        return combined
+    raise AutogenerateError(
+        f"target_metadata given to context.configure() is a {type(given).__name__}, not a MetaData or a list of them"
+    )
+
+
+def _diff(config: Config, context: MigrationContext) -> list[Operation]:
+    assert context.connection is not None
+    metadata = _target_metadata(config, context)
+    ops = diff_database(
+        context.connection, metadata, version_table=context.version_table.name, exclude=config.exclude_tables
+    )
+    context.connection.rollback()
+    return ops
+
+
 def _autogenerate_ops(config: Config, graph: RevisionGraph) -> list[Operation]:
-    metadata = config.load_metadata()
-    table = version_table(config)
-    with database(config) as connection:
-        current = read_heads(connection, table)
+    def job(context: MigrationContext) -> list[Operation]:
+        current = context.get_current_heads()
         if set(current) != set(graph.heads):
             at = ", ".join(current) or "base"
             head = ", ".join(graph.heads) or "base"
@@ -111,9 +149,10 @@ def _autogenerate_ops(config: Config, graph: RevisionGraph) -> list[Operation]:
                 f"database is not up to date: it is at {at} but the migration folder's head is {head}; "
                 "run 'dbshift upgrade head' first"
             )
-        ops = diff_database(connection, metadata, version_table=table.name, exclude=config.exclude_tables)
-        connection.rollback()
-    return ops
+        return _diff(config, context)
+
+    results = with_database(config, "revision", job, cmd_opts={"cmd": "revision", "autogenerate": True})
+    return [op for ops in results for op in ops]
 
 
 def merge(
@@ -141,9 +180,5 @@ def merge(
 
 def check(config: Config) -> list[str]:
     """The differences between the models and the database; empty when they match."""
-    metadata = config.load_metadata()
-    table = version_table(config)
-    with database(config) as connection:
-        ops = diff_database(connection, metadata, version_table=table.name, exclude=config.exclude_tables)
-        connection.rollback()
-    return [op.describe() for op in ops]
+    results = with_database(config, "check", lambda context: _diff(config, context))
+    return [op.describe() for ops in results for op in ops]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dbshift.commands.common import database, read_heads, script_directory, version_table
+from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import DbshiftError, TargetError
+from dbshift.script.directory import ScriptDirectory
 from dbshift.script.revision import Revision, RevisionGraph
+
+if TYPE_CHECKING:
+    from dbshift.runtime.context import MigrationContext
 
 
 def describe_revision(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -> str:
@@ -31,31 +36,49 @@ class CurrentResult:
     lines: list[str] = field(default_factory=list)
 
 
+def _read_version_table(context: MigrationContext) -> tuple[bool, tuple[str, ...], str]:
+    """(whether the version table exists, its rows, its name); reads only."""
+    table = context.version_table
+    assert context.connection is not None
+    exists = table.exists(context.connection)
+    return exists, table.read(context.connection) if exists else (), table.name
+
+
 def current(config: Config) -> CurrentResult:
     """Where the database stands; never creates the version table."""
-    table = version_table(config)
-    with database(config) as connection:
-        exists = table.exists(connection)
-        heads = read_heads(connection, table) if exists else ()
+    script = script_directory(config)
+    results = with_database(config, "current", _read_version_table, script)
+    outcomes = [_current_lines(script, *found) for found in results]
+    if len(outcomes) == 1:
+        return outcomes[0]
+    return CurrentResult(
+        any(o.under_version_control for o in outcomes),
+        tuple(sorted({h for o in outcomes for h in o.heads})),
+        outcomes[0].table,
+        [line for o in outcomes for line in o.lines],
+    )
+
+
+def _current_lines(script: ScriptDirectory, exists: bool, heads: tuple[str, ...], table: str) -> CurrentResult:
     if not exists:
         return CurrentResult(
             False,
             (),
-            table.name,
+            table,
             [
-                f"The database is not under version control: it has no '{table.name}' table (run 'dbshift upgrade head' or 'dbshift stamp')."
+                f"The database is not under version control: it has no '{table}' table (run 'dbshift upgrade head' or 'dbshift stamp')."
             ],
         )
     if not heads:
-        return CurrentResult(True, (), table.name, ["The database is at base: no revision applied."])
-    graph = script_directory(config).graph()
+        return CurrentResult(True, (), table, ["The database is at base: no revision applied."])
+    graph = script.graph()
     lines = []
     for head in heads:
         if head not in graph:
             lines.append(f"{head} (not in the migration folder)")
             continue
         lines.append(_revision_line(graph, head))
-    return CurrentResult(True, heads, table.name, lines)
+    return CurrentResult(True, heads, table, lines)
 
 
 def _revision_line(graph: RevisionGraph, rev_id: str) -> str:
@@ -74,9 +97,8 @@ def _current_or_none(config: Config) -> tuple[tuple[str, ...], str | None]:
     try:
         if config.url is None:
             return (), None
-        table = version_table(config)
-        with database(config) as connection:
-            return read_heads(connection, table), None
+        results = with_database(config, "history", _read_version_table)
+        return tuple(sorted({head for _exists, heads, _name in results for head in heads})), None
     except DbshiftError as exc:
         return (), f"(current revision not shown: {exc})"
 

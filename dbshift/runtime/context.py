@@ -1,8 +1,14 @@
-"""The migration context: what a running revision's ``op`` calls talk to.
+"""The migration context: one per run, what a running revision's ``op`` calls talk to.
 
 It turns operations into statements through the dialect, then either runs them on the
 connection (remembering what ran, for error messages) or, in offline mode, writes their SQL to
 a stream. Revision files reach it through :mod:`dbshift.operations.api`.
+
+It also owns the run's transactions (:meth:`MigrationContext.begin_transaction`), following
+the policy it was given: one transaction per revision, or one for the whole run (with
+transactional DDL), or none at all when the connection arrived inside a transaction that
+somebody else (an env.py) opened and will end. Its public attributes are the ones Alembic's
+``MigrationContext`` has, so env.py files and revisions that use them keep working.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
@@ -19,11 +25,16 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import impl_for
 from dbshift.dialects.ddl import OutsideTransaction
-from dbshift.errors import DbshiftError
+from dbshift.errors import DbshiftError, TargetError
 from dbshift.operations.base import Operation
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
+from dbshift.runtime.version_table import VersionTable
 from dbshift.schema.model import ColumnDef, ForeignKeyDef
 from dbshift.schema.reflect import column_from_reflection
+
+Scope = Literal["revision", "run", "external", "none"]
+"""Which transaction a revision's statements run in: its own, the run's, one that env.py
+opened before handing the connection over, or none (DDL that commits itself, or --sql)."""
 
 
 def one_line(sql: str) -> str:
@@ -120,14 +131,34 @@ class MigrationContext:
         connection: Connection | None = None,
         output: TextIO | None = None,
         reader: Connection | None = None,
+        version_table: VersionTable | None = None,
+        transaction_per_migration: bool = True,
+        opts: Mapping[str, Any] | None = None,
     ) -> None:
         """``connection`` runs statements; without it they are written to ``output`` and
-        ``reader``, if given, is a connection only read from (SQLite's rebuild in --sql mode)."""
+        ``reader``, if given, is a connection only read from (SQLite's rebuild in --sql mode).
+
+        A connection already in a transaction when it arrives belongs to whoever began it:
+        the context then never begins, commits or rolls back (as Alembic does).
+        """
         self._dialect = dialect
         self.connection = connection
         self.output = output
         source = connection if connection is not None else reader
         self.impl = impl_for(dialect, InspectorLookup(source) if source is not None else None)
+        self.version_table = version_table or VersionTable()
+        self.transaction_per_migration = transaction_per_migration
+        self.script: Any = None
+        """The run's script directory (Alembic's ``MigrationContext.script``), set by the environment."""
+        self.opts: dict[str, Any] = dict(opts or {})
+        """The options the context was configured with (Alembic's ``MigrationContext.opts``)."""
+        self.external_transaction = connection is not None and connection.in_transaction()
+        self._block: Scope | None = None
+        """The transaction block this context has open, if any."""
+        self.step_number = 0
+        """Position in the run of the revision running now (set by the runner)."""
+        self.last_commit_step: int | None = None
+        """The step whose autocommit block last committed the run's transaction, if any."""
         self._in_autocommit = False
         self.executed: list[Executable | str] = []
         """Statements run so far; rendered as SQL only if a failure report needs them."""
@@ -135,6 +166,7 @@ class MigrationContext:
         """How many of ``executed`` are permanent whatever happens next: where DDL commits
         implicitly (MySQL, MariaDB), each DDL statement commits everything before it."""
 
+    # -- Alembic's public attributes ----------------------------------------------------------
     @property
     def dialect(self) -> Dialect:
         return self._dialect
@@ -142,6 +174,88 @@ class MigrationContext:
     @property
     def offline(self) -> bool:
         return self.connection is None
+
+    @property
+    def as_sql(self) -> bool:
+        """True in offline (``--sql``) mode, where statements are written instead of run."""
+        return self.connection is None
+
+    @property
+    def bind(self) -> Connection | None:
+        return self.connection
+
+    def get_current_heads(self) -> tuple[str, ...]:
+        """The version table's rows (none in --sql mode, or when it does not exist yet)."""
+        if self.connection is None:
+            return ()
+        return self.version_table.read(self.connection)
+
+    def get_current_revision(self) -> str | None:
+        """The single current revision, None at base; several heads are an error, as in Alembic."""
+        heads = self.get_current_heads()
+        if len(heads) > 1:
+            raise TargetError(
+                f"the version table '{self.version_table.name}' holds several heads ({', '.join(heads)}); "
+                "use get_current_heads()"
+            )
+        return heads[0] if heads else None
+
+    # -- transactions -------------------------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        """The transaction a revision running now would be in."""
+        if self.external_transaction:
+            return "external"
+        if self._block is not None:
+            return self._block
+        return "none"
+
+    def begin_transaction(self, _per_migration: bool = False) -> contextlib.AbstractContextManager[None]:
+        """A transaction block for the whole run (``_per_migration=False``) or for one revision.
+
+        Which of the two really begins follows Alembic's rule: with transactional DDL, the one
+        matching ``transaction_per_migration``; without it, one per revision (online) and none
+        in --sql mode. A block inside an open block, or on a connection that arrived inside a
+        transaction, does nothing. On leaving, whatever transaction is current is committed (an
+        autocommit block may have replaced the one begun), or rolled back on an exception.
+        """
+        transactional = self.impl.features.transactional_ddl
+        if transactional:
+            now = _per_migration == self.transaction_per_migration
+        else:
+            now = _per_migration and self.connection is not None
+        if not now or self.external_transaction or self._block is not None:
+            return contextlib.nullcontext()
+        return self._transaction_block("revision" if _per_migration else "run")
+
+    @contextlib.contextmanager
+    def _transaction_block(self, scope: Scope) -> Iterator[None]:
+        self._block = scope
+        connection = self.connection
+        try:
+            if connection is None:
+                assert self.output is not None
+                self.output.write("BEGIN;\n\n")
+                yield
+                self.output.write("COMMIT;\n\n")
+                return
+            if not connection.in_transaction():  # else: begun by a read (autobegin); adopt it
+                connection.begin()
+            try:
+                yield
+            except BaseException:
+                if connection.in_transaction():
+                    connection.rollback()
+                raise
+            if connection.in_transaction():
+                connection.commit()
+        finally:
+            self._block = None
+
+    def begin_step(self) -> None:
+        """Forget the statements of the previous revision: failure reports name this one's."""
+        self.executed = []
+        self.committed = 0
 
     def get_bind(self) -> Connection:
         if self.connection is None:
@@ -175,6 +289,11 @@ class MigrationContext:
         if self._in_autocommit:
             yield
             return
+        if self.external_transaction:
+            raise DbshiftError(
+                "autocommit_block() cannot commit the transaction env.py opened before configure(); "
+                "let context.begin_transaction() open it instead"
+            )
         self.flush()
         transactional = self.impl.features.transactional_ddl
         if self.connection is None:
@@ -193,6 +312,7 @@ class MigrationContext:
         if connection.in_transaction():
             connection.commit()
         self.committed = len(self.executed)
+        self.last_commit_step = self.step_number
         previous = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
         self._in_autocommit = True

@@ -1,31 +1,36 @@
-"""Run a plan of steps: each revision in its own transaction, the version table kept in step.
+"""The one run loop: read where the database stands, plan, run and record.
 
-On backends with transactional DDL (SQLite, PostgreSQL) a failing revision is rolled back
-whole and the version table still names the revision before it. Where DDL commits implicitly
-(MySQL, MariaDB) the version table is written after every revision, and a failure reports which
-statements had already taken effect.
+``upgrade``, ``downgrade`` and ``stamp`` all go through :class:`Runner`, online or in --sql
+mode, whoever opened the connection (dbshift itself or a project's env.py). The runner never
+begins or commits on its own account: it asks the migration context for a transaction block
+around the run and around each revision, and the context's policy decides which of them is
+real (see :meth:`MigrationContext.begin_transaction`). The version table is written here and
+nowhere else, right after each revision's own statements and inside the same transaction, so a
+failure leaves it naming the last revision whose work is kept.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from types import ModuleType
-from typing import TextIO
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType, ModuleType
+from typing import Any, Literal
 
-from sqlalchemy.engine import Connection, Dialect
+import sqlalchemy as sa
 
-from dbshift.errors import DbshiftError, MigrationError
+from dbshift.errors import DatabaseError, DbshiftError, MigrationError, ScriptError
 from dbshift.operations.api import using_context
-from dbshift.runtime.context import MigrationContext, StatementFailed, one_line
-from dbshift.runtime.version_table import VersionTable
+from dbshift.runtime.context import MigrationContext, Scope, StatementFailed, one_line
 from dbshift.script.directory import ScriptDirectory
-from dbshift.script.plan import Step
+from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
+from dbshift.script.revision import RevisionGraph
 
 Report = Callable[[str], None]
+Direction = Literal["upgrade", "downgrade"]
 
 
-def heads_label(heads: frozenset[str] | set[str]) -> str:
+def heads_label(heads: frozenset[str] | set[str] | tuple[str, ...]) -> str:
     return ", ".join(sorted(heads)) if heads else "base"
 
 
@@ -35,118 +40,229 @@ def step_line(step: Step) -> str:
     return f"{verb} {step.source} -> {step.destination}{message}"
 
 
-def load_modules(script: ScriptDirectory, steps: Sequence[Step]) -> dict[str, ModuleType]:
-    """Import every revision of the plan before touching the database, so a broken file fails first."""
-    modules: dict[str, ModuleType] = {}
-    for step in steps:
-        rev = step.revision
-        if rev.revision in modules:
-            continue
-        module = script.load_module(rev)
-        if not callable(getattr(module, step.direction, None)):
-            raise DbshiftError(f"{rev.path or rev.revision}: no {step.direction}() function")
-        modules[rev.revision] = module
-    return modules
-
-
 def _where(step: Step) -> str:
     rev = step.revision
     return f"revision {rev.revision} ({rev.path})" if rev.path else f"revision {rev.revision}"
 
 
-def run_steps(
-    connection: Connection,
-    script: ScriptDirectory,
-    steps: Sequence[Step],
-    version_table: VersionTable,
-    report: Report,
-) -> None:
-    modules = load_modules(script, steps)
-    dialect = connection.dialect
-    if steps and steps[0].direction == "upgrade":
-        with connection.begin():
-            if not version_table.exists(connection):
-                connection.execute(version_table.create_statement())
-    for step in steps:
-        context = MigrationContext(dialect, connection=connection)
-        transactional = context.impl.features.transactional_ddl
-        started = time.perf_counter()
-        connection.begin()
-        try:
-            with using_context(context):
-                getattr(modules[step.revision.revision], step.direction)()
-                context.flush()
-            for statement in version_table.transition(step.heads_before, step.heads_after):
-                context.execute(statement)
-            connection.commit()  # the current transaction: an autocommit block may have replaced it
-        except BaseException as exc:
-            connection.rollback()
-            raise _failure(step, exc, context, transactional) from exc
-        elapsed = (time.perf_counter() - started) * 1000
-        report(f"{step_line(step)} ({elapsed:.0f} ms)")
+@dataclass(frozen=True)
+class StampResult:
+    """What ``stamp`` changed: the rows before and after."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
 
 
-def _failure(step: Step, exc: BaseException, context: MigrationContext, transactional: bool) -> BaseException:
-    if isinstance(exc, KeyboardInterrupt):
-        return exc
-    if isinstance(exc, StatementFailed):
-        what = f"failed at statement: {exc.sql}: {exc.reason}"
-    elif isinstance(exc, DbshiftError):
-        what = f"failed: {exc}"
-    else:
-        what = f"failed: {step.direction}() raised {type(exc).__name__}: {one_line(str(exc))}"
-    before = heads_label(step.heads_before)
-    if transactional and context.committed:
-        kept = "; ".join(context.executed_sql(0, context.committed))
-        outcome = (
-            f"what ran before its autocommit block stays committed: {kept}; the rest was rolled back;"
-            f" the version table still says {before}"
-        )
-    elif transactional:
-        outcome = f"its changes were rolled back; the database stays at {before}"
-    else:
-        done, undone = context.executed_sql(0, context.committed), context.executed_sql(context.committed)
-        outcome = (
-            f"already applied by this revision and not rolled back ({context.impl.backend} commits DDL"
-            f" implicitly): {'; '.join(done) if done else 'nothing'}"
-        )
-        if undone:
-            outcome += f"; rolled back: {'; '.join(undone)}"
-        outcome += f"; the version table still says {before}"
-    return MigrationError(f"{_where(step)} {what}; {outcome}")
+class Runner:
+    """Moves one database (or one --sql script) through the revisions of one script directory.
 
-
-def write_steps_sql(
-    dialect: Dialect,
-    script: ScriptDirectory,
-    steps: Sequence[Step],
-    version_table: VersionTable,
-    output: TextIO,
-    *,
-    create_version_table: bool,
-    reader: Connection | None = None,
-) -> None:
-    """Offline mode: the SQL the steps would run, DDL and version-table changes, to ``output``.
-
-    ``reader`` is a connection that is only read from, for what the SQL depends on (the
-    current definition of a SQLite table being rebuilt); nothing is written through it.
+    ``fn_kwargs`` are passed to every ``upgrade()`` / ``downgrade()`` (Alembic's
+    ``context.run_migrations(**kw)``: the multidb template passes ``engine_name``).
     """
-    modules = load_modules(script, steps)
-    context = MigrationContext(dialect, output=output, reader=reader)
-    transactional = context.impl.features.transactional_ddl
-    if create_version_table:
-        context.execute(version_table.create_statement())
-    for step in steps:
-        output.write(f"-- {step_line(step)}\n\n")
-        if transactional:
-            output.write("BEGIN;\n\n")
+
+    def __init__(
+        self,
+        context: MigrationContext,
+        script: ScriptDirectory,
+        *,
+        report: Report = print,
+        fn_kwargs: Mapping[str, Any] = MappingProxyType({}),
+    ) -> None:
+        self.context = context
+        self.script = script
+        self.report = report
+        self.fn_kwargs = dict(fn_kwargs)
+
+    # -- where the database stands -----------------------------------------------------------
+    def current_rows(self, graph: RevisionGraph, start: str | None = None) -> frozenset[str]:
+        """The version table's rows; in --sql mode, the rows ``start`` (a range's left end) denotes."""
+        if self.context.as_sql:
+            return resolve_heads(graph, start) if start else frozenset()
+        return frozenset(self.context.get_current_heads())
+
+    # -- upgrade and downgrade ---------------------------------------------------------------
+    def run(self, direction: Direction, target: str, *, start: str | None = None) -> list[Step]:
+        """Plan from the current rows to ``target`` and run the steps; [] when there is nothing to do."""
+        graph = self.script.graph()
+        current = self.current_rows(graph, start)
+        planner = plan_upgrade if direction == "upgrade" else plan_downgrade
+        steps = planner(graph, current, target)
+        if not steps:
+            if not self.context.as_sql:
+                self.report(f"Nothing to do: the database is at {heads_label(current)}")
+            return steps
+        modules = self._load_modules(steps)  # a broken file fails before anything is written
+        context = self.context
+        with context.begin_transaction():
+            if direction == "upgrade":
+                self._ensure_version_table(created_in_script=not current)
+            for number, step in enumerate(steps):
+                self._run_step(steps, number, modules[step.revision.revision])
+        return steps
+
+    def _load_modules(self, steps: Sequence[Step]) -> dict[str, ModuleType]:
+        modules: dict[str, ModuleType] = {}
+        for step in steps:
+            rev = step.revision
+            if rev.revision in modules:
+                continue
+            module = self.script.load_module(rev)
+            if not callable(getattr(module, step.direction, None)):
+                raise ScriptError(
+                    f"{rev.path or rev.revision}: revision '{rev.revision}' has no {step.direction}() function"
+                )
+            modules[rev.revision] = module
+        return modules
+
+    def _ensure_version_table(self, *, created_in_script: bool) -> None:
+        """Create the version table when it is missing (in --sql mode: when starting from base)."""
+        context = self.context
+        table = context.version_table
+        if context.as_sql:
+            if created_in_script:
+                context.execute(table.create_statement())
+            return
+        assert context.connection is not None
+        if table.exists(context.connection):
+            return
+        with context.begin_transaction(_per_migration=True):
+            try:
+                context.connection.execute(table.create_statement())
+            except sa.exc.DBAPIError as exc:
+                reason = one_line(str(exc.orig if exc.orig is not None else exc))
+                raise DatabaseError(f"the database refused to create the version table '{table.key}': {reason}") from exc
+
+    def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType) -> None:
+        step = steps[number]
+        context = self.context
+        context.begin_step()
+        context.step_number = number
+        if context.as_sql:
+            assert context.output is not None
+            context.output.write(f"-- {step_line(step)}\n\n")
+        started = time.perf_counter()
+        scope: Scope = context.scope
         try:
-            with using_context(context):
-                getattr(modules[step.revision.revision], step.direction)()
-                context.flush()
-        except DbshiftError as exc:
-            raise MigrationError(f"{_where(step)}: {exc}") from exc
-        for statement in version_table.transition(step.heads_before, step.heads_after):
-            context.execute(statement)
-        if transactional:
-            output.write("COMMIT;\n\n")
+            with context.begin_transaction(_per_migration=True):
+                scope = context.scope
+                with using_context(context):
+                    getattr(module, step.direction)(**self.fn_kwargs)
+                    context.flush()
+                self._write_versions(step.heads_before, step.heads_after)
+        except BaseException as exc:
+            raise self._failure(steps, number, exc, scope) from exc
+        if not context.as_sql:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.report(f"{step_line(step)} ({elapsed:.0f} ms)")
+
+    def _write_versions(self, before: frozenset[str], after: frozenset[str]) -> None:
+        """The version-table statements for one move; online, an UPDATE or DELETE that matches
+        no row means somebody else changed the table meanwhile, which must not go unnoticed."""
+        context = self.context
+        table = context.version_table
+        for statement in table.transition(before, after):
+            if context.connection is None or isinstance(statement, sa.Insert):
+                context.execute(statement)
+                continue
+            result = context.connection.execute(statement)
+            if result.rowcount != 1:
+                raise MigrationError(
+                    f"the version table '{table.name}' changed during the run: expected one row to move "
+                    f"from {heads_label(before)} to {heads_label(after)}, matched {result.rowcount}"
+                )
+
+    # -- failure reports ---------------------------------------------------------------------
+    def _failure(self, steps: Sequence[Step], number: int, exc: BaseException, scope: Scope) -> BaseException:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        step = steps[number]
+        context = self.context
+        if context.as_sql:
+            return MigrationError(f"{_where(step)}: {exc}")
+        if isinstance(exc, StatementFailed):
+            what = f"failed at statement: {exc.sql}: {exc.reason}"
+        elif isinstance(exc, DbshiftError):
+            what = f"failed: {exc}"
+        else:
+            what = f"failed: {step.direction}() raised {type(exc).__name__}: {one_line(str(exc))}"
+        return MigrationError(f"{_where(step)} {what}; {self._outcome(steps, number, scope)}")
+
+    def _outcome(self, steps: Sequence[Step], number: int, scope: Scope) -> str:
+        """What is kept and what the version table says, in the words of the transaction used."""
+        context = self.context
+        step = steps[number]
+        before = heads_label(step.heads_before)
+        if scope == "external":
+            return (
+                "the transaction env.py opened before configure() holds the run's changes; dbshift neither "
+                "commits nor rolls it back"
+            )
+        if not context.impl.features.transactional_ddl:
+            done, undone = context.executed_sql(0, context.committed), context.executed_sql(context.committed)
+            outcome = (
+                f"already applied by this revision and not rolled back ({context.impl.backend} commits DDL"
+                f" implicitly): {'; '.join(done) if done else 'nothing'}"
+            )
+            if undone:
+                outcome += f"; rolled back: {'; '.join(undone)}"
+            return outcome + f"; the version table still says {before}"
+        if context.committed:
+            kept = "; ".join(context.executed_sql(0, context.committed))
+            earlier = " (and everything before it in this run)" if scope == "run" and number else ""
+            return (
+                f"what ran before its autocommit block{earlier} stays committed: {kept}; the rest was rolled back;"
+                f" the version table still says {before}"
+            )
+        last = context.last_commit_step
+        if scope == "run" and last is not None and last < number:
+            kept_at = heads_label(steps[last].heads_before)
+            return (
+                f"the run's transaction was rolled back to the end of the autocommit block in revision "
+                f"{steps[last].revision.revision}; the version table still says {kept_at}"
+            )
+        if scope == "run" and number:
+            initial = heads_label(steps[0].heads_before)
+            count = f"{number} revision{'s' if number > 1 else ''}"
+            return (
+                f"the run is one transaction: its changes and those of the {count} before it were rolled back;"
+                f" the database stays at {initial}"
+            )
+        return f"its changes were rolled back; the database stays at {before}"
+
+    # -- stamp -------------------------------------------------------------------------------
+    def stamp(self, target: str, *, start: str | None = None, purge: bool = False) -> StampResult:
+        """Write the version table to say ``target`` without running any revision.
+
+        As in Alembic, rows on other branches stay: stamping a revision replaces only the rows
+        of its own line of descent (its ancestors and descendants), or adds a row for a branch
+        not represented yet; ``base`` empties the table and ``purge`` starts from an empty one.
+        """
+        graph = self.script.graph()
+        context = self.context
+        if purge:
+            current: frozenset[str] = frozenset()
+            raw: tuple[str, ...] = () if context.as_sql else self._raw_rows()
+        else:
+            current = self.current_rows(graph, start)
+            raw = tuple(sorted(current))
+        wanted = resolve_heads(graph, target, current)
+        after = set(current) if target.strip() != "base" else set()
+        for dest in sorted(wanted):
+            if dest in after:
+                continue
+            related = graph.ancestors([dest]) | graph.descendants([dest])
+            after = {row for row in after if row not in related}
+            after.add(dest)
+        with context.begin_transaction():
+            self._ensure_version_table(created_in_script=not current)
+            with context.begin_transaction(_per_migration=True):
+                if purge and raw:
+                    context.execute(sa.delete(context.version_table.table))
+                    self._write_versions(frozenset(), frozenset(after))
+                else:
+                    self._write_versions(current, frozenset(after))
+        return StampResult(raw, tuple(sorted(after)))
+
+    def _raw_rows(self) -> tuple[str, ...]:
+        """Every row, whether the migration folder knows it or not (``stamp --purge``)."""
+        return self.context.get_current_heads()

@@ -24,6 +24,11 @@ class VersionTable:
             schema=schema,
         )
 
+    @property
+    def key(self) -> str:
+        """``schema.name`` or ``name``, as messages show it."""
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
     def exists(self, connection: Connection) -> bool:
         return sa.inspect(connection).has_table(self.name, schema=self.schema)
 
