@@ -130,7 +130,9 @@ class Runner:
                 context.connection.execute(table.create_statement())
             except sa.exc.DBAPIError as exc:
                 reason = one_line(str(exc.orig if exc.orig is not None else exc))
-                raise DatabaseError(f"the database refused to create the version table '{table.key}': {reason}") from exc
+                raise DatabaseError(
+                    f"the database refused to create the version table '{table.key}': {reason}"
+                ) from exc
 
     def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType) -> None:
         step = steps[number]
