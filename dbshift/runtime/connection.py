@@ -7,6 +7,7 @@ transaction handling off and issues ``BEGIN`` itself, as SQLAlchemy's documentat
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +61,17 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+def begin_real_transaction(connection: Connection) -> None:
+    """On a SQLite connection whose driver still handles transactions itself (an engine an
+    env.py made), issue ``BEGIN`` now: the driver would begin only before the first DML, so
+    DDL before it — a table rebuild's CREATE — could not be rolled back."""
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if isinstance(dbapi, sqlite3.Connection) and dbapi.isolation_level is not None and not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def connect(engine: Engine) -> Connection:

@@ -28,6 +28,7 @@ from dbshift.dialects.ddl import OutsideTransaction
 from dbshift.errors import DbshiftError, TargetError
 from dbshift.operations.base import Operation
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
+from dbshift.runtime.connection import begin_real_transaction
 from dbshift.runtime.version_table import VersionTable
 from dbshift.schema.model import ColumnDef, ForeignKeyDef
 from dbshift.schema.reflect import column_from_reflection
@@ -241,6 +242,7 @@ class MigrationContext:
                 return
             if not connection.in_transaction():  # else: begun by a read (autobegin); adopt it
                 connection.begin()
+            begin_real_transaction(connection)
             try:
                 yield
             except BaseException:
@@ -325,6 +327,7 @@ class MigrationContext:
                 connection.commit()  # in AUTOCOMMIT mode only SQLAlchemy's own bookkeeping
             connection.execution_options(isolation_level=previous)
             connection.begin()
+            begin_real_transaction(connection)
 
     def flush(self) -> None:
         """Run what the dialect is still holding (e.g. a SQLite table rebuild being merged)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,16 @@ from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.version_table import VersionTable
 from dbshift.script.directory import ScriptDirectory
 from dbshift.util import display_path, one_line, prepend_sys_path
+
+_log = logging.getLogger("dbshift")
+
+
+def debug(message: str) -> None:
+    """A note for ``--debug``; re-enabled first, as an env.py's ``fileConfig()`` disables loggers
+    it does not name."""
+    _log.disabled = False
+    _log.debug(message)
+
 
 Job = Callable[[MigrationContext, Mapping[str, Any]], object]
 """What a command does with a configured context; the mapping is run_migrations()'s keywords."""
@@ -102,6 +113,9 @@ class Environment:
         """What the job returned, once per run_migrations() call (env.py may call it per database)."""
         self.ignored_options: list[str] = []
         """configure() keywords dbshift accepted without acting on them (``--debug`` lists them)."""
+        self.context_class: type[MigrationContext] = MigrationContext
+        """The class configure() makes the context from (the compatibility layer's subclass
+        carries Alembic's name)."""
         self._cleanup = contextlib.ExitStack()
 
     # -- what env scripts ask -----------------------------------------------------------------
@@ -168,11 +182,13 @@ class Environment:
             **options,
         }
         self.ignored_options = sorted(set(options) - KNOWN_OPTIONS)
+        if self.ignored_options:
+            debug(f"{self._script_name()}: configure() options dbshift does not use: {', '.join(self.ignored_options)}")
         table = VersionTable(
             version_table or self.config.version_table,
             version_table_schema if version_table_schema is not None else self.config.version_table_schema,
         )
-        self.context = MigrationContext(
+        self.context = self.context_class(
             dialect,
             connection=connection,
             output=(output_buffer or self.request.output or sys.stdout) if offline else None,

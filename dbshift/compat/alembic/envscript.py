@@ -1,0 +1,61 @@
+"""Run an Alembic project's own ``env.py``: the env hook of Alembic projects.
+
+env.py is executed as Alembic executes it — a module run top to bottom, which calls
+``context.configure()`` and ``context.run_migrations()`` — with ``alembic.*`` resolving to
+dbshift's compatibility modules for as long as it runs. What env.py does wrong becomes a
+one-line error naming env.py; what the run does wrong keeps the runner's own message.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import sqlalchemy as sa
+
+from dbshift.compat.alembic.activate import alembic_modules
+from dbshift.compat.alembic.session import Session, active
+from dbshift.compat.alembic.shim.config import Config as AlembicConfig
+from dbshift.compat.alembic.shim.runtime.migration import MigrationContext
+from dbshift.compat.alembic.shim.script import ScriptDirectory as AlembicScriptDirectory
+from dbshift.errors import ConfigError, DatabaseError, DbshiftError
+from dbshift.runtime.environment import ENV_SCRIPT, Environment
+from dbshift.util import display_path, one_line, prepend_sys_path
+
+MODULE_NAME = "env_py"
+
+
+def run_env_py(env: Environment) -> None:
+    """Execute ``<script_location>/env.py`` for the command ``env`` describes."""
+    config = env.config
+    path = env.script.location / ENV_SCRIPT
+    shown = display_path(path)
+    if not path.is_file():
+        raise ConfigError(f"{shown}: not found; an Alembic project runs through its env.py")
+    for folder in reversed(config.prepend_sys_path):
+        prepend_sys_path(folder)
+    env.context_class = MigrationContext
+    session = Session(env, AlembicConfig.for_run(config, env.request.cmd_opts), AlembicScriptDirectory(env.script))
+    with alembic_modules(), active(session):
+        spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+        if spec is None or spec.loader is None:
+            raise ConfigError(f"{shown}: cannot be imported as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        previous = sys.modules.get(MODULE_NAME)
+        sys.modules[MODULE_NAME] = module
+        try:
+            spec.loader.exec_module(module)
+        except DbshiftError:
+            raise
+        except SyntaxError as exc:
+            raise ConfigError(f"{shown}: syntax error at line {exc.lineno}: {exc.msg}") from exc
+        except sa.exc.DBAPIError as exc:
+            reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
+            raise DatabaseError(f"{shown}: the database could not be reached or refused: {reason}") from exc
+        except Exception as exc:
+            raise ConfigError(f"{shown}: failed: {one_line(exc)}") from exc
+        finally:
+            if previous is not None:
+                sys.modules[MODULE_NAME] = previous
+            else:
+                sys.modules.pop(MODULE_NAME, None)

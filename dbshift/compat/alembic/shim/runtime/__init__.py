@@ -1,0 +1,1 @@
+"""``alembic.runtime``: the migration context and the environment context."""
