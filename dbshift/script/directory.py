@@ -134,10 +134,8 @@ class ScriptDirectory:
                 f"{path}: declares revision {declared!r} but was listed as '{rev.revision}'; "
                 "did the file change while dbshift was running?"
             )
-        for func in ("upgrade", "downgrade"):
-            if not callable(getattr(module, func, None)):
-                del sys.modules[name]
-                raise ScriptError(f"{path}: revision '{rev.revision}' has no {func}() function")
+        # upgrade() and downgrade() are checked by whoever runs one: a file without downgrade()
+        # is valid until somebody downgrades it.
         self._modules[key] = module
         return module
 
