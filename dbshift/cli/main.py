@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from dbshift.errors import DbshiftError
+
+if TYPE_CHECKING:
+    from dbshift.config import Config
 
 
 def _single_line(text: str) -> str:
@@ -23,15 +26,31 @@ def _single_line(text: str) -> str:
 
 
 class Options:
-    def __init__(self, config_file: Path | None, url: str | None, debug: bool) -> None:
+    """The global options, and the configuration they select (loaded when a command needs it)."""
+
+    def __init__(
+        self,
+        config_file: Path | None,
+        url: str | None,
+        debug: bool,
+        name: str | None = None,
+        x_arguments: tuple[str, ...] = (),
+    ) -> None:
         self.config_file = config_file
         self.url = url
         self.debug = debug
+        self.name = name
+        self.x_arguments = x_arguments
 
-    def config(self) -> Any:
-        from dbshift.config import load_config
+    def config(self) -> Config:
+        """The project's configuration, whatever its format; ``--debug`` lists what was ignored."""
+        from dbshift.compat.loader import load_project
 
-        return load_config(self.config_file, url=self.url)
+        loaded = load_project(self.config_file, url=self.url, name=self.name, x_arguments=self.x_arguments)
+        if self.debug:
+            for line in loaded.debug_lines():
+                click.echo(f"debug: {line}", err=True)
+        return loaded.config
 
 
 pass_options = click.make_pass_decorator(Options)
@@ -44,15 +63,30 @@ ALLOW_DASH = {"ignore_unknown_options": True}
     "--config",
     "config_file",
     type=click.Path(path_type=Path),
-    help="Config file (dbshift.toml or pyproject.toml).",
+    help="Config file (dbshift.toml, pyproject.toml, alembic.ini or another ini file).",
 )
 @click.option("--url", help="Database URL; overrides DBSHIFT_URL and the config file.")
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-n", "--name", help="Section of alembic.ini holding the settings (default: alembic).")
+@click.option(
+    "-x",
+    "x_arguments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Argument for the project's env.py (context.get_x_argument()); repeatable.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors, and config keys that were ignored.")
 @click.version_option(package_name="dbshift")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None, url: str | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_file: Path | None,
+    url: str | None,
+    name: str | None,
+    x_arguments: tuple[str, ...],
+    debug: bool,
+) -> None:
     """Schema migrations for SQLAlchemy applications."""
-    ctx.obj = Options(config_file, url, debug)
+    ctx.obj = Options(config_file, url, debug, name=name, x_arguments=x_arguments)
 
 
 @cli.command()

@@ -1,0 +1,87 @@
+"""Loading a project's configuration whatever its format: the one entry point the CLI uses.
+
+The core's :func:`dbshift.config.load_config` reads dbshift's own format only, since the core
+must not import this package; here the file that :mod:`dbshift.config.discovery` finds (or
+``-c`` names) goes to the TOML loader or to the Alembic ini reader.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbshift.config import Config, load_config
+from dbshift.config.discovery import locate_project
+from dbshift.errors import ConfigError
+from dbshift.util import display_path
+
+__all__ = ["LoadedConfig", "load_project", "load_project_config"]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A loaded configuration and what reading it noticed, kept out of :class:`Config` because
+    no command acts on it: the CLI shows it with ``--debug``.
+
+    ``unknown_keys`` are settings neither dbshift nor Alembic reads (env.py may), each as
+    ``alembic.ini: [alembic] 'databases'``; Alembic ignores them, so dbshift does too.
+    ``notes`` are one-line remarks: deprecated forms, settings accepted without effect.
+    """
+
+    config: Config
+    unknown_keys: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def debug_lines(self) -> list[str]:
+        """What ``--debug`` prints before the command runs."""
+        lines = [f"{label}: not read by dbshift (ignored, as Alembic does)" for label in self.unknown_keys]
+        return lines + list(self.notes)
+
+
+def load_project(
+    config_file: Path | None = None,
+    *,
+    url: str | None = None,
+    name: str | None = None,
+    x_arguments: Sequence[str] = (),
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedConfig:
+    """The project's configuration and what reading it noticed (unknown keys, deprecations).
+
+    ``config_file`` is ``-c`` (any of dbshift.toml, pyproject.toml, alembic.ini or another
+    ini file), else the nearest project file upward; ``url`` is ``--url``, ``name`` is
+    ``-n/--name`` (an ini section; an error for dbshift's format, which has none, rather than
+    silently reading another database's settings) and ``x_arguments`` the ``-x`` strings.
+    """
+    cwd = (cwd if cwd is not None else Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+    project = locate_project(config_file, cwd)
+    if project.kind == "dbshift":
+        if name is not None:
+            raise ConfigError(
+                f"-n/--name {name}: {display_path(project.path, cwd)} is dbshift's format, which has no "
+                f"sections; -n chooses a section of an alembic.ini"
+            )
+        config = load_config(project.path, url=url, cwd=cwd, environ=environ, x_arguments=x_arguments)
+        return LoadedConfig(config)
+    from dbshift.compat.alembic.ini import read_alembic_project  # configparser only for ini projects
+
+    return read_alembic_project(
+        project.ini, project.pyproject, name=name, url=url, x_arguments=x_arguments, cwd=cwd, environ=environ
+    )
+
+
+def load_project_config(
+    config_file: Path | None = None,
+    *,
+    url: str | None = None,
+    name: str | None = None,
+    x_arguments: Sequence[str] = (),
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """The project's :class:`Config`, from whichever file it uses (see :func:`load_project`)."""
+    return load_project(config_file, url=url, name=name, x_arguments=x_arguments, cwd=cwd, environ=environ).config
