@@ -36,7 +36,7 @@ class LoadedConfig:
 
     def debug_lines(self) -> list[str]:
         """What ``--debug`` prints before the command runs."""
-        lines = [f"{label}: not read by dbshift (ignored, as Alembic does)" for label in self.unknown_keys]
+        lines = [f"{label}: not an Alembic setting; ignored (env.py can still read it)" for label in self.unknown_keys]
         return lines + list(self.notes)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dbshift.compat import LoadedConfig
+from dbshift.compat.loader import LoadedConfig
 from dbshift.compat.alembic.ini import read_alembic_project
 from dbshift.compat.loader import load_project, load_project_config
 from dbshift.config import Config, PostWriteHook
@@ -171,7 +171,8 @@ def test_unknown_keys_are_ignored_and_listed(project: Path) -> None:
     result = loaded()
     assert result.unknown_keys == ("alembic.ini: [alembic] 'databases'", "alembic.ini: [alembic] 'sqlalchemy.echo'")
     assert (
-        result.debug_lines()[0] == "alembic.ini: [alembic] 'databases': not read by dbshift (ignored, as Alembic does)"
+        result.debug_lines()[0]
+        == "alembic.ini: [alembic] 'databases': not an Alembic setting; ignored (env.py can still read it)"
     )
 
 
@@ -663,3 +664,12 @@ def test_x_arguments_are_kept_as_given(project: Path) -> None:
 def test_reader_needs_a_file(project: Path) -> None:
     with pytest.raises(ValueError):
         read_alembic_project(None, None, cwd=project, environ=NO_ENV)
+
+
+def test_script_location_missing_from_both_files(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.alembic]\ntimezone = "UTC"\n')
+    ini(project, "sqlalchemy.url = sqlite://")
+    assert error() == (
+        "alembic.ini: [alembic] 'script_location' is not set, nor in pyproject.toml [tool.alembic] "
+        "(the folder holding env.py)"
+    )

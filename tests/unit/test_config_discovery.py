@@ -230,7 +230,7 @@ def test_debug_lists_ignored_keys(project: Path, capsys: pytest.CaptureFixture[s
     write(project / "alembic.ini", "[alembic]\nscript_location = m\ndatabases = a, b\n")
     (project / "m" / "versions").mkdir(parents=True)
     main(["--debug", "heads"])
-    assert "debug: alembic.ini: [alembic] 'databases': not read by dbshift (ignored, as Alembic does)" in (
+    assert "debug: alembic.ini: [alembic] 'databases': not an Alembic setting; ignored (env.py can still read it)" in (
         capsys.readouterr().err.splitlines()
     )
 

@@ -255,7 +255,7 @@ class _Reader:
         if found is None:
             return None
         value, label, _ = found
-        return check_str(label, value).strip(), label
+        return check_str(label, value), label
 
     def optional_text(self, key: str) -> str | None:
         """A string setting where empty means unset (``timezone =``: local time)."""
@@ -272,7 +272,7 @@ class _Reader:
         found = self.text("output_encoding")
         if found is None:
             return
-        value, label = found
+        value, label = found[0].strip(), found[1]
         try:
             codec = codecs.lookup(value).name
         except LookupError as exc:
@@ -404,8 +404,9 @@ def _package_folder(package: str, search: list[str], parts: Sequence[str]) -> Pa
     configuration.
     """
     locations: list[str] = search
-    for depth, _name in enumerate(package.split(".")):
-        fullname = ".".join(package.split(".")[: depth + 1])
+    names = package.split(".")
+    for depth in range(1, len(names) + 1):
+        fullname = ".".join(names[:depth])
         try:
             spec = PathFinder.find_spec(fullname, locations)
         except (ImportError, ValueError):
@@ -467,7 +468,10 @@ def _build(
     script = reader.text("script_location")
     if script is None:
         where = f"[{section}]" if reader.ini_file is not None else f"[{TOML_TABLE}]"
-        raise ConfigError(f"{display_path(main)}: {where} 'script_location' is not set (the folder holding env.py)")
+        also = f", nor in {reader.toml.where} [{TOML_TABLE}]" if reader.toml and reader.ini_file else ""
+        raise ConfigError(
+            f"{display_path(main)}: {where} 'script_location' is not set{also} (the folder holding env.py)"
+        )
     sys_path = tuple(
         Path(os.path.normpath(root / entry))
         for entry, _label in reader.path_list("prepend_sys_path", ["path_separator"], _LEGACY_SYS_PATH_SPLIT)
