@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dbshift.compat.loader import LoadedConfig
-from dbshift.compat.alembic.ini import read_alembic_project
-from dbshift.compat.loader import load_project, load_project_config
+from dbshift.compat.alembic.ini import read_alembic_project, run_env_py
+from dbshift.compat.loader import LoadedConfig, load_project, load_project_config
 from dbshift.config import Config, PostWriteHook
 from dbshift.errors import ConfigError
 
@@ -80,6 +79,7 @@ def test_minimal_ini_and_the_alembic_defaults(project: Path) -> None:
     assert config.post_write_hooks == ()
     assert config.raw_url is None and config.url_source == "(not set)"
     assert config.target_metadata is None and config.models == () and config.exclude_tables == ()
+    assert config.env_hook is run_env_py  # the project's env.py connects, as under Alembic
 
 
 def test_every_key(project: Path) -> None:

@@ -51,7 +51,7 @@ from dbshift.config.validate import (
 from dbshift.errors import ConfigError
 from dbshift.util import display_path, one_line
 
-__all__ = ["MAIN_SECTION", "TEMPLATE_FILE", "TOML_TABLE", "VERSION_TABLE", "read_alembic_project"]
+__all__ = ["MAIN_SECTION", "TEMPLATE_FILE", "TOML_TABLE", "VERSION_TABLE", "read_alembic_project", "run_env_py"]
 
 MAIN_SECTION = "alembic"
 HOOKS_SECTION = "post_write_hooks"
@@ -392,6 +392,17 @@ class _Reader:
         return ()
 
 
+def run_env_py(env: Any) -> None:
+    """The env hook of every Alembic project: its own ``env.py``, run as Alembic runs it.
+
+    Imported when a command reaches the database, not when the configuration is read: the
+    runner loads SQLAlchemy, which ``heads`` or ``history`` never need.
+    """
+    from dbshift.compat.alembic.envscript import run_env_py as run
+
+    run(env)
+
+
 def _hook_label(ini: _Ini, name: str) -> Callable[[str], str]:
     return lambda key: ini.label(f"{name}.{key}", HOOKS_SECTION)
 
@@ -518,6 +529,7 @@ def _build(
         main_section=section,
         sections=MappingProxyType({key: MappingProxyType(values) for key, values in sections.items()}),
         x_arguments=tuple(x_arguments),
+        env_hook=run_env_py,
     )
     return LoadedConfig(config, unknown_keys=_unknown_keys(reader), notes=tuple(reader.notes))
 
