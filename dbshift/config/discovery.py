@@ -160,7 +160,7 @@ def locate_project(config_file: Path | None, cwd: Path) -> ProjectFile:
     if found is None:
         note = "".join(f"; {display_path(p, cwd)} has no [dbshift] table" for p in skipped)
         raise ConfigError(
-            f"no {CONFIG_FILE}, {PYPROJECT_FILE} with [tool.dbshift] or [tool.alembic], or {ALEMBIC_INI} "
+            f"no {CONFIG_FILE} or {PYPROJECT_FILE} (with [tool.dbshift] or [tool.alembic]) or {ALEMBIC_INI} "
             f"found in {cwd} or any parent folder{note}; run 'dbshift init' first"
         )
     return found

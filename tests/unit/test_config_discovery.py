@@ -111,7 +111,7 @@ def test_init_in_an_alembic_project_adds_dbshift_toml_which_then_wins(project: P
 def test_nothing_found(project: Path) -> None:
     write(project / "dbshift.toml", 'script_location = "m"\n')
     assert error() == (
-        f"no dbshift.toml, pyproject.toml with [tool.dbshift] or [tool.alembic], or alembic.ini found in {project} "
+        f"no dbshift.toml or pyproject.toml (with [tool.dbshift] or [tool.alembic]) or alembic.ini found in {project} "
         "or any parent folder; dbshift.toml has no [dbshift] table; run 'dbshift init' first"
     )
 
