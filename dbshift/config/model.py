@@ -193,6 +193,7 @@ class Config:
         )
 
     def _file_name(self) -> str:
-        if self.path is not None:
-            return self.path.name
-        return ALEMBIC_INI if self.kind == "alembic" else CONFIG_FILE
+        """The file a URL goes in: an Alembic project's is its ini, even one configured in pyproject.toml."""
+        if self.kind == "alembic":
+            return self.path.name if self.path is not None and self.path.suffix != ".toml" else ALEMBIC_INI
+        return self.path.name if self.path is not None else CONFIG_FILE

@@ -592,6 +592,8 @@ def test_tool_alembic_alone(project: Path) -> None:
         ),
     )
     assert config.raw_url is None and dict(config.sections) == {}
+    with pytest.raises(ConfigError, match=r"^no database URL: set 'sqlalchemy.url' in \[alembic\] of alembic.ini,"):
+        config.require_url()  # Alembic reads the URL from an ini only
     assert result.unknown_keys == ("pyproject.toml: [tool.alembic] 'databases'",)
 
 
