@@ -7,7 +7,9 @@ must not import this package; here the file that :mod:`dbshift.config.discovery`
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,12 +68,31 @@ def load_project(
                 f"sections; -n chooses a section of an alembic.ini"
             )
         config = load_config(project.path, url=url, cwd=cwd, environ=environ, x_arguments=x_arguments)
+        if _alembic_env_script(config.script_location / "env.py"):
+            from dbshift.compat.alembic.ini import run_env_py
+
+            config = dataclasses.replace(config, env_hook=run_env_py)
         return LoadedConfig(config)
     from dbshift.compat.alembic.ini import read_alembic_project  # configparser only for ini projects
 
     return read_alembic_project(
         project.ini, project.pyproject, name=name, url=url, x_arguments=x_arguments, cwd=cwd, environ=environ
     )
+
+
+_ALEMBIC_IMPORT = re.compile(r"^\s*(?:from\s+alembic\b|import\s+alembic\b)", re.MULTILINE)
+_NATIVE_HOOK = re.compile(r"^(?:async\s+)?def\s+run\s*\(", re.MULTILINE)
+
+
+def _alembic_env_script(path: Path) -> bool:
+    """Whether a dbshift project's env.py is an Alembic one (kept after moving over from
+    alembic.ini): it imports alembic and defines no ``run(env)`` hook. It then runs as Alembic
+    runs it, so dropping alembic.ini never silently changes how migrations connect."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return _ALEMBIC_IMPORT.search(text) is not None and _NATIVE_HOOK.search(text) is None
 
 
 def load_project_config(
