@@ -87,6 +87,8 @@ def cli(
 ) -> None:
     """Schema migrations for SQLAlchemy applications."""
     ctx.obj = Options(config_file, url, debug, name=name, x_arguments=x_arguments)
+    if debug:
+        _show_debug_notes()
 
 
 @cli.command()
@@ -114,56 +116,80 @@ def revision(opts: Options, message: str, autogenerate: bool, rev_id: str | None
     run(opts.config(), message, autogenerate=autogenerate, rev_id=rev_id, head=head, report=click.echo)
 
 
+TAG = click.option("--tag", help="An arbitrary string for custom env.py scripts (context.get_tag_argument()).")
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Show each revision's links, path and docstring.")
+
+
 @cli.command(context_settings=ALLOW_DASH)
 @click.argument("target", default="head")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it (TARGET may be FROM:TO).")
+@TAG
 @pass_options
-def upgrade(opts: Options, target: str, sql: bool) -> None:
+def upgrade(opts: Options, target: str, sql: bool, tag: str | None) -> None:
     """Apply revisions up to TARGET (head, heads, an id, +N)."""
     from dbshift.commands.migrate import upgrade as run
 
-    run(opts.config(), target, sql=sql, report=click.echo)
+    run(opts.config(), target, sql=sql, report=click.echo, tag=tag)
 
 
 @cli.command(context_settings=ALLOW_DASH)
 @click.argument("target")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it (TARGET must be FROM:TO).")
+@TAG
 @pass_options
-def downgrade(opts: Options, target: str, sql: bool) -> None:
+def downgrade(opts: Options, target: str, sql: bool, tag: str | None) -> None:
     """Undo revisions down to TARGET (base, an id, -N)."""
     from dbshift.commands.migrate import downgrade as run
 
-    run(opts.config(), target, sql=sql, report=click.echo)
+    run(opts.config(), target, sql=sql, report=click.echo, tag=tag)
 
 
 @cli.command()
+@VERBOSE
 @pass_options
-def current(opts: Options) -> None:
+def current(opts: Options, verbose: bool) -> None:
     """Show the database's current revision (read-only)."""
     from dbshift.commands.status import current as run
 
-    for line in run(opts.config()).lines:
+    for line in run(opts.config(), verbose=verbose).lines:
         click.echo(line)
 
 
 @cli.command()
+@VERBOSE
+@click.option("--resolve-dependencies", is_flag=True, help="Accepted for Alembic users; heads never count depends_on.")
 @pass_options
-def heads(opts: Options) -> None:
+def heads(opts: Options, verbose: bool, resolve_dependencies: bool) -> None:
     """Show the heads of the migration folder."""
     from dbshift.commands.status import heads as run
 
-    for line in run(opts.config()):
+    for line in run(opts.config(), verbose=verbose):
+        click.echo(line)
+
+
+@cli.command()
+@VERBOSE
+@pass_options
+def branches(opts: Options, verbose: bool) -> None:
+    """Show the revisions where the history branches, and what grows from each."""
+    from dbshift.commands.status import branches as run
+
+    for line in run(opts.config(), verbose=verbose):
         click.echo(line)
 
 
 @cli.command()
 @click.option("-r", "--rev-range", help="Range A:B (either side optional; 'current' allowed).")
+@VERBOSE
+@click.option(
+    "-i", "--indicate-current", is_flag=True, help="Mark the database's current revision (reads the database)."
+)
 @pass_options
-def history(opts: Options, rev_range: str | None) -> None:
+def history(opts: Options, rev_range: str | None, verbose: bool, indicate_current: bool) -> None:
     """List revisions, newest first."""
     from dbshift.commands.status import history as run
 
-    for line in run(opts.config(), rev_range):
+    for line in run(opts.config(), rev_range, verbose=verbose, indicate_current=indicate_current):
         click.echo(line)
 
 
@@ -179,16 +205,44 @@ def show(opts: Options, revision: str) -> None:
 
 
 @cli.command()
-@click.argument("target")
+@click.argument("targets", nargs=-1, required=True)
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@click.option("--purge", is_flag=True, help="Empty the version table first (it may hold unknown revisions).")
+@TAG
 @pass_options
-def stamp(opts: Options, target: str, sql: bool) -> None:
-    """Set the version table to TARGET without running migrations."""
+def stamp(opts: Options, targets: tuple[str, ...], sql: bool, purge: bool, tag: str | None) -> None:
+    """Set the version table to TARGETS without running migrations."""
     from dbshift.commands.migrate import stamp as run
 
-    heads = run(opts.config(), target, sql=sql)
+    heads = run(opts.config(), list(targets), sql=sql, purge=purge, tag=tag)
     if not sql:
         click.echo(f"Stamped the database at {', '.join(heads) or 'base'}")
+
+
+@cli.command("ensure_version")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@pass_options
+def ensure_version(opts: Options, sql: bool) -> None:
+    """Create the version table if the database has none."""
+    from dbshift.commands.migrate import ensure_version as run
+
+    created = run(opts.config(), sql=sql)
+    if not sql:
+        click.echo("Created the version table" if created else "The version table exists already")
+
+
+@cli.command()
+@click.argument("revision", default="head")
+@pass_options
+def edit(opts: Options, revision: str) -> None:
+    """Open a revision file in $VISUAL / $EDITOR (REVISION: an id, head, current)."""
+    from dbshift.commands.status import revision_path
+
+    path = revision_path(opts.config(), revision)
+    try:
+        click.edit(filename=str(path))
+    except click.ClickException as exc:
+        raise DbshiftError(f"cannot open {path} in an editor: {exc.format_message()} (set EDITOR)") from None
 
 
 @cli.command()
@@ -217,6 +271,18 @@ def check(opts: Options) -> None:
     for line in differences:
         click.echo(f"  {line}")
     sys.exit(1)
+
+
+def _show_debug_notes() -> None:
+    """``--debug``: the notes dbshift logs (ignored configure() options...) go to stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("dbshift")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
 
 
 def main(argv: list[str] | None = None) -> None:

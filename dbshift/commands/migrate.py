@@ -6,7 +6,7 @@ project's environment, which connects (or, with --sql, only picks a dialect) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TextIO
 
 from dbshift.commands.common import script_directory
@@ -90,15 +90,24 @@ def _migrate(
 
 def stamp(
     config: Config,
-    target: str,
+    target: str | Sequence[str],
     *,
     sql: bool = False,
     output: TextIO | None = None,
     purge: bool = False,
     tag: str | None = None,
 ) -> tuple[str, ...]:
-    """Write the version table to say ``target`` without running any migration; the rows after."""
-    start, end = _split_range(target, sql)
+    """Write the version table to say ``target`` without running any migration; the rows after.
+
+    Several targets (Alembic's ``stamp a b``) stamp each branch; with --sql the only target may
+    be a range ``FROM:TO``.
+    """
+    targets = [target] if isinstance(target, str) else list(target)
+    start: str | None = None
+    if len(targets) == 1:
+        start, end_one = _split_range(targets[0], sql)
+        targets = [end_one]
+    end = targets
     script = script_directory(config)
     script.graph()
 
@@ -109,13 +118,24 @@ def stamp(
         "stamp",
         job,
         as_sql=sql,
-        destination=end,
+        destination=end[0] if len(end) == 1 else None,
         starting=start,
         tag=tag,
         output=output,
-        cmd_opts={"cmd": "stamp", "revisions": [target], "sql": sql, "tag": tag, "purge": purge},
+        cmd_opts={"cmd": "stamp", "revisions": list(targets), "sql": sql, "tag": tag, "purge": purge},
     )
     results = run_request(config, request, script)
     last = results[-1]
     assert isinstance(last, StampResult)
     return last.after
+
+
+def ensure_version(config: Config, *, sql: bool = False, output: TextIO | None = None) -> bool:
+    """Create the version table if the database has none; whether it was created (``--sql``: printed)."""
+    script = script_directory(config)
+
+    def job(context: MigrationContext, kw: Mapping[str, Any]) -> bool:
+        return Runner(context, script).ensure_version_table()
+
+    request = Request("ensure_version", job, as_sql=sql, output=output, cmd_opts={"cmd": "ensure_version", "sql": sql})
+    return bool(run_request(config, request, script)[-1])

@@ -3,29 +3,63 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import DbshiftError, TargetError
 from dbshift.script.directory import ScriptDirectory
+from dbshift.script.docstrings import revision_docstring
 from dbshift.script.revision import Revision, RevisionGraph
 
 if TYPE_CHECKING:
     from dbshift.runtime.context import MigrationContext
 
 
-def describe_revision(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -> str:
-    marks = []
-    if rev.revision in graph.heads:
-        marks.append("(head)")
-    if rev.revision in current:
-        marks.append("(current)")
+def describe_revision(
+    rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = (), *, branches: bool = True, doc: bool = True
+) -> str:
+    """One line, in Alembic's layout: ``parents (deps) -> id (labels) (head) (current) (branchpoint)
+    (mergepoint), message``."""
     parents = ", ".join(rev.down_revisions) or "<base>"
-    label = f" [{', '.join(rev.branch_labels)}]" if rev.branch_labels else ""
-    return f"{parents} -> {rev.revision}{label} {' '.join(marks)}".rstrip() + (
-        f", {rev.message}" if rev.message else ""
-    )
+    deps = f" ({', '.join(rev.depends_on)})" if rev.depends_on else ""
+    text = f"{parents}{deps} -> {rev.revision}"
+    if branches and rev.branch_labels:
+        text += f" ({', '.join(rev.branch_labels)})"
+    text += _marks(rev, graph, current)
+    return text + (f", {rev.message}" if doc and rev.message else "")
+
+
+def _marks(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -> str:
+    marks = ""
+    if rev.revision in graph.heads:
+        marks += " (head)"
+    if rev.revision in current:
+        marks += " (current)"
+    if len(graph.children(rev.revision)) > 1:
+        marks += " (branchpoint)"
+    if rev.is_merge:
+        marks += " (mergepoint)"
+    return marks
+
+
+def verbose_entry(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -> list[str]:
+    """The block ``-v`` prints for a revision: its links, path and whole docstring."""
+    lines = [f"Rev: {rev.revision}{_marks(rev, graph, current)}"]
+    parents = ", ".join(rev.down_revisions) or "<base>"
+    lines.append(f"Merges: {parents}" if rev.is_merge else f"Parent: {parents}")
+    if rev.depends_on:
+        lines.append(f"Also depends on: {', '.join(rev.depends_on)}")
+    children = graph.children(rev.revision)
+    if len(children) > 1:
+        lines.append(f"Branches into: {', '.join(children)}")
+    if rev.branch_labels:
+        lines.append(f"Branch names: {', '.join(rev.branch_labels)}")
+    lines.append(f"Path: {rev.path}")
+    doc = revision_docstring(rev.path) or rev.message
+    lines += ["", *(f"    {line}".rstrip() for line in doc.splitlines()), ""]
+    return lines
 
 
 @dataclass(frozen=True)
@@ -44,11 +78,11 @@ def _read_version_table(context: MigrationContext) -> tuple[bool, tuple[str, ...
     return exists, table.read(context.connection) if exists else (), table.name
 
 
-def current(config: Config) -> CurrentResult:
+def current(config: Config, *, verbose: bool = False) -> CurrentResult:
     """Where the database stands; never creates the version table."""
     script = script_directory(config)
-    results = with_database(config, "current", _read_version_table, script)
-    outcomes = [_current_lines(script, *found) for found in results]
+    results = with_database(config, "current", _read_version_table, script, {"cmd": "current", "verbose": verbose})
+    outcomes = [_current_lines(script, *found, verbose=verbose) for found in results]
     if len(outcomes) == 1:
         return outcomes[0]
     return CurrentResult(
@@ -59,7 +93,9 @@ def current(config: Config) -> CurrentResult:
     )
 
 
-def _current_lines(script: ScriptDirectory, exists: bool, heads: tuple[str, ...], table: str) -> CurrentResult:
+def _current_lines(
+    script: ScriptDirectory, exists: bool, heads: tuple[str, ...], table: str, *, verbose: bool = False
+) -> CurrentResult:
     if not exists:
         return CurrentResult(
             False,
@@ -77,6 +113,9 @@ def _current_lines(script: ScriptDirectory, exists: bool, heads: tuple[str, ...]
         if head not in graph:
             lines.append(f"{head} (not in the migration folder)")
             continue
+        if verbose:
+            lines += verbose_entry(graph.get(head), graph, heads)
+            continue
         lines.append(_revision_line(graph, head))
     return CurrentResult(True, heads, table, lines)
 
@@ -88,25 +127,56 @@ def _revision_line(graph: RevisionGraph, rev_id: str) -> str:
     return f"{rev_id}{mark}" + (f": {rev.message}" if rev.message else "")
 
 
-def heads(config: Config) -> list[str]:
+def heads(config: Config, *, verbose: bool = False) -> list[str]:
     graph = script_directory(config).graph()
+    if verbose:
+        return [line for head in graph.heads for line in verbose_entry(graph.get(head), graph)]
     return [_revision_line(graph, head) for head in graph.heads]
 
 
-def _current_or_none(config: Config) -> tuple[tuple[str, ...], str | None]:
+def branches(config: Config, *, verbose: bool = False) -> list[str]:
+    """Each branch point, newest first, with the revisions it branches into below it."""
+    graph = script_directory(config).graph()
+    lines: list[str] = []
+    for rid in reversed(graph.topological()):
+        children = graph.children(rid)
+        if len(children) < 2:
+            continue
+        rev = graph.get(rid)
+        lines += verbose_entry(rev, graph) if verbose else [describe_revision(rev, graph)]
+        indent = " " * len(rid)
+        for child in children:
+            kid = graph.get(child)
+            text = f"{child}" + (f" ({', '.join(kid.branch_labels)})" if kid.branch_labels else "")
+            text += _marks(kid, graph) + (f", {kid.message}" if kid.message else "")
+            lines.append(f"{indent} -> {text}")
+        lines.append("")
+    return lines
+
+
+def _current_or_none(config: Config, indicate_current: bool) -> tuple[tuple[str, ...], str | None]:
+    """The database's rows for the ``(current)`` marks: always with ``indicate_current``; for a
+    dbshift project also whenever it has a URL (best effort, a note when unreachable). An
+    Alembic project's env.py runs only when asked, as ``alembic history`` does."""
+    if not indicate_current and (config.kind != "dbshift" or config.url is None):
+        return (), None
     try:
-        if config.url is None:
-            return (), None
-        results = with_database(config, "history", _read_version_table)
-        return tuple(sorted({head for _exists, heads, _name in results for head in heads})), None
+        results = with_database(
+            config, "history", _read_version_table, cmd_opts={"cmd": "history", "indicate_current": indicate_current}
+        )
     except DbshiftError as exc:
+        if indicate_current:
+            raise
         return (), f"(current revision not shown: {exc})"
+    return tuple(sorted({head for _exists, heads, _name in results for head in heads})), None
 
 
-def history(config: Config, rev_range: str | None = None) -> list[str]:
+def history(
+    config: Config, rev_range: str | None = None, *, verbose: bool = False, indicate_current: bool = False
+) -> list[str]:
     """Revisions newest first; ``rev_range`` is ``A:B`` with either end optional."""
     graph = script_directory(config).graph()
-    current_heads, note = _current_or_none(config)
+    current_heads, note = _current_or_none(config, indicate_current)
     ids = set(graph.topological())
     if rev_range:
         if ":" not in rev_range:
@@ -117,7 +187,10 @@ def history(config: Config, rev_range: str | None = None) -> list[str]:
         if lower and lower != "base":
             ids &= graph.descendants(_range_end(graph, lower, current_heads))
     order = [r for r in reversed(graph.topological()) if r in ids]
-    lines = [describe_revision(graph.get(r), graph, current_heads) for r in order]
+    if verbose:
+        lines = [line for r in order for line in verbose_entry(graph.get(r), graph, current_heads)]
+    else:
+        lines = [describe_revision(graph.get(r), graph, current_heads) for r in order]
     if note:
         lines.append(note)
     return lines
@@ -132,24 +205,28 @@ def _range_end(graph: RevisionGraph, ident: str, current_heads: tuple[str, ...])
 
 
 def show(config: Config, ident: str) -> list[str]:
+    """One revision's links, path and whole docstring (``heads``/``head``: every head)."""
     graph = script_directory(config).graph()
     idents = graph.heads if ident in ("head", "heads") else (graph.resolve(ident).revision,)
-    lines: list[str] = []
-    for rev_id in idents:
-        rev = graph.get(rev_id)
-        lines += [
-            f"Rev: {rev.revision}" + (" (head)" if rev.revision in graph.heads else ""),
-            f"Parent: {', '.join(rev.down_revisions) or '<base>'}",
-        ]
-        if rev.branch_labels:
-            lines.append(f"Branch names: {', '.join(rev.branch_labels)}")
-        if rev.depends_on:
-            lines.append(f"Also depends on: {', '.join(rev.depends_on)}")
-        children = graph.children(rev.revision)
-        if children:
-            lines.append(f"Children: {', '.join(children)}")
-        lines.append(f"Path: {rev.path}")
-        if rev.create_date:
-            lines.append(f"Create Date: {rev.create_date}")
-        lines += ["", f"    {rev.message}", ""]
-    return lines
+    return [line for rev_id in idents for line in verbose_entry(graph.get(rev_id), graph)]
+
+
+def revision_path(config: Config, ident: str) -> Path:
+    """The file of one revision, for ``edit``: an id, prefix or label, ``head``, or ``current``
+    (which reads the database)."""
+    graph = script_directory(config).graph()
+    if ident == "current":
+        found = current(config).heads
+        if len(found) != 1:
+            raise TargetError(
+                f"'current' must be exactly one revision to edit; the database is at {', '.join(found) or 'base'}"
+            )
+        ident = found[0]
+    if ident in ("head", "heads"):
+        if len(graph.heads) != 1:
+            raise TargetError(f"several heads ({', '.join(graph.heads)}); name the revision to edit")
+        ident = graph.heads[0]
+    rev = graph.resolve(ident)
+    if rev.path is None:
+        raise TargetError(f"revision '{rev.revision}' has no file")
+    return Path(rev.path)

@@ -231,8 +231,16 @@ class Runner:
             )
         return f"its changes were rolled back; the database stays at {before}"
 
+    def ensure_version_table(self) -> bool:
+        """Create the version table if it is missing (``ensure_version``); whether it was created."""
+        context = self.context
+        existed = context.connection is not None and context.version_table.exists(context.connection)
+        with context.begin_transaction():
+            self._ensure_version_table(created_in_script=True)
+        return not existed
+
     # -- stamp -------------------------------------------------------------------------------
-    def stamp(self, target: str, *, start: str | None = None, purge: bool = False) -> StampResult:
+    def stamp(self, target: str | Sequence[str], *, start: str | None = None, purge: bool = False) -> StampResult:
         """Write the version table to say ``target`` without running any revision.
 
         As in Alembic, rows on other branches stay: stamping a revision replaces only the rows
@@ -247,8 +255,11 @@ class Runner:
         else:
             current = self.current_rows(graph, start)
             raw = tuple(sorted(current))
-        wanted = resolve_heads(graph, target, current)
-        after = set(current) if target.strip() != "base" else set()
+        targets = [target] if isinstance(target, str) else list(target)
+        wanted = frozenset(rid for one in targets for rid in resolve_heads(graph, one, current))
+        after = set(current)
+        if any(one.strip() == "base" for one in targets):
+            after = set()
         for dest in sorted(wanted):
             if dest in after:
                 continue

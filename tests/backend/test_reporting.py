@@ -68,7 +68,7 @@ def test_heads_current_history_show_on_a_branch(database: Database, branched: tu
     assert len(status.history(config, "current:")) == 2
 
     shown = status.show(config, "b2")
-    assert "Rev: b2" in shown and "Parent: a1" in shown and "Children: c3, d4" in shown
+    assert "Rev: b2 (branchpoint)" in shown and "Parent: a1" in shown and "Branches into: c3, d4" in shown
 
 
 def test_merge_joins_heads_and_upgrades_to_one_row(database: Database, branched: tuple[ScratchProject, Config]) -> None:
