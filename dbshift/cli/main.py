@@ -93,11 +93,33 @@ def cli(
 
 @cli.command()
 @click.argument("directory", default="migrations")
-def init(directory: str) -> None:
-    """Create a migration folder and dbshift.toml."""
-    from dbshift.commands.init import init as run
+@click.option(
+    "-t",
+    "--template",
+    default="dbshift",
+    show_default=True,
+    help="Project layout: dbshift, or an Alembic-style one (generic, async, multidb, pyproject).",
+)
+def init(directory: str, template: str) -> None:
+    """Create a migration folder and its configuration (dbshift.toml, or alembic.ini with -t)."""
+    if template == "dbshift":
+        from dbshift.commands.init import init as run
 
-    for line in run(directory, cwd=Path.cwd()).lines():
+        result = run(directory, cwd=Path.cwd())
+    else:
+        from dbshift.commands.templates import init_from_template
+
+        result = init_from_template(template, directory, cwd=Path.cwd())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command("list_templates")
+def list_templates() -> None:
+    """List the templates 'init --template' can lay out."""
+    from dbshift.commands.templates import list_templates as run
+
+    for line in run():
         click.echo(line)
 
 

@@ -36,6 +36,7 @@ class InitResult:
     config_file: Path
     skipped: list[str]
     base: Path | None = field(default=None)
+    next_step: str | None = None
 
     def lines(self) -> list[str]:
         """The lines to print: each created path, each skip note, then the next step."""
@@ -46,7 +47,8 @@ class InitResult:
         out.extend(self.skipped)
         config = display_path(self.config_file, self.base)
         out.append(
-            f'Next: set url and target_metadata in {config}, then run: dbshift revision --autogenerate -m "initial"'
+            self.next_step
+            or f'Next: set url and target_metadata in {config}, then run: dbshift revision --autogenerate -m "initial"'
         )
         return out
 
