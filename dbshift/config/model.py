@@ -113,6 +113,9 @@ class Config:
     """
     x_arguments: tuple[str, ...] = ()
     """``-x key=value`` arguments of this invocation, for env.py's ``context.get_x_argument()``."""
+    transaction_per_migration: bool = True
+    """dbshift's own environment: one transaction per revision (True) or one per run (False,
+    where the DDL is transactional). An env script decides for itself."""
     env_hook: EnvHook | None = None
     """Runs the project's env script; None: dbshift connects by itself (or runs a native hook)."""
 

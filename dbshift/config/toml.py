@@ -64,6 +64,8 @@ DEFAULTS: Mapping[str, object] = {
     "prepend_sys_path": [],
     "revision_environment": False,
     "post_write_hooks": [],
+    "template_file": "script.py.tmpl",
+    "transaction_per_migration": True,
 }
 KNOWN_KEYS: frozenset[str] = frozenset(DEFAULTS)
 
@@ -183,8 +185,18 @@ def build_config(
         prepend_sys_path=_folders(root, check_str_list(label("prepend_sys_path"), values["prepend_sys_path"])),
         revision_environment=check_bool(label("revision_environment"), values["revision_environment"]),
         post_write_hooks=check_hook_tables(label("post_write_hooks"), values["post_write_hooks"], custom_types=False),
+        template_file=_check_template_file(label("template_file"), values["template_file"]),
+        transaction_per_migration=check_bool(label("transaction_per_migration"), values["transaction_per_migration"]),
         x_arguments=tuple(x_arguments),
     )
+
+
+def _check_template_file(label: str, value: object) -> str:
+    """A file name inside script_location: a ``string.Template`` (``.tmpl``) or Mako (``.mako``)."""
+    name = check_str(label, value).strip()
+    if "/" in name or "\\" in name:
+        raise ConfigError(f"{label} must be a file name inside script_location, got {name!r}")
+    return name
 
 
 def _check_timezone(label: str, value: object) -> str | None:

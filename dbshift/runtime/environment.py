@@ -267,14 +267,14 @@ def run_default(env: Environment) -> None:
     config = env.config
     url = config.require_url()
     if env.is_offline_mode():
-        env.configure(url=url, transaction_per_migration=True)
+        env.configure(url=url, transaction_per_migration=config.transaction_per_migration)
         env.run_migrations()
         return
     engine = create_engine(url, config.url_label())
     try:
         connection = connect(engine)
         try:
-            env.configure(connection=connection, transaction_per_migration=True)
+            env.configure(connection=connection, transaction_per_migration=config.transaction_per_migration)
             env.run_migrations()
         finally:
             connection.close()
