@@ -163,23 +163,32 @@ def test_new_revision_id() -> None:
     assert all(re.fullmatch(r"[0-9a-f]{12}", i) for i in ids)
 
 
-def test_slugify() -> None:
+def test_slugify_follows_alembic() -> None:
+    """Word characters of any script kept, joined by "_", lower-cased; cut at a "_" and marked."""
     assert slugify("Add last updated!") == "add_last_updated"
-    assert slugify("  Crème brûlée -- v2  ") == "creme_brulee_v2"
+    assert slugify("  Crème brûlée -- v2  ") == "crème_brûlée_v2"
+    assert slugify("a__b--c") == "a__b_c"
+    assert slugify("path/../x") == "path_x"
     assert slugify("") == ""
-    assert slugify("one two three four", max_len=10) == "one_two"
-    assert slugify("x" * 50, max_len=10) == "x" * 10
+    assert slugify(None) == ""
+    assert slugify("one two three four", max_len=10) == "one_two_"
+    assert slugify("x" * 50, max_len=10) == "x" * 10 + "_"
+    assert slugify("x" * 39 + " y") == "x" * 39 + "_"
+    assert slugify("x" * 50, max_len=0) == "x" * 40 + "_"  # 0 means the default, as in Alembic
 
 
 def test_revision_filename() -> None:
     assert revision_filename("%(rev)s_%(slug)s", "abc", "Add users", WHEN) == "abc_add_users.py"
     dated = "%(year)d_%(month).2d_%(day).2d_%(hour).2d%(minute).2d%(second).2d_%(rev)s_%(slug)s"
     assert revision_filename(dated, "abc", "x", datetime(2026, 1, 2, 3, 4, 5)) == ("2026_01_02_030405_abc_x.py")
-    assert revision_filename("%(rev)s_%(slug)s", "abc", "!!!", WHEN) == "abc.py"
+    assert revision_filename("%(rev)s_%(slug)s", "abc", "!!!", WHEN) == "abc_.py"  # as Alembic names it
+    assert revision_filename("%(rev)s_%(slug)s", "abc", "one two three", WHEN, truncate_slug_length=5) == "abc_one_.py"
+    assert revision_filename("%(year)d/%(month).2d/%(rev)s", "abc", "x", WHEN) == "2026/11/abc.py"
     with pytest.raises(ConfigError, match="file_template"):
         revision_filename("%(nope)s", "abc", "x", WHEN)
-    with pytest.raises(ConfigError, match="unusable file name"):
-        revision_filename("sub/%(rev)s", "abc", "x", WHEN)
+    for unusable in ("../%(rev)s", "/abs/%(rev)s", "a//%(rev)s", ".hidden/%(rev)s", "_%(rev)s", "a\\%(rev)s"):
+        with pytest.raises(ConfigError, match="unusable file name"):
+            revision_filename(unusable, "abc", "x", WHEN)
 
 
 def test_write_and_read_back(tmp_path: Path) -> None:
