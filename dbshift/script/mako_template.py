@@ -97,17 +97,12 @@ def render_mako(template: RevisionTemplate, source: RevisionSource, template_arg
     names = {**template_names(source, template), **template_args}
     where = template.name
     try:
-        if template.path is not None:
-            compiled = Template(filename=str(template.path))
-        else:
-            compiled = Template(text=template.text)
+        compiled = Template(text=template.text, filename=str(template.path) if template.path else None)
     except (mako_exceptions.MakoException, SyntaxError) as exc:
         line = getattr(exc, "lineno", None)
         message = _FILEPOS.sub("", str(exc.args[0] if exc.args else exc))
         at = f", line {line}" if line else ""
         raise ScriptError(f"{where}{at}: Mako template error: {_one_line(message)}") from None
-    except OSError as exc:
-        raise ScriptError(f"{where}: cannot read the revision template: {exc.strerror or exc}") from None
     try:
         text: str = compiled.render_unicode(**names)
     except Exception as exc:  # noqa: BLE001 - a template runs arbitrary code: any failure is the template's

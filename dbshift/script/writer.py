@@ -12,6 +12,7 @@ linked into place, so it is never half-written and never overwrites an existing 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import re
@@ -82,6 +83,7 @@ _BODY_PLACEHOLDER = re.compile(r"^([ \t]*)\$\{(upgrades|downgrades)\}[ \t]*$", r
 # Alembic's slug: the message's runs of word characters (Unicode-aware), joined by "_".
 _SLUG_WORD = re.compile(r"\w+")
 _DEFAULT_SLUG_LENGTH = 40
+_MAKO_CODING = re.compile(r"#.*coding[:=]\s*([-\w.]+).*\r?\n")
 
 
 def new_revision_id() -> str:
@@ -232,14 +234,19 @@ def load_template(script_location: Path, template_file: str = DEFAULT_TEMPLATE_F
         raise ScriptError(f"{_shown(path)}: revision template not found") from None
     except OSError as exc:
         raise ScriptError(f"{_shown(path)}: cannot read the revision template: {exc.strerror or exc}") from None
+    encoding = "utf-8"
     if path.suffix == ".mako":
-        # Mako reads the file itself (honouring a magic encoding comment, as under Alembic);
-        # this text only serves to spot imports the template already has.
-        return RevisionTemplate(data.decode("utf-8", "replace"), path)
+        # Decoded as Mako decodes a template file: a UTF-8 BOM is dropped, and a magic comment
+        # on the first line (``## -*- coding: latin-1 -*-``) names the encoding.
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]
+        else:
+            magic = _MAKO_CODING.match(data.decode("utf-8", "ignore"))
+            encoding = magic.group(1) if magic else encoding
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScriptError(f"{_shown(path)}: revision template is not UTF-8 text ({exc.reason})") from None
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ScriptError(f"{_shown(path)}: revision template is not {encoding} text ({exc})") from None
     return RevisionTemplate(text, path)
 
 
