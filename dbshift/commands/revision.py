@@ -62,7 +62,8 @@ def revision(
     ``base`` (a new branch), ``<label>@head``, or an id, label or id prefix, which must be a
     head unless ``splice``. ``depends_on`` ids, labels and prefixes are written as full ids.
     ``version_path`` picks the version location; by default it is the only one, else the
-    parent's (Alembic's rule). ``message`` None is Alembic's "empty message" in a Mako template.
+    parent's (Alembic's rule). Without a ``message`` the file name's slug is empty and a Mako
+    template says "empty message", as with Alembic.
     """
     script = script_directory(config)
     if not script.has_explicit_locations and not script.versions_dir.is_dir():
@@ -91,8 +92,6 @@ def revision(
         down = render_ops(reverse_ops(ops))
         upgrade_body, downgrade_body = up.body, down.body
         imports = tuple(sorted(set(up.imports) | set(down.imports)))
-    if message is None:
-        message = "empty message" if template.is_mako else ""
     source = RevisionSource(
         rev_id=new_id,
         message=message,

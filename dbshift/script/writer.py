@@ -188,7 +188,9 @@ class RevisionSource:
     """Everything a new revision file says; bodies are plain unindented lines."""
 
     rev_id: str
-    message: str
+    message: str | None
+    """None when none was given: the file name then has an empty slug, a ``string.Template``
+    gets an empty message and a Mako template Alembic's "empty message"."""
     down_revisions: tuple[str, ...]
     create_date: datetime
     branch_labels: tuple[str, ...] = ()
@@ -276,7 +278,7 @@ def render_revision(template_text: str, source: RevisionSource) -> str:
 
     text = _BODY_PLACEHOLDER.sub(strip_indent, template_text)
     values = {
-        "message": docstring_text(source.message),
+        "message": docstring_text(source.message or ""),
         "revision": source.rev_id,
         "down_revision": _py_ids(source.down_revisions),
         "down_revision_display": ", ".join(source.down_revisions),
