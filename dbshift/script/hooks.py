@@ -49,6 +49,8 @@ class PreparedHook:
     command: tuple[str, ...]
     options: str
     cwd: Path | None
+    described: str = ""
+    """The hook as configured (``exec ruff``), for messages."""
 
     def argv(self, path: Path) -> list[str]:
         """The full command line for one revision file."""
@@ -83,8 +85,7 @@ def run_hooks(hooks: Sequence[PreparedHook], path: Path, report: Callable[[str],
             status = completed.returncode
             how = f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
             raise ScriptError(
-                f"post-write hook '{hook.name}' ({' '.join(hook.command)}) {how}; "
-                f"the revision file {path} was written and kept"
+                f"post-write hook '{hook.name}' ({hook.described}) {how}; the revision file {path} was written and kept"
             )
 
 
@@ -112,7 +113,7 @@ def _prepare(hook: PostWriteHook, where: str) -> PreparedHook:
         _options(options, "x")
     except ValueError as exc:
         raise ConfigError(f"{where}: hook '{name}': '{name}.options' cannot be split: {exc}") from None
-    return PreparedHook(name, command, options, cwd)
+    return PreparedHook(name, command, options, cwd, f"{kind} {target}")
 
 
 def _console_script(entrypoint: str, name: str, where: str) -> tuple[str, ...]:

@@ -199,7 +199,7 @@ def test_post_write_hooks_run_in_order_and_a_failure_keeps_the_file(project: Scr
     failing = (PostWriteHook("lint", "exec", MappingProxyType({"executable": "false"})),)
     with pytest.raises(
         ScriptError,
-        match=r"post-write hook 'lint' \(false\) exited with status 1; the revision file .*d4_x\.py was written and kept",
+        match=r"post-write hook 'lint' \(exec false\) exited with status 1; the revision file .*d4_x\.py was written and kept",
     ):
         revision(config_of(project, post_write_hooks=failing), "x", rev_id="d4", head="c3", report=quiet)
     assert (project.versions / "d4_x.py").is_file()
