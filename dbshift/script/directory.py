@@ -17,10 +17,11 @@ Which files are revisions (compared with Alembic, which lists every ``*.py`` exc
 ``__init__.py``, editor lock files and helper modules (``_helpers.py``) are skipped; sub-folders
 named ``__pycache__`` or starting with ``.`` (tool caches) are not entered, nor are symlinked
 sub-folders (Alembic does not follow those either). Files are listed location by location, each folder's
-files sorted by name before its sub-folders (sorted), as Alembic walks them. A file reached
-twice (a location listed twice, a location inside a recursive one, a symlink to a file already
-listed) is read once. Compiled ``.pyc`` files are never read (Alembic's ``sourceless`` mode):
-what a revision declares is read from its source.
+files sorted by name before its sub-folders (sorted), as Alembic walks them. A folder reached
+twice (a location listed twice, a location inside a recursive one) is listed once; a symlink to
+a revision file that is listed anyway is not recognised as the same file (Alembic skips it), so
+its id is reported as a duplicate naming both paths. Compiled ``.pyc`` files are never read
+(Alembic's ``sourceless`` mode): what a revision declares is read from its source.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ class ScriptDirectory:
         if not self._explicit and not self.versions_dir.is_dir():
             raise ScriptError(f"{self.versions_dir}: revisions folder not found in migration folder {self.location}")
         revisions: list[Revision] = []
-        seen_files: set[tuple[int, int]] = set()
+        # A folder reached twice (a location listed twice, or inside a recursive one) is
+        # listed once, as Alembic reads such files once.
         seen_folders: set[str] = set()
         for root in self.version_locations:
             if not root.is_dir():
@@ -124,14 +126,12 @@ class ScriptDirectory:
                 if real in seen_folders:
                     continue
                 seen_folders.add(real)
-                subfolders = self._read_folder(folder, root, revisions, seen_files)
+                subfolders = self._read_folder(folder, root, revisions)
                 if self.recursive:
                     stack.extend(folder / name for name in reversed(subfolders))
         return revisions
 
-    def _read_folder(
-        self, folder: Path, root: Path, revisions: list[Revision], seen_files: set[tuple[int, int]]
-    ) -> list[str]:
+    def _read_folder(self, folder: Path, root: Path, revisions: list[Revision]) -> list[str]:
         """Append one folder's revisions (using and refreshing its cache); return its sub-folders."""
         prefix = os.path.join(str(folder), "")
         # Revision.path is what messages show: relative to the working folder when inside it.
@@ -142,11 +142,7 @@ class ScriptDirectory:
         changed = False
         files, subfolders = _list_folder(folder, self.recursive)
         try:
-            for name, mtime_ns, size, identity in files:
-                if identity is not None:
-                    if identity in seen_files:
-                        continue  # the same file reached twice: read it once, as Alembic does
-                    seen_files.add(identity)
+            for name, mtime_ns, size in files:
                 path = prefix + name
                 shown = shown_prefix + name
                 entry = old.get(name)
@@ -267,16 +263,10 @@ def _write_cache(cache_path: Path, files: dict[str, dict[str, Any]]) -> None:
                 os.unlink(tmp_name)
 
 
-def _list_folder(
-    folder: Path, with_subfolders: bool
-) -> tuple[list[tuple[str, int, int, tuple[int, int] | None]], list[str]]:
-    """(name, mtime_ns, size, file identity) of each revision file sorted by name, and the
-    sub-folders to list (sorted; only when asked for).
-
-    The identity (device, inode) comes from the stat already made, so spotting a file reached
-    twice costs nothing; it is None where the platform does not report it.
-    """
-    found: list[tuple[str, int, int, tuple[int, int] | None]] = []
+def _list_folder(folder: Path, with_subfolders: bool) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """(name, mtime_ns, size) of each revision file sorted by name, and the sub-folders to list
+    (sorted; only when asked for)."""
+    found: list[tuple[str, int, int]] = []
     subfolders: list[str] = []
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -293,8 +283,7 @@ def _list_folder(
             if not entry.is_file():
                 continue
             stat = entry.stat()
-            identity = (stat.st_dev, stat.st_ino) if stat.st_ino else None
-            found.append((name, stat.st_mtime_ns, stat.st_size, identity))
+            found.append((name, stat.st_mtime_ns, stat.st_size))
     found.sort()
     subfolders.sort()
     return found, subfolders

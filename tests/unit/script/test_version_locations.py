@@ -126,13 +126,20 @@ def test_duplicate_id_across_locations_names_both_files(tmp_path: Path, layout: 
     assert "loc_a/a1_base.py" in message and "loc_b/zz_copy.py" in message
 
 
-def test_a_file_reached_twice_is_read_once(tmp_path: Path, layout: tuple[Path, Path]) -> None:
+def test_a_folder_reached_twice_is_listed_once(tmp_path: Path, layout: tuple[Path, Path]) -> None:
     loc_a, loc_b = layout
-    # The same location twice, a location inside a recursive one, and a symlinked file.
-    os.symlink(loc_a / "a1_base.py", loc_b / "same_as_a1.py")
+    # The same location twice, and a location inside a recursive one.
     sd = ScriptDirectory(tmp_path, version_locations=(loc_a, loc_a, loc_a / "2026", loc_b), recursive=True)
-    assert sorted(ids(sd)) == ["a1", "a2", "b1"]
+    assert ids(sd) == ["a1", "a2", "b1"]
     assert sd.graph().heads == ("a2", "b1")
+
+
+def test_a_symlinked_revision_file_is_a_duplicate(tmp_path: Path, layout: tuple[Path, Path]) -> None:
+    """Alembic skips a second path to the same file; dbshift names both (it does not stat twice)."""
+    loc_a, loc_b = layout
+    os.symlink(loc_a / "a1_base.py", loc_b / "same_as_a1.py")
+    with pytest.raises(ScriptError, match=r"duplicate revision id 'a1' in .*a1_base\.py and .*same_as_a1\.py"):
+        ScriptDirectory(tmp_path, version_locations=(loc_a, loc_b)).graph()
 
 
 def test_one_cache_per_folder(tmp_path: Path, layout: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
