@@ -14,7 +14,7 @@ from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.render import render_ops
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
-from dbshift.errors import AutogenerateError, ScriptError, TargetError
+from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
 from dbshift.script.directory import ScriptDirectory
@@ -76,7 +76,7 @@ def revision(
     new_id = _check_rev_id(graph, rev_id) if rev_id else new_revision_id()
     labels = _check_labels(graph, branch_labels)
     dependencies = tuple(dict.fromkeys(_resolve_one(graph, dep, "--depends-on") for dep in depends_on))
-    create_date = creation_date(config.timezone, setting=_setting(config, "timezone"))
+    creation_date(config.timezone, setting=_setting(config, "timezone"))  # a bad zone fails before autogenerate
     upgrade_body = downgrade_body = "pass"
     imports: tuple[str, ...] = ()
     detected: list[str] = []
@@ -96,7 +96,7 @@ def revision(
         rev_id=new_id,
         message=message,
         down_revisions=parents,
-        create_date=create_date,
+        create_date=creation_date(config.timezone),
         branch_labels=labels,
         depends_on=dependencies,
         imports=imports,
@@ -118,16 +118,19 @@ def _write(
     report: Report,
 ) -> Path:
     """Write the file, report it, run the post-write hooks and check what they left."""
-    path = write_revision(
-        folder,
-        config.file_template,
-        template,
-        source,
-        truncate_slug_length=config.truncate_slug_length,
-        recursive=script.recursive,
-        create_folder=script.has_explicit_locations,
-        template_args={"config": TemplateConfig(config)},
-    )
+    try:
+        path = write_revision(
+            folder,
+            config.file_template,
+            template,
+            source,
+            truncate_slug_length=config.truncate_slug_length,
+            recursive=script.recursive,
+            create_folder=script.has_explicit_locations,
+            template_args={"config": TemplateConfig(config)},
+        )
+    except ConfigError as exc:  # file_template, truncate_slug_length: say which file sets them
+        raise ConfigError(f"{config.display_path()}: {exc}") from None
     report(f"Generated {path}")
     if hooks:
         run_hooks(hooks, path, report)

@@ -152,7 +152,7 @@ def test_several_locations_parent_folder_by_default(project: ScratchProject) -> 
 def test_sub_folders_from_file_template(project: ScratchProject) -> None:
     dated = "%(year)d/%(month).2d/%(rev)s_%(slug)s"
     config = config_of(project, file_template=dated, timezone="UTC")
-    with pytest.raises(ConfigError, match="set recursive_version_locations = true"):
+    with pytest.raises(ConfigError, match=r"^dbshift\.toml: file_template .*set recursive_version_locations = true"):
         revision(config, "dated", rev_id="c3", report=quiet)
     config = dataclasses.replace(config, recursive_version_locations=True)
     result = revision(config, "dated", rev_id="c3", report=quiet)
