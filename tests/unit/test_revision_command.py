@@ -274,3 +274,35 @@ def test_every_error_is_a_dbshift_error(project: ScratchProject) -> None:
             call()
         assert isinstance(info.value, (TargetError, ScriptError, ConfigError))
         assert "\n" not in str(info.value)
+
+
+# -- the same settings from dbshift.toml, through the command line ------------------------------
+
+
+def test_cli_version_locations_from_dbshift_toml(project: ScratchProject) -> None:
+    project.write_config(version_locations=["migrations/versions", "plugins"])
+    result = project.run("revision", "-m", "plugin base", "--head", "base")
+    assert_one_line_error(result, "several version locations", "--version-path")
+    result = project.run(
+        "revision", "-m", "plugin base", "--head", "base", "--version-path", "plugins", "--rev-id", "p1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (project.root / "plugins" / "p1_plugin_base.py").is_file()  # the folder was created
+    result = project.run("revision", "-m", "plugin next", "--head", "p1", "--rev-id", "p2")
+    assert result.returncode == 0, result.stderr
+    assert (project.root / "plugins" / "p2_plugin_next.py").is_file()
+    heads = project.run("heads").stdout.splitlines()
+    assert sorted(line.split()[0] for line in heads) == ["b2", "p2"]
+
+
+def test_cli_failing_hook_from_dbshift_toml(project: ScratchProject) -> None:
+    project.write_config()
+    with project.config_path.open("a", encoding="utf-8") as config:
+        config.write('\n[[dbshift.post_write_hooks]]\nname = "lint"\ntype = "exec"\nexecutable = "false"\n')
+    result = project.run("revision", "-m", "hooked", "--rev-id", "c3")
+    line = assert_one_line_error(
+        result, "post-write hook 'lint' (exec false) exited with status 1", "was written and kept"
+    )
+    assert "c3_hooked.py" in line
+    assert "Generated" in result.stdout and "Running post-write hook 'lint'" in result.stdout
+    assert "c3_hooked.py" in project.revision_files()
