@@ -12,7 +12,8 @@ Hooks are checked before the revision is written (unknown type, missing key, ent
 module or executable not found, missing ``cwd``), so a misconfigured hook leaves nothing
 behind. Unlike Alembic, which ignores a hook's exit status, a hook that fails stops with an
 error naming it and its status; the revision file was written before the hooks ran and is
-kept (hooks after the failing one do not run).
+kept (hooks after the failing one do not run). Further types (what Alembic's
+``write_hooks.register`` records) run only when the caller supplies their Python functions.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,11 +35,15 @@ from dbshift.errors import ConfigError, ScriptError
 if TYPE_CHECKING:
     from dbshift.config import PostWriteHook
 
-__all__ = ["REVISION_SCRIPT_TOKEN", "PreparedHook", "prepare_hooks", "run_hooks"]
+__all__ = ["REVISION_SCRIPT_TOKEN", "HookFunction", "PreparedHook", "prepare_hooks", "run_hooks"]
 
 REVISION_SCRIPT_TOKEN = "REVISION_SCRIPT_FILENAME"
 HOOK_TYPES = ("console_scripts", "exec", "module")
 _REQUIRED = {"console_scripts": "entrypoint", "exec": "executable", "module": "module"}
+
+HookFunction = Callable[[str, Mapping[str, str]], object]
+"""A hook type implemented in Python, called as Alembic calls a registered one: with the file's
+path and the hook's settings (plus ``_hook_name``)."""
 
 
 @dataclass(frozen=True)
@@ -51,18 +56,28 @@ class PreparedHook:
     cwd: Path | None
     described: str = ""
     """The hook as configured (``exec ruff``), for messages."""
+    function: HookFunction | None = None
+    """Set for a hook type implemented in Python (see ``custom_types``); run in-process."""
+    settings: Mapping[str, str] | None = None
 
     def argv(self, path: Path) -> list[str]:
         """The full command line for one revision file."""
         return [*self.command, *_options(self.options, str(path))]
 
 
-def prepare_hooks(hooks: Sequence[PostWriteHook], *, where: str = "post_write_hooks") -> list[PreparedHook]:
+def prepare_hooks(
+    hooks: Sequence[PostWriteHook],
+    *,
+    where: str = "post_write_hooks",
+    custom_types: Mapping[str, HookFunction] | None = None,
+) -> list[PreparedHook]:
     """Check every hook and work out its command; ConfigError names the hook and the key.
 
     ``where`` names the configuration in messages (``alembic.ini: [post_write_hooks]``).
+    ``custom_types`` maps further type names to Python functions (what Alembic's
+    ``write_hooks.register`` records); any other type is an error.
     """
-    return [_prepare(hook, where) for hook in hooks]
+    return [_prepare(hook, where, custom_types or {}) for hook in hooks]
 
 
 def run_hooks(hooks: Sequence[PreparedHook], path: Path, report: Callable[[str], None]) -> None:
@@ -73,6 +88,9 @@ def run_hooks(hooks: Sequence[PreparedHook], path: Path, report: Callable[[str],
     path = path.absolute()
     for hook in hooks:
         report(f"Running post-write hook '{hook.name}'")
+        if hook.function is not None:
+            _call(hook, hook.function, path)
+            continue
         argv = hook.argv(path)
         try:
             completed = subprocess.run(argv, cwd=hook.cwd, check=False)
@@ -89,11 +107,26 @@ def run_hooks(hooks: Sequence[PreparedHook], path: Path, report: Callable[[str],
             )
 
 
-def _prepare(hook: PostWriteHook, where: str) -> PreparedHook:
+def _call(hook: PreparedHook, function: HookFunction, path: Path) -> None:
+    try:
+        function(str(path), {**(hook.settings or {}), "_hook_name": hook.name})
+    except Exception as exc:  # noqa: BLE001 - the project's hook code: any failure is reported as the hook's
+        detail = " ".join(str(exc).split())
+        raise ScriptError(
+            f"post-write hook '{hook.name}' ({hook.described}) failed: {type(exc).__name__}: {detail}; "
+            f"the revision file {path} was written and kept"
+        ) from None
+
+
+def _prepare(hook: PostWriteHook, where: str, custom_types: Mapping[str, HookFunction]) -> PreparedHook:
     name = hook.name
     kind = hook.type
     if kind not in HOOK_TYPES:
-        raise ConfigError(f"{where}: hook '{name}' has type {kind!r}; dbshift runs the types {', '.join(HOOK_TYPES)}")
+        function = custom_types.get(kind)
+        if function is not None:
+            return PreparedHook(name, (), "", None, kind, function, dict(hook.options))
+        known = ", ".join((*HOOK_TYPES, *sorted(custom_types)))
+        raise ConfigError(f"{where}: hook '{name}' has type {kind!r}; dbshift runs the types {known}")
     key = _REQUIRED[kind]
     target = (hook.options.get(key) or "").strip()
     if not target:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -118,3 +119,27 @@ def test_misconfigured_hooks_fail_before_anything_is_written(bad: PostWriteHook,
     assert message.startswith("alembic.ini: [post_write_hooks]: ")
     assert needle in message
     assert "\n" not in message
+
+
+def test_custom_type_runs_a_python_function(revision_file: Path) -> None:
+    """What Alembic's ``write_hooks.register`` records: called with the path and the settings."""
+    calls: list[tuple[str, dict[str, str]]] = []
+
+    def reformat(path: str, options: Mapping[str, str]) -> None:
+        calls.append((path, dict(options)))
+
+    def broken(path: str, options: Mapping[str, str]) -> None:
+        raise RuntimeError("cannot format\nthis")
+
+    custom = {"reformat": reformat, "broken": broken}
+    prepared = prepare_hooks([hook("mine", "reformat", style="tight")], custom_types=custom)
+    run_hooks(prepared, revision_file, lambda _line: None)
+    assert calls == [(str(revision_file), {"style": "tight", "_hook_name": "mine"})]
+    prepared = prepare_hooks([hook("bad", "broken")], custom_types=custom)
+    with pytest.raises(
+        ScriptError,
+        match=r"^post-write hook 'bad' \(broken\) failed: RuntimeError: cannot format this; the revision file .* was written and kept$",
+    ):
+        run_hooks(prepared, revision_file, lambda _line: None)
+    with pytest.raises(ConfigError, match="dbshift runs the types console_scripts, exec, module, broken, reformat"):
+        prepare_hooks([hook("x", "other")], custom_types=custom)
