@@ -14,14 +14,14 @@ trust its mtime, as Git does for its index.
 
 Which files are revisions (compared with Alembic, which lists every ``*.py`` except
 ``__init__*`` and ``.#*``): names ending in ``.py`` that do not start with ``.`` or ``_``, so
-``__init__.py``, editor lock files and helper modules (``_helpers.py``) are skipped; sub-folders
+``__init__.py``, editor lock files and helper modules (``_helpers.py``) are skipped. Sub-folders
 named ``__pycache__`` or starting with ``.`` (tool caches) are not entered, nor are symlinked
-sub-folders (Alembic does not follow those either). Files are listed location by location, each folder's
-files sorted by name before its sub-folders (sorted), as Alembic walks them. A folder reached
-twice (a location listed twice, a location inside a recursive one) is listed once; a symlink to
-a revision file that is listed anyway is not recognised as the same file (Alembic skips it), so
-its id is reported as a duplicate naming both paths. Compiled ``.pyc`` files are never read
-(Alembic's ``sourceless`` mode): what a revision declares is read from its source.
+sub-folders (Alembic does not follow those either). Files are listed location by location, each
+folder's files sorted by name before its sub-folders (sorted), as Alembic walks them. A folder
+reached twice (a location listed twice, a location inside a recursive one) is listed once; a
+symlink to a revision file that is listed anyway is not recognised as the same file (Alembic
+skips it), so its id is reported as a duplicate naming both paths. Compiled ``.pyc`` files are
+never read (Alembic's ``sourceless`` mode): what a revision declares is read from its source.
 """
 
 from __future__ import annotations
