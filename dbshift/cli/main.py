@@ -124,18 +124,48 @@ def list_templates() -> None:
 
 
 @cli.command()
-@click.option("-m", "--message", default="", help="What the revision does.")
+@click.option("-m", "--message", default=None, help="What the revision does.")
 @click.option("--autogenerate", is_flag=True, help="Compare models with the database and write the operations.")
 @click.option("--rev-id", help="Use this revision id instead of a random one.")
 @click.option(
-    "--head", default="head", show_default=True, help="Parent of the new revision (an id, 'base' for a new branch)."
+    "--head",
+    default="head",
+    show_default=True,
+    help="Parent of the new revision: an id, label, <label>@head, or 'base' for a new branch.",
 )
+@click.option("--splice", is_flag=True, help="Allow a --head that is not a head (starts a new branch from it).")
+@click.option("--branch-label", "branch_labels", multiple=True, help="Branch label for the new revision (repeatable).")
+@click.option(
+    "--depends-on", "depends_on", multiple=True, help="Revision (id, label or prefix) this one depends on (repeatable)."
+)
+@click.option("--version-path", help="Version location to write the file into (when there are several).")
 @pass_options
-def revision(opts: Options, message: str, autogenerate: bool, rev_id: str | None, head: str) -> None:
+def revision(
+    opts: Options,
+    message: str | None,
+    autogenerate: bool,
+    rev_id: str | None,
+    head: str,
+    splice: bool,
+    branch_labels: tuple[str, ...],
+    depends_on: tuple[str, ...],
+    version_path: str | None,
+) -> None:
     """Write a new revision file."""
     from dbshift.commands.revision import revision as run
 
-    run(opts.config(), message, autogenerate=autogenerate, rev_id=rev_id, head=head, report=click.echo)
+    run(
+        opts.config(),
+        message,
+        autogenerate=autogenerate,
+        rev_id=rev_id,
+        head=head,
+        splice=splice,
+        branch_labels=branch_labels,
+        depends_on=depends_on,
+        version_path=version_path,
+        report=click.echo,
+    )
 
 
 TAG = click.option("--tag", help="An arbitrary string for custom env.py scripts (context.get_tag_argument()).")
@@ -269,14 +299,31 @@ def edit(opts: Options, revision: str) -> None:
 
 @cli.command()
 @click.argument("revisions", nargs=-1)
-@click.option("-m", "--message", default="", help="Message of the merge revision.")
+@click.option("-m", "--message", default=None, help="Message of the merge revision.")
 @click.option("--rev-id", help="Use this revision id instead of a random one.")
+@click.option("--branch-label", "branch_labels", multiple=True, help="Branch label for the new revision (repeatable).")
+@click.option("--splice", is_flag=True, help="Allow merging revisions that are not heads.")
 @pass_options
-def merge(opts: Options, revisions: tuple[str, ...], message: str, rev_id: str | None) -> None:
+def merge(
+    opts: Options,
+    revisions: tuple[str, ...],
+    message: str | None,
+    rev_id: str | None,
+    branch_labels: tuple[str, ...],
+    splice: bool,
+) -> None:
     """Write a revision joining several heads (default: all heads)."""
     from dbshift.commands.revision import merge as run
 
-    run(opts.config(), list(revisions), message, rev_id=rev_id, report=click.echo)
+    run(
+        opts.config(),
+        list(revisions),
+        message,
+        rev_id=rev_id,
+        branch_labels=branch_labels,
+        splice=splice,
+        report=click.echo,
+    )
 
 
 @cli.command()

@@ -19,7 +19,12 @@ T = TypeVar("T")
 
 
 def script_directory(config: Config) -> ScriptDirectory:
-    return ScriptDirectory(config.script_location)
+    """The migration folder with the configured version locations (default ``versions/``)."""
+    return ScriptDirectory(
+        config.script_location,
+        version_locations=config.version_locations,
+        recursive=config.recursive_version_locations,
+    )
 
 
 def with_database(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,14 +14,25 @@ from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.render import render_ops
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
-from dbshift.errors import AutogenerateError, ScriptError, TargetError
+from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
+from dbshift.script.directory import ScriptDirectory
+from dbshift.script.hooks import PreparedHook, prepare_hooks, run_hooks
+from dbshift.script.mako_template import TemplateConfig
 from dbshift.script.revision import RevisionGraph
-from dbshift.script.writer import DEFAULT_TEMPLATE, RevisionSource, new_revision_id, write_revision
+from dbshift.script.targets import resolve_heads
+from dbshift.script.writer import (
+    RevisionSource,
+    RevisionTemplate,
+    check_written,
+    creation_date,
+    load_template,
+    new_revision_id,
+    write_revision,
+)
 from dbshift.util import display_path
 
-TEMPLATE_FILE = "script.py.tmpl"
 Report = Callable[[str], None]
 
 
@@ -32,48 +43,40 @@ class RevisionResult:
     detected: list[str] = field(default_factory=list)
 
 
-def _template_text(config: Config) -> str:
-    template = config.script_location / TEMPLATE_FILE
-    return template.read_text(encoding="utf-8") if template.exists() else DEFAULT_TEMPLATE
-
-
-def _parents(graph: RevisionGraph, head: str) -> tuple[str, ...]:
-    if head == "base":
-        return ()
-    if head == "head":
-        if len(graph.heads) > 1:
-            raise TargetError(
-                f"multiple heads ({', '.join(graph.heads)}); choose one with --head, or run 'dbshift merge heads'"
-            )
-        return graph.heads
-    if head == "heads":
-        return graph.heads
-    return (graph.resolve(head.removesuffix("@head")).revision,)
-
-
-def _check_rev_id(graph: RevisionGraph, rev_id: str) -> str:
-    if not rev_id or any(c in rev_id for c in " :/\\@+-") or len(rev_id) > 32:
-        raise ScriptError(f"invalid revision id '{rev_id}': use up to 32 letters, digits or underscores")
-    if rev_id in graph:
-        raise ScriptError(f"revision id '{rev_id}' already exists in {graph.get(rev_id).path}")
-    return rev_id
-
-
 def revision(
     config: Config,
-    message: str = "",
+    message: str | None = None,
     *,
     autogenerate: bool = False,
     rev_id: str | None = None,
     head: str = "head",
+    splice: bool = False,
+    branch_labels: Sequence[str] = (),
+    depends_on: Sequence[str] = (),
+    version_path: str | Path | None = None,
     report: Report = print,
 ) -> RevisionResult:
+    """Write a new revision file (empty, or with the operations autogenerate finds).
+
+    ``head`` is the parent: ``head`` (the only head), ``heads`` (all of them: a merge),
+    ``base`` (a new branch), ``<label>@head``, or an id, label or id prefix, which must be a
+    head unless ``splice``. ``depends_on`` ids, labels and prefixes are written as full ids.
+    ``version_path`` picks the version location; by default it is the only one, else the
+    parent's (Alembic's rule). Without a ``message`` the file name's slug is empty and a Mako
+    template says "empty message", as with Alembic.
+    """
     script = script_directory(config)
-    if not script.versions_dir.is_dir():
+    if not script.has_explicit_locations and not script.versions_dir.is_dir():
         raise ScriptError(f"{script.versions_dir} does not exist; run 'dbshift init' first")
+    template = load_template(config.script_location, config.template_file)
+    hooks = prepare_hooks(config.post_write_hooks, where=_setting(config, "post_write_hooks"))
     graph = script.graph()
-    parents = _parents(graph, head)
+    parents = _parents(graph, head, splice=splice)
+    folder = _version_folder(script, parents, version_path)
     new_id = _check_rev_id(graph, rev_id) if rev_id else new_revision_id()
+    labels = _check_labels(graph, branch_labels)
+    dependencies = tuple(dict.fromkeys(_resolve_one(graph, dep, "--depends-on") for dep in depends_on))
+    creation_date(config.timezone, setting=_setting(config, "timezone"))  # a bad zone fails before autogenerate
     upgrade_body = downgrade_body = "pass"
     imports: tuple[str, ...] = ()
     detected: list[str] = []
@@ -93,14 +96,138 @@ def revision(
         rev_id=new_id,
         message=message,
         down_revisions=parents,
-        create_date=datetime.now(),
+        create_date=creation_date(config.timezone),
+        branch_labels=labels,
+        depends_on=dependencies,
         imports=imports,
         upgrade_body=upgrade_body,
         downgrade_body=downgrade_body,
+        autogenerated=autogenerate,
     )
-    path = write_revision(script.versions_dir, config.file_template, _template_text(config), source)
-    report(f"Generated {path}")
+    path = _write(config, script, folder, template, source, hooks, report)
     return RevisionResult(path, new_id, detected)
+
+
+def _write(
+    config: Config,
+    script: ScriptDirectory,
+    folder: Path,
+    template: RevisionTemplate,
+    source: RevisionSource,
+    hooks: list[PreparedHook],
+    report: Report,
+) -> Path:
+    """Write the file, report it, run the post-write hooks and check what they left."""
+    try:
+        path = write_revision(
+            folder,
+            config.file_template,
+            template,
+            source,
+            truncate_slug_length=config.truncate_slug_length,
+            recursive=script.recursive,
+            create_folder=script.has_explicit_locations,
+            template_args={"config": TemplateConfig(config)},
+        )
+    except ConfigError as exc:  # file_template, truncate_slug_length: say which file sets them
+        raise ConfigError(f"{config.display_path()}: {exc}") from None
+    report(f"Generated {path}")
+    if hooks:
+        run_hooks(hooks, path, report)
+        check_written(path, source, "the post-write hooks")
+    return path
+
+
+def _setting(config: Config, key: str) -> str:
+    """How messages name a setting: the file it is read from and the key."""
+    return f"{config.display_path()}: '{key}'"
+
+
+def _resolve_one(graph: RevisionGraph, ident: str, option: str) -> str:
+    """An id, label, unique prefix or ``<x>@head`` as one full revision id."""
+    if "@" in ident:
+        found = sorted(resolve_heads(graph, ident))
+        if len(found) != 1:
+            raise TargetError(f"{option} {ident!r} names {len(found)} revisions; name exactly one")
+        return found[0]
+    try:
+        return graph.resolve(ident).revision
+    except TargetError as exc:
+        raise TargetError(f"{option}: {exc}") from None
+
+
+def _parents(graph: RevisionGraph, head: str, *, splice: bool) -> tuple[str, ...]:
+    """The new revision's parents; a parent that is not a head needs ``splice`` (as in Alembic)."""
+    if head == "base":
+        return ()
+    if head == "head":
+        if len(graph.heads) > 1:
+            raise TargetError(
+                f"multiple heads ({', '.join(graph.heads)}); choose one with --head, or run 'dbshift merge heads'"
+            )
+        return graph.heads
+    if head == "heads":
+        return graph.heads
+    parent = _resolve_one(graph, head, "--head")
+    if not splice:
+        _require_heads(graph, (parent,))
+    return (parent,)
+
+
+def _require_heads(graph: RevisionGraph, parents: Sequence[str]) -> None:
+    for parent in parents:
+        if graph.children(parent):
+            raise TargetError(
+                f"revision '{parent}' is not a head (it is revised by {', '.join(graph.children(parent))}); "
+                "use --splice to start a new branch from it"
+            )
+
+
+def _version_folder(script: ScriptDirectory, parents: Sequence[str], version_path: str | Path | None) -> Path:
+    """Which version location receives the file: ``version_path``, the only one, or the parent's."""
+    locations = script.version_locations
+    if version_path is not None:
+        wanted = Path(os.path.abspath(Path(version_path).expanduser()))
+        for location in locations:
+            if Path(os.path.abspath(location)) == wanted or _same_folder(location, wanted):
+                return location
+        shown = ", ".join(display_path(location) for location in locations)
+        raise ScriptError(f"--version-path {version_path}: not one of the version locations ({shown})")
+    if len(locations) == 1:
+        return locations[0]
+    for parent in parents:
+        return script.location_of(parent)
+    shown = ", ".join(display_path(location) for location in locations)
+    raise ScriptError(f"several version locations ({shown}): choose the new revision's with --version-path")
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _check_labels(graph: RevisionGraph, labels: Sequence[str]) -> tuple[str, ...]:
+    """New branch labels, refusing one that is already a label or a revision id."""
+    wanted = tuple(dict.fromkeys(label.strip() for label in labels))
+    for label in wanted:
+        if not label or "@" in label:
+            raise ScriptError(f"invalid branch label {label!r}: use letters, digits, '_', '-' and '.'")
+        if label in graph:
+            raise ScriptError(f"branch label '{label}' is already a revision id ({graph.get(label).path})")
+        for rev in graph:
+            if label in rev.branch_labels:
+                raise ScriptError(f"branch label '{label}' is already used by {rev.path or rev.revision}")
+    return wanted
+
+
+def _check_rev_id(graph: RevisionGraph, rev_id: str) -> str:
+    if not rev_id or any(c in rev_id for c in " :/\\@+-") or len(rev_id) > 32:
+        raise ScriptError(f"invalid revision id '{rev_id}': use up to 32 letters, digits or underscores")
+    if rev_id in graph:
+        raise ScriptError(f"revision id '{rev_id}' already exists in {graph.get(rev_id).path}")
+    return rev_id
 
 
 def _target_metadata(config: Config, context: MigrationContext) -> sa.MetaData:
@@ -156,25 +283,44 @@ def _autogenerate_ops(config: Config, graph: RevisionGraph) -> list[Operation]:
 
 
 def merge(
-    config: Config, revisions: list[str], message: str = "", *, rev_id: str | None = None, report: Report = print
+    config: Config,
+    revisions: list[str],
+    message: str | None = None,
+    *,
+    rev_id: str | None = None,
+    branch_labels: Sequence[str] = (),
+    splice: bool = False,
+    report: Report = print,
 ) -> RevisionResult:
-    """A revision whose parents are the given heads (``heads`` for all), joining branches."""
+    """A revision whose parents are the given heads (``heads`` or none for all), joining branches.
+
+    Each parent must be a head unless ``splice``; the file goes into the first parent's
+    version location, as in Alembic.
+    """
     script = script_directory(config)
+    template = load_template(config.script_location, config.template_file)
+    hooks = prepare_hooks(config.post_write_hooks, where=_setting(config, "post_write_hooks"))
     graph = script.graph()
     if revisions in (["heads"], []):
         parents = graph.heads
     else:
-        parents = tuple(graph.resolve(r).revision for r in revisions)
+        parents = tuple(_resolve_one(graph, r, "merge") for r in revisions)
+        for rid in parents:
+            if parents.count(rid) > 1:
+                raise TargetError(f"revision '{rid}' is given more than once to merge")
+        if not splice:
+            _require_heads(graph, parents)
     if len(parents) < 2:
         raise TargetError(f"nothing to merge: {len(parents)} head(s) given; merge needs two or more")
+    folder = _version_folder(script, parents, None)
     source = RevisionSource(
         rev_id=_check_rev_id(graph, rev_id) if rev_id else new_revision_id(),
         message=message or f"merge {', '.join(parents)}",
         down_revisions=tuple(parents),
-        create_date=datetime.now(),
+        create_date=creation_date(config.timezone, setting=_setting(config, "timezone")),
+        branch_labels=_check_labels(graph, branch_labels),
     )
-    path = write_revision(script.versions_dir, config.file_template, _template_text(config), source)
-    report(f"Generated {path}")
+    path = _write(config, script, folder, template, source, hooks, report)
     return RevisionResult(path, source.rev_id, [])
 
 

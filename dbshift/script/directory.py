@@ -1,11 +1,27 @@
 """The migration folder on disk: list revision files, build the graph, import a file to run it.
 
-Listing never imports a revision file (see :mod:`dbshift.script.headers`). Reading and
-syntax-checking thousands of files is the slow part, so what each file declares is cached in
-``versions/__pycache__/dbshift-revisions.json`` keyed by name, mtime and size. A file whose
-mtime is too close to when it was read could change again without its mtime moving (coarse
-file-system clocks), so such "racy" entries also keep a content hash that is checked until the
-file is old enough to trust its mtime, as Git does for its index.
+Revision files live in one or more *version locations* (``script_location/versions`` unless
+configured otherwise, Alembic's ``version_locations``), and in their sub-folders when listing
+is recursive (Alembic's ``recursive_version_locations``). Listing never imports a revision
+file (see :mod:`dbshift.script.headers`). Reading and syntax-checking thousands of files is
+the slow part, so what each file declares is cached per folder in
+``<folder>/__pycache__/dbshift-revisions.json`` keyed by name, mtime and size: a folder's cache
+only ever describes that folder's own files, so folders can be added, moved or shared between
+locations without one cache going stale because of another. A file whose mtime is too close to
+when it was read could change again without its mtime moving (coarse file-system clocks), so
+such "racy" entries also keep a content hash that is checked until the file is old enough to
+trust its mtime, as Git does for its index.
+
+Which files are revisions (compared with Alembic, which lists every ``*.py`` except
+``__init__*`` and ``.#*``): names ending in ``.py`` that do not start with ``.`` or ``_``, so
+``__init__.py``, editor lock files and helper modules (``_helpers.py``) are skipped. Sub-folders
+named ``__pycache__`` or starting with ``.`` (tool caches) are not entered, nor are symlinked
+sub-folders (Alembic does not follow those either). Files are listed location by location, each
+folder's files sorted by name before its sub-folders (sorted), as Alembic walks them. A folder
+reached twice (a location listed twice, a location inside a recursive one) is listed once; a
+symlink to a revision file that is listed anyway is not recognised as the same file (Alembic
+skips it), so its id is reported as a duplicate naming both paths. Compiled ``.pyc`` files are
+never read (Alembic's ``sourceless`` mode): what a revision declares is read from its source.
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -37,38 +54,95 @@ _RACY_NS = 2_000_000_000
 
 
 class ScriptDirectory:
-    """A migration folder: ``location/versions/*.py`` holds one revision per file."""
+    """A migration folder: revision files in its version locations, one revision per file.
 
-    def __init__(self, location: Path) -> None:
+    ``version_locations`` lists the folders holding revision files (absolute paths, in the
+    order they are listed); empty means ``location/versions``, which must then exist. An
+    explicitly configured folder that does not exist yet is listed as empty: Alembic projects
+    create one when the first revision is written into it (``--version-path``). ``recursive``
+    also lists every sub-folder (Alembic's ``recursive_version_locations``).
+    """
+
+    def __init__(self, location: Path, version_locations: Sequence[Path] = (), recursive: bool = False) -> None:
         self.location = Path(location)
+        self._explicit = tuple(Path(p) for p in version_locations)
+        self.recursive = recursive
         self._graph: RevisionGraph | None = None
         self._modules: dict[str, ModuleType] = {}
         self._files: dict[str, str] = {}
+        self._roots: dict[str, Path] = {}
+
+    @property
+    def version_locations(self) -> tuple[Path, ...]:
+        """The folders revision files are listed from, in order."""
+        return self._explicit or (self.location / "versions",)
+
+    @property
+    def has_explicit_locations(self) -> bool:
+        """True when the folders were configured rather than the default ``versions/``."""
+        return bool(self._explicit)
 
     @property
     def versions_dir(self) -> Path:
-        """Where revision files live."""
-        return self.location / "versions"
+        """The (first) folder revision files live in."""
+        return self.version_locations[0]
 
     @property
     def cache_path(self) -> Path:
-        """The listing cache; safe to delete at any time."""
-        return self.versions_dir / "__pycache__" / CACHE_NAME
+        """The first folder's listing cache; safe to delete at any time (as every folder's is)."""
+        return _cache_path(self.versions_dir)
+
+    def file_of(self, rev_id: str) -> Path:
+        """The absolute path of a listed revision's file."""
+        if rev_id not in self._files:
+            self.revisions()
+        try:
+            return Path(self._files[rev_id])
+        except KeyError:
+            raise ScriptError(f"revision '{rev_id}' is not in the migration folder") from None
+
+    def location_of(self, rev_id: str) -> Path:
+        """The version location (not the sub-folder) a listed revision's file was found in."""
+        self.file_of(rev_id)
+        return self._roots[rev_id]
 
     def revisions(self) -> list[Revision]:
-        """Every revision file's declaration, sorted by file name, read without importing."""
-        versions = self.versions_dir
-        if not versions.is_dir():
-            raise ScriptError(f"{versions}: revisions folder not found in migration folder {self.location}")
-        prefix = os.path.join(str(versions), "")
+        """Every revision file's declaration, read without importing, in listing order."""
+        if not self._explicit and not self.versions_dir.is_dir():
+            raise ScriptError(f"{self.versions_dir}: revisions folder not found in migration folder {self.location}")
+        revisions: list[Revision] = []
+        # A folder reached twice (a location listed twice, or inside a recursive one) is
+        # listed once, as Alembic reads such files once.
+        seen_folders: set[str] = set()
+        for root in self.version_locations:
+            if not root.is_dir():
+                if root.exists():
+                    raise ScriptError(f"{root}: version location is not a folder")
+                continue  # configured, not created yet
+            stack = [root]
+            while stack:
+                folder = stack.pop()
+                real = os.path.realpath(folder)
+                if real in seen_folders:
+                    continue
+                seen_folders.add(real)
+                subfolders = self._read_folder(folder, root, revisions)
+                if self.recursive:
+                    stack.extend(folder / name for name in reversed(subfolders))
+        return revisions
+
+    def _read_folder(self, folder: Path, root: Path, revisions: list[Revision]) -> list[str]:
+        """Append one folder's revisions (using and refreshing its cache); return its sub-folders."""
+        prefix = os.path.join(str(folder), "")
         # Revision.path is what messages show: relative to the working folder when inside it.
-        shown_prefix = os.path.join(display_path(versions), "")
-        old = self._read_cache()
+        shown_prefix = os.path.join(display_path(folder), "")
+        cache_path = _cache_path(folder)
+        old = _read_cache(cache_path)
         new: dict[str, dict[str, Any]] = {}
         changed = False
-        revisions: list[Revision] = []
+        files, subfolders = _list_folder(folder, self.recursive)
         try:
-            for name, mtime_ns, size in _list_files(versions):
+            for name, mtime_ns, size in files:
                 path = prefix + name
                 shown = shown_prefix + name
                 entry = old.get(name)
@@ -83,16 +157,17 @@ class ScriptDirectory:
                     changed = True
                 new[name] = entry
                 self._files[rev.revision] = path
+                self._roots[rev.revision] = root
                 revisions.append(rev)
         except ScriptError:
             # Keep what was learnt so the next run only re-reads from the broken file on.
             if changed:
                 new.update({k: v for k, v in old.items() if k not in new})
-                self._write_cache(new)
+                _write_cache(cache_path, new)
             raise
         if changed or new.keys() != old.keys():
-            self._write_cache(new)
-        return revisions
+            _write_cache(cache_path, new)
+        return subfolders
 
     def graph(self) -> RevisionGraph:
         """The validated revision graph, built once per instance."""
@@ -139,62 +214,79 @@ class ScriptDirectory:
         self._modules[key] = module
         return module
 
-    # -- cache ----------------------------------------------------------------------------
 
-    def _read_cache(self) -> dict[str, dict[str, Any]]:
-        """The cached entries, or nothing if the cache is missing, foreign or unreadable."""
-        try:
-            data = json.loads(self.cache_path.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != _CACHE_FORMAT
-            or data.get("python") != _python_tag()
-            or not isinstance(data.get("files"), dict)
-        ):
-            return {}
-        return {k: v for k, v in data["files"].items() if isinstance(v, dict)}
-
-    def _write_cache(self, files: dict[str, dict[str, Any]]) -> None:
-        """Replace the cache atomically; a read-only folder just means no cache."""
-        cache_dir = self.cache_path.parent
-        payload = {"format": _CACHE_FORMAT, "python": _python_tag(), "files": files}
-        tmp_name: str | None = None
-        try:
-            cache_dir.mkdir(exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".dbshift-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                # json.dumps uses the C encoder; json.dump streams through the slow Python one.
-                handle.write(json.dumps(payload, separators=(",", ":")))
-            # mkstemp makes the file private; the cache should be as readable as the folder.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-            os.replace(tmp_name, self.cache_path)
-            tmp_name = None
-        except OSError:
-            pass
-        finally:
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
+# -- cache --------------------------------------------------------------------------------
 
 
-def _list_files(versions: Path) -> list[tuple[str, int, int]]:
-    """(name, mtime_ns, size) of each revision file, sorted by name."""
+def _cache_path(folder: Path) -> Path:
+    return folder / "__pycache__" / CACHE_NAME
+
+
+def _read_cache(cache_path: Path) -> dict[str, dict[str, Any]]:
+    """The cached entries, or nothing if the cache is missing, foreign or unreadable."""
+    try:
+        data = json.loads(cache_path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != _CACHE_FORMAT
+        or data.get("python") != _python_tag()
+        or not isinstance(data.get("files"), dict)
+    ):
+        return {}
+    return {k: v for k, v in data["files"].items() if isinstance(v, dict)}
+
+
+def _write_cache(cache_path: Path, files: dict[str, dict[str, Any]]) -> None:
+    """Replace the cache atomically; a read-only folder just means no cache."""
+    cache_dir = cache_path.parent
+    payload = {"format": _CACHE_FORMAT, "python": _python_tag(), "files": files}
+    tmp_name: str | None = None
+    try:
+        cache_dir.mkdir(exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".dbshift-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # json.dumps uses the C encoder; json.dump streams through the slow Python one.
+            handle.write(json.dumps(payload, separators=(",", ":")))
+        # mkstemp makes the file private; the cache should be as readable as the folder.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, cache_path)
+        tmp_name = None
+    except OSError:
+        pass
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _list_folder(folder: Path, with_subfolders: bool) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """(name, mtime_ns, size) of each revision file sorted by name, and the sub-folders to list
+    (sorted; only when asked for)."""
     found: list[tuple[str, int, int]] = []
-    with os.scandir(versions) as entries:
+    subfolders: list[str] = []
+    with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
             if not name.endswith(".py") or name.startswith((".", "_")):
+                if (
+                    with_subfolders
+                    and not name.startswith(".")
+                    and name != "__pycache__"
+                    and entry.is_dir(follow_symlinks=False)
+                ):
+                    subfolders.append(name)
                 continue
             if not entry.is_file():
                 continue
             stat = entry.stat()
             found.append((name, stat.st_mtime_ns, stat.st_size))
     found.sort()
-    return found
+    subfolders.sort()
+    return found, subfolders
 
 
 def _python_tag() -> str:
