@@ -102,9 +102,10 @@ def _metadata_name(metadata: sa.MetaData, modules: set[str], root: Path) -> tupl
             elif found is None and getattr(value, "metadata", None) is metadata and isinstance(value, type):
                 found = f"{name}:{attr}.metadata"
             table = getattr(value, "__table__", None)
-            if (isinstance(value, sa.Table) and value in tables) or (isinstance(value, type) and table in tables):
-                if getattr(value, "__module__", name) == name or isinstance(value, sa.Table):
-                    defining.add(name)
+            if (isinstance(value, sa.Table) and value in tables) or (
+                isinstance(value, type) and table in tables and value.__module__ == name
+            ):
+                defining.add(name)
     if found is None:
         return None
     return found, sorted(defining)
