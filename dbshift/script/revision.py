@@ -353,11 +353,12 @@ class RevisionGraph:
           holds) is dropped, and the walk moves to the cursor before it (or the first).
 
         Every revision of ``todo`` must be reachable from ``tips`` through ``todo``; plans pass
-        the difference of two ancestor-closed sets with its tips, which always is. Finding the
-        first cursor that needs a revision searches what is still pending above it, so a
-        revision many branches grow from costs up to O(n * branches); a chain costs O(n).
+        the difference of two ancestor-closed sets with its tips, which always is. A chain costs
+        O(n); the first time the walk waits, it builds every revision's ancestors in ``todo`` as
+        a bitset (O(n^2 / 64) time, n^2 / 16 bytes: 1.5 MB for 5,000 revisions), and each wait
+        then tests cursors in list order, usually only the first.
         """
-        walk = _Walk(self._run_parents(), self.listed_first(todo))
+        walk = _Walk(self._run_parents(), self.listed_first(todo), self._position)
         order = walk.run(self.listed_first({rid for rid in tips if rid in walk.pending}))
         if walk.pending:
             raise ValueError(f"walk_down: {_listing(self.listed_first(walk.pending))} not reachable from the tips")
@@ -365,89 +366,70 @@ class RevisionGraph:
 
 
 class _Walk:
-    """State of one :meth:`RevisionGraph.walk_down`.
+    """State of one :meth:`RevisionGraph.walk_down`: the cursor list, as the rule states it."""
 
-    Cursors are kept in a list, as the rule is stated; each also carries an increasing key
-    (a cursor stepping down keeps its key, new cursors get larger ones), so list order is key
-    order and a cursor's position is found by bisecting the keys.
-    """
-
-    def __init__(self, parents: dict[str, tuple[str, ...]], todo: list[str]) -> None:
+    def __init__(self, parents: dict[str, tuple[str, ...]], todo: list[str], position: dict[str, int]) -> None:
         self.parents = parents
+        self.position = position
         self.pending = set(todo)
-        # kids: the revisions of todo that step down to each one, in listing order;
-        # waiting: how many of them are not emitted yet (a revision is emitted at 0).
-        self.kids: dict[str, list[str]] = {rid: [] for rid in todo}
+        # waiting[r]: revisions of todo not emitted yet that step down to r (r is emitted at 0).
         self.waiting = dict.fromkeys(todo, 0)
         for rid in todo:
             for pid in parents[rid]:
                 if pid in self.pending:
-                    self.kids[pid].append(rid)
                     self.waiting[pid] += 1
-        self.skip = dict.fromkeys(todo, 0)  # kids[r][:skip[r]] are all emitted
         self.cursors: list[str] = []
-        self.keys: list[int] = []
-        self.key_of: dict[str, int] = {}
+        self.held: set[str] = set()
+        self.bit: dict[str, int] = {}
+        self.below: dict[str, int] = {}  # a revision and its ancestors in todo, as bits
 
     def run(self, tips: list[str]) -> list[str]:
-        for rid in tips:
-            self._add_cursor(rid)
+        self.cursors = list(tips)
+        self.held = set(tips)
         order: list[str] = []
         at = 0
         while self.cursors:
             rid = self.cursors[at]
             if self.waiting[rid]:
-                at = bisect.bisect_left(self.keys, self._first_cursor_above(rid, at))
+                at = self._first_cursor_above(rid, at)
                 continue
             order.append(rid)
             self.pending.discard(rid)
+            self.held.discard(rid)
             fresh: list[str] = []
             for pid in self.parents[rid]:
                 if pid in self.pending:
                     self.waiting[pid] -= 1
-                    if pid not in self.key_of:
+                    if pid not in self.held:
                         fresh.append(pid)
-            key = self.key_of.pop(rid)
             if fresh:
                 self.cursors[at] = fresh[0]
-                self.key_of[fresh[0]] = key
-                for pid in fresh[1:]:
-                    self._add_cursor(pid)
+                self.cursors.extend(fresh[1:])
+                self.held.update(fresh)
             else:
                 del self.cursors[at]
-                del self.keys[at]
                 at = max(at - 1, 0)
         return order
 
-    def _add_cursor(self, rid: str) -> None:
-        key = self.keys[-1] + 1 if self.keys else 0
-        self.cursors.append(rid)
-        self.keys.append(key)
-        self.key_of[rid] = key
-
     def _first_cursor_above(self, rid: str, at: int) -> int:
-        """The smallest key among cursors whose revision needs ``rid`` (one exists)."""
-        # No cursor can beat the smallest key other than rid's own: stop when it is found.
-        floor = self.keys[1] if at == 0 else self.keys[0]
-        best: int | None = None
-        seen = {rid}
-        stack = [rid]
-        while stack:
-            node = stack.pop()
-            kids = self.kids[node]
-            start = self.skip[node]
-            while start < len(kids) and kids[start] not in self.pending:
-                start += 1
-            self.skip[node] = start
-            for kid in kids[start:]:
-                if kid in seen or kid not in self.pending:
-                    continue
-                seen.add(kid)
-                key = self.key_of.get(kid)
-                if key is not None and (best is None or key < best):
-                    if key == floor:
-                        return key
-                    best = key
-                stack.append(kid)
-        assert best is not None, f"{rid} is waited for but no cursor needs it"
-        return best
+        """The position of the first cursor (other than ``at``) whose revision needs ``rid``."""
+        if not self.below:
+            self._build_ancestors()
+        bit = self.bit[rid]
+        for index, cursor in enumerate(self.cursors):
+            if index != at and self.below[cursor] >> bit & 1:
+                return index
+        raise AssertionError(f"{rid} is waited for but no cursor needs it")
+
+    def _build_ancestors(self) -> None:
+        """Ancestors within todo never change during a walk: compute them once, parents first."""
+        todo = sorted(self.waiting, key=self.position.__getitem__)
+        self.bit = {rid: i for i, rid in enumerate(todo)}
+        below = self.below
+        for rid in todo:
+            bits = 1 << self.bit[rid]
+            for pid in self.parents[rid]:
+                got = below.get(pid)
+                if got is not None:
+                    bits |= got
+            below[rid] = bits
