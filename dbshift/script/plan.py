@@ -123,8 +123,7 @@ def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) ->
     else:
         roots = set(graph.bases)
     if _BACK_FROM_CURRENT.match(spelled) and len(rows) == 1:
-        line = _line(graph, rows)
-        roots &= line
+        roots &= _line(graph, rows)
     undo = graph.descendants(roots) & applied
     if len(target_rows) > 1:
         undo -= graph.ancestors(target_rows)  # e.g. "-1" from a merge: both parents stay
@@ -140,7 +139,7 @@ def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) ->
     for rid in order:
         rev = graph.get(rid)
         state.discard(rid)
-        for pid in rev.down_revisions:
+        for pid in dict.fromkeys(rev.down_revisions):
             alive[pid] -= 1
         # A depends_on parent may have no row of its own (Alembic merges it into its
         # dependent's row on upgrade): it gets one back, as in Alembic.

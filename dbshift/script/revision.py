@@ -352,8 +352,9 @@ class RevisionGraph:
         - a cursor with no such parent (a base, the edge of ``todo``, a parent another cursor
           holds) is dropped, and the walk moves to the cursor before it (or the first).
 
-        Every revision of ``todo`` must be reachable from ``tips`` through ``todo``; plans pass
-        the difference of two ancestor-closed sets with its tips, which always is. A chain costs
+        Every revision of ``todo`` must be reachable from ``tips`` through ``todo``, and to be
+        Alembic's order ``todo`` must hold every revision that lies between two of its own; plans
+        pass the difference of two ancestor-closed sets and its tips, which always do. A chain costs
         O(n); the first time the walk waits, it builds every revision's ancestors in ``todo`` as
         a bitset (O(n^2 / 64) time, n^2 / 16 bytes: 1.5 MB for 5,000 revisions), and each wait
         then tests cursors in list order, usually only the first.
@@ -390,6 +391,8 @@ class _Walk:
         at = 0
         while self.cursors:
             rid = self.cursors[at]
+            # Every revision not emitted yet lies below a cursor, so one still waiting for rid
+            # is exactly "another cursor's revision needs rid" (Alembic's test, in O(1)).
             if self.waiting[rid]:
                 at = self._first_cursor_above(rid, at)
                 continue
