@@ -118,32 +118,34 @@ def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) ->
             f"cannot downgrade to '{target}': {', '.join(missing)} is not applied and not "
             f"below the current revision ({at}); use 'upgrade' to move forward"
         )
+    one_line = _BACK_FROM_CURRENT.match(spelled) is not None and len(rows) == 1
     if target_rows:
         roots = {kid for rid in target_rows for kid in graph.children(rid)}
-    else:
+    elif one_line:
         roots = set(graph.bases)
-    if _BACK_FROM_CURRENT.match(spelled) and len(rows) == 1:
+    else:
+        roots = None  # base: everything grows from some base
+    if one_line and roots is not None:
         roots &= _line(graph, rows)
-    undo = graph.descendants(roots) & applied
+    undo = set(applied) if roots is None else graph.descendants(roots) & applied
     if len(target_rows) > 1:
         undo -= graph.ancestors(target_rows)  # e.g. "-1" from a merge: both parents stay
-    order = graph.walk_down(undo, raw)
+    revs = [graph.get(rid) for rid in graph.walk_down(undo, raw)]
 
     # alive[p]: applied children of p (along down_revisions); p is a row again when it has none.
-    alive = {pid: 0 for rid in undo for pid in graph.parents(rid)}
+    alive = dict.fromkeys((pid for rev in revs for pid in rev.down_revisions + rev.depends_on), 0)
     for pid in alive:
         alive[pid] = sum(1 for kid in graph.children(pid) if kid in applied)
     steps: list[Step] = []
     before = raw
     state = set(rows)
-    for rid in order:
-        rev = graph.get(rid)
-        state.discard(rid)
-        for pid in dict.fromkeys(rev.down_revisions):
+    for rev in revs:
+        state.discard(rev.revision)
+        for pid in dict.fromkeys(rev.down_revisions) if rev.is_merge else rev.down_revisions:
             alive[pid] -= 1
         # A depends_on parent may have no row of its own (Alembic merges it into its
         # dependent's row on upgrade): it gets one back, as in Alembic.
-        for pid in graph.parents(rid):
+        for pid in rev.down_revisions + rev.depends_on:
             if not alive[pid]:
                 state.add(pid)
         after = frozenset(state)

@@ -359,7 +359,7 @@ class RevisionGraph:
         a bitset (O(n^2 / 64) time, n^2 / 16 bytes: 1.5 MB for 5,000 revisions), and each wait
         then tests cursors in list order, usually only the first.
         """
-        walk = _Walk(self._run_parents(), self.listed_first(todo), self._position)
+        walk = _Walk(self._run_parents(), todo, self._position)  # todo's own order plays no part
         order = walk.run(self.listed_first({rid for rid in tips if rid in walk.pending}))
         if walk.pending:
             raise ValueError(f"walk_down: {_listing(self.listed_first(walk.pending))} not reachable from the tips")
@@ -369,7 +369,7 @@ class RevisionGraph:
 class _Walk:
     """State of one :meth:`RevisionGraph.walk_down`: the cursor list, as the rule states it."""
 
-    def __init__(self, parents: dict[str, tuple[str, ...]], todo: list[str], position: dict[str, int]) -> None:
+    def __init__(self, parents: dict[str, tuple[str, ...]], todo: Collection[str], position: dict[str, int]) -> None:
         self.parents = parents
         self.position = position
         self.pending = set(todo)
@@ -388,29 +388,30 @@ class _Walk:
         self.cursors = list(tips)
         self.held = set(tips)
         order: list[str] = []
+        cursors, held, pending, waiting, parents = self.cursors, self.held, self.pending, self.waiting, self.parents
         at = 0
-        while self.cursors:
-            rid = self.cursors[at]
+        while cursors:
+            rid = cursors[at]
             # Every revision not emitted yet lies below a cursor, so one still waiting for rid
             # is exactly "another cursor's revision needs rid" (Alembic's test, in O(1)).
-            if self.waiting[rid]:
+            if waiting[rid]:
                 at = self._first_cursor_above(rid, at)
                 continue
             order.append(rid)
-            self.pending.discard(rid)
-            self.held.discard(rid)
+            pending.discard(rid)
+            held.discard(rid)
             fresh: list[str] = []
-            for pid in self.parents[rid]:
-                if pid in self.pending:
-                    self.waiting[pid] -= 1
-                    if pid not in self.held:
+            for pid in parents[rid]:
+                if pid in pending:
+                    waiting[pid] -= 1
+                    if pid not in held:
                         fresh.append(pid)
+                        held.add(pid)
             if fresh:
-                self.cursors[at] = fresh[0]
-                self.cursors.extend(fresh[1:])
-                self.held.update(fresh)
+                cursors[at] = fresh[0]
+                cursors.extend(fresh[1:])
             else:
-                del self.cursors[at]
+                del cursors[at]
                 at = max(at - 1, 0)
         return order
 
