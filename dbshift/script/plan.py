@@ -3,11 +3,18 @@
 Each step carries the version-table rows before and after it, so the runtime can update the
 table after every revision and a failure leaves the table telling the truth. Rows are always
 the branch tips of the applied set: a revision's row replaces its ``down_revisions`` rows,
-while ``depends_on`` never merges rows (the other branch keeps its own row), as Alembic does.
+while ``depends_on`` never merges rows (the other branch keeps its own row). Alembic merges a
+dependency's row into its dependent's on upgrade; both forms name the same applied revisions,
+and dbshift reads either.
+
+What runs and in which order follow Alembic (see "Order of a run" in docs/revisions.md), so a
+history shared with Alembic runs the same way under both tools: the order comes from
+:meth:`RevisionGraph.walk_down`, seeded the way Alembic seeds it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +29,9 @@ from dbshift.script.targets import (
 )
 
 __all__ = ["Step", "plan_downgrade", "plan_upgrade", "resolve_heads"]
+
+# "-2": back from the database's own revision, which limits a downgrade to that revision's line.
+_BACK_FROM_CURRENT = re.compile(r"^-\d+$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,12 @@ def _joined(ids: tuple[str, ...]) -> str:
 
 
 def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> list[Step]:
-    """Every revision the target needs that is not applied yet, parents first."""
+    """Every revision the target needs that is not applied yet, parents first.
+
+    The order is :meth:`RevisionGraph.walk_down` from the target's tips (its revisions that no
+    other target revision needs: for ``heads``, the heads nothing depends on), reversed, as
+    Alembic runs an upgrade.
+    """
     raw = check_current(graph, current)
     rows = current_heads(graph, raw)
     target_rows = resolve_from_rows(graph, target.strip(), rows)
@@ -64,11 +79,13 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
         raise TargetError(
             f"cannot upgrade to '{target}': it is below the current revision ({at}); use 'downgrade' to go back"
         )
+    order = graph.walk_down(needed, _tips(graph, target_rows))
+    order.reverse()
 
     steps: list[Step] = []
     before = raw
     state = set(rows)
-    for rid in graph.topological(needed):
+    for rid in order:
         rev = graph.get(rid)
         # Only direct parents can be rows: any deeper ancestor already has an applied child.
         state.difference_update(rev.down_revisions)
@@ -80,10 +97,18 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
 
 
 def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> list[Step]:
-    """Undo every applied revision that needs the target, children first."""
+    """Undo what was built on the target's branch above it, children first.
+
+    As in Alembic, what is undone is every applied revision that needs a child of the target
+    along ``down_revisions`` (for ``base``: every applied revision); a revision that only
+    depends on the target stays, since the target stays. ``-N`` only undoes the database's own
+    line: children of the target that the current revision does not descend from stay. The
+    order is :meth:`RevisionGraph.walk_down` from the version rows.
+    """
     raw = check_current(graph, current)
     rows = current_heads(graph, raw)
-    target_rows = resolve_from_rows(graph, target.strip(), rows)
+    spelled = target.strip()
+    target_rows = resolve_from_rows(graph, spelled, rows)
     applied = graph.ancestors(rows)
 
     missing = sorted(target_rows - applied)
@@ -93,25 +118,56 @@ def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) ->
             f"cannot downgrade to '{target}': {', '.join(missing)} is not applied and not "
             f"below the current revision ({at}); use 'upgrade' to move forward"
         )
+    one_line = _BACK_FROM_CURRENT.match(spelled) is not None and len(rows) == 1
     if target_rows:
-        # Keep the target and everything it needs; undo the rest of what builds on it.
-        undo = (graph.descendants(target_rows) - graph.ancestors(target_rows)) & applied
+        roots = {kid for rid in target_rows for kid in graph.children(rid)}
+    elif one_line:
+        roots = set(graph.bases)
     else:
-        undo = set(applied)
+        roots = None  # base: everything grows from some base
+    if one_line and roots is not None:
+        roots &= _line(graph, rows)
+    undo = set(applied) if roots is None else graph.descendants(roots) & applied
+    if len(target_rows) > 1:
+        undo -= graph.ancestors(target_rows)  # e.g. "-1" from a merge: both parents stay
+    revs = [graph.get(rid) for rid in graph.walk_down(undo, raw)]
 
+    # alive[p]: applied children of p (along down_revisions); p is a row again when it has none.
+    alive = dict.fromkeys((pid for rev in revs for pid in rev.down_revisions + rev.depends_on), 0)
+    for pid in alive:
+        alive[pid] = sum(1 for kid in graph.children(pid) if kid in applied)
     steps: list[Step] = []
     before = raw
     state = set(rows)
-    remaining = set(applied)
-    for rid in reversed(graph.topological(undo)):
-        rev = graph.get(rid)
-        remaining.discard(rid)
-        state.discard(rid)
-        for parent in rev.down_revisions:
-            # The parent becomes a row again unless another applied child still covers it.
-            if not any(kid in remaining for kid in graph.children(parent)):
-                state.add(parent)
+    for rev in revs:
+        state.discard(rev.revision)
+        for pid in dict.fromkeys(rev.down_revisions) if rev.is_merge else rev.down_revisions:
+            alive[pid] -= 1
+        # A depends_on parent may have no row of its own (Alembic merges it into its
+        # dependent's row on upgrade): it gets one back, as in Alembic.
+        for pid in rev.down_revisions + rev.depends_on:
+            if not alive[pid]:
+                state.add(pid)
         after = frozenset(state)
         steps.append(Step(rev, "downgrade", before, after))
         before = after
     return steps
+
+
+def _tips(graph: RevisionGraph, rows: frozenset[str]) -> frozenset[str]:
+    """The rows no other row needs (through down_revisions or depends_on)."""
+    if len(rows) < 2:
+        return rows
+    return rows - graph.ancestors(pid for rid in rows for pid in graph.parents(rid))
+
+
+def _line(graph: RevisionGraph, rows: Iterable[str]) -> set[str]:
+    """The rows and their ancestors along down_revisions only."""
+    stack = list(rows)
+    seen = set(stack)
+    while stack:
+        for pid in graph.get(stack.pop()).down_revisions:
+            if pid not in seen:
+                seen.add(pid)
+                stack.append(pid)
+    return seen

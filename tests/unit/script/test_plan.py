@@ -128,10 +128,13 @@ class TestUpgrade:
               +-- b1 -- b2
         r ----+
               +-- c1
+
+        Alembic's order: the walk starts at b2 (first head listed) and goes down to r, which
+        c1 still needs; so c1 is walked first, then r, and the upgrade runs that backwards.
         """
         steps = plan_upgrade(graph(BRANCHED), [], "heads")
-        assert ids(steps) == ["r", "b1", "b2", "c1"]
-        assert rows(steps) == [{"r"}, {"b1"}, {"b2"}, {"b2", "c1"}]
+        assert ids(steps) == ["r", "c1", "b1", "b2"]
+        assert rows(steps) == [{"r"}, {"c1"}, {"b1", "c1"}, {"b2", "c1"}]
 
     def test_other_branch_only(self) -> None:
         steps = plan_upgrade(graph(BRANCHED), ["b2"], "c1")
