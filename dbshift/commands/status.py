@@ -44,6 +44,12 @@ def _marks(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -
     return marks
 
 
+def _short(rev: Revision, graph: RevisionGraph, *, doc: bool) -> str:
+    """``id (labels) (head) (branchpoint)...``, as ``branches`` shows a revision."""
+    text = rev.revision + (f" ({', '.join(rev.branch_labels)})" if rev.branch_labels else "")
+    return text + _marks(rev, graph) + (f", {rev.message}" if doc and rev.message else "")
+
+
 def verbose_entry(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] = ()) -> list[str]:
     """The block ``-v`` prints for a revision: its links, path and whole docstring."""
     lines = [f"Rev: {rev.revision}{_marks(rev, graph, current)}"]
@@ -138,18 +144,15 @@ def branches(config: Config, *, verbose: bool = False) -> list[str]:
     """Each branch point, newest first, with the revisions it branches into below it."""
     graph = script_directory(config).graph()
     lines: list[str] = []
-    for rid in reversed(graph.topological()):
+    everything = set(graph.topological())
+    for rid in graph.walk_down(everything, _tops(graph, everything)):
         children = graph.children(rid)
         if len(children) < 2:
             continue
         rev = graph.get(rid)
-        lines += verbose_entry(rev, graph) if verbose else [describe_revision(rev, graph)]
+        lines += verbose_entry(rev, graph) if verbose else [_short(rev, graph, doc=False)]
         indent = " " * len(rid)
-        for child in children:
-            kid = graph.get(child)
-            text = f"{child}" + (f" ({', '.join(kid.branch_labels)})" if kid.branch_labels else "")
-            text += _marks(kid, graph) + (f", {kid.message}" if kid.message else "")
-            lines.append(f"{indent} -> {text}")
+        lines += [f"{indent} -> {_short(graph.get(child), graph, doc=verbose)}" for child in children]
         lines.append("")
     return lines
 
@@ -186,7 +189,8 @@ def history(
             ids &= graph.ancestors(_range_end(graph, upper, current_heads))
         if lower and lower != "base":
             ids &= graph.descendants(_range_end(graph, lower, current_heads))
-    order = [r for r in reversed(graph.topological()) if r in ids]
+    # Newest first in the order Alembic lists them: the walk a downgrade from the heads takes.
+    order = graph.walk_down(ids, _tops(graph, ids))
     if verbose:
         lines = [line for r in order for line in verbose_entry(graph.get(r), graph, current_heads)]
     else:
@@ -194,6 +198,12 @@ def history(
     if note:
         lines.append(note)
     return lines
+
+
+def _tops(graph: RevisionGraph, ids: set[str]) -> list[str]:
+    """The revisions of ``ids`` that nothing else in ``ids`` needs (where a range's walk starts)."""
+    needed = {pid for rid in ids for pid in graph.parents(rid)}
+    return [rid for rid in graph.topological(ids) if rid not in needed]
 
 
 def _range_end(graph: RevisionGraph, ident: str, current_heads: tuple[str, ...]) -> list[str]:

@@ -25,6 +25,7 @@ from dbshift.runtime.context import MigrationContext, Scope, StatementFailed, on
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
 from dbshift.script.revision import RevisionGraph
+from dbshift.script.targets import current_heads
 
 Report = Callable[[str], None]
 Direction = Literal["upgrade", "downgrade"]
@@ -266,6 +267,9 @@ class Runner:
             related = graph.ancestors([dest]) | graph.descendants([dest])
             after = {row for row in after if row not in related}
             after.add(dest)
+        # Only the rows nothing else stamped needs, as Alembic writes them ("heads" may name a
+        # head that another head depends on).
+        after = set(current_heads(graph, after))
         with context.begin_transaction():
             self._ensure_version_table(created_in_script=not current)
             with context.begin_transaction(_per_migration=True):

@@ -2,10 +2,11 @@
 
 Each step carries the version-table rows before and after it, so the runtime can update the
 table after every revision and a failure leaves the table telling the truth. Rows are always
-the branch tips of the applied set: a revision's row replaces its ``down_revisions`` rows,
-while ``depends_on`` never merges rows (the other branch keeps its own row). Alembic merges a
-dependency's row into its dependent's on upgrade; both forms name the same applied revisions,
-and dbshift reads either.
+the applied revisions that nothing applied needs, as Alembic writes them: a revision's row
+replaces the rows of its ``down_revisions`` and of its ``depends_on`` (a dependency's row is
+merged into its dependent's), so dbshift and Alembic can take turns on one database. Rows an
+older dbshift wrote (a dependency keeping its own row) name the same applied revisions and are
+read the same way.
 
 What runs and in which order follow Alembic (see "Order of a run" in docs/revisions.md), so a
 history shared with Alembic runs the same way under both tools: the order comes from
@@ -74,7 +75,7 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
     target_rows = resolve_from_rows(graph, target.strip(), rows)
     applied = graph.ancestors(rows)
     needed = graph.ancestors(target_rows) - applied
-    if not needed and not target_rows <= rows:
+    if not needed and not current_heads(graph, target_rows) <= rows:
         at = ", ".join(sorted(rows)) if rows else "base"
         raise TargetError(
             f"cannot upgrade to '{target}': it is below the current revision ({at}); use 'downgrade' to go back"
@@ -87,8 +88,8 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
     state = set(rows)
     for rid in order:
         rev = graph.get(rid)
-        # Only direct parents can be rows: any deeper ancestor already has an applied child.
-        state.difference_update(rev.down_revisions)
+        # Only direct parents can be rows: a deeper ancestor is needed by an applied revision.
+        state.difference_update(graph.parents(rid))
         state.add(rid)
         after = frozenset(state)
         steps.append(Step(rev, "upgrade", before, after))

@@ -35,19 +35,20 @@ def check_current(graph: RevisionGraph, current: Iterable[str]) -> frozenset[str
 
 
 def current_heads(graph: RevisionGraph, current: Iterable[str]) -> frozenset[str]:
-    """Checked rows without redundant ones (a row that is a parent-ancestor of another row)."""
+    """Checked rows without redundant ones: a row that another row needs, through down_revisions
+    or depends_on, says nothing more (Alembic writes only the rows nothing applied needs)."""
     rows = check_current(graph, current)
     if len(rows) < 2:
         return rows
-    # Walk down_revisions from every row; a row reached from another row is redundant.
+    # Walk both kinds of edge from every row; a row reached from another row is redundant.
     redundant: set[str] = set()
-    stack = [p for rid in rows for p in graph.get(rid).down_revisions]
+    stack = [p for rid in rows for p in graph.parents(rid)]
     seen = set(stack)
     while stack:
         rid = stack.pop()
         if rid in rows:
             redundant.add(rid)
-        for parent in graph.get(rid).down_revisions:
+        for parent in graph.parents(rid):
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)

@@ -59,7 +59,8 @@ def test_heads_current_history_show_on_a_branch(database: Database, branched: tu
     assert all("(head)" in line for line in current.lines)
 
     history = status.history(config)
-    assert [line.split(" -> ")[1].split()[0].rstrip(",") for line in history] == ["d4", "c3", "b2", "a1"]
+    # Alembic's order: the first-listed head's line first.
+    assert [line.split(" -> ")[1].split()[0].rstrip(",") for line in history] == ["c3", "d4", "b2", "a1"]
     assert "(head) (current)" in history[0] and "(head) (current)" in history[1]
     assert history[-1].startswith("<base> -> a1")
     assert [line.split(" -> ")[1].split()[0].rstrip(",") for line in status.history(config, "a1:b2")] == ["b2", "a1"]

@@ -91,8 +91,8 @@ class TestDependsOnAcrossBranches:
         # Down from c, b waits for y: the walk takes z, y, x first. Reversed: a b x y z c.
         steps = plan_upgrade(folder(self.SPEC), [], "heads")
         assert ids(steps) == ["a", "b", "x", "y", "z", "c"]
-        # dbshift keeps b's row beside y's (Alembic would merge them into y's: same revisions).
-        assert rows(steps) == [{"a"}, {"b"}, {"b", "x"}, {"b", "y"}, {"b", "z"}, {"c", "z"}]
+        # y's row replaces b's too (y depends on b), as Alembic writes it.
+        assert rows(steps) == [{"a"}, {"b"}, {"b", "x"}, {"y"}, {"z"}, {"c", "z"}]
 
     def test_downgrade_below_the_dependency_undoes_its_dependents(self) -> None:
         steps = plan_downgrade(folder(self.SPEC), ["c", "z"], "a")

@@ -159,5 +159,6 @@ class ScriptDirectory:
             ids &= graph.ancestors([graph.resolve(head).revision])
         if base != "base":
             ids &= graph.descendants([graph.resolve(base).revision])
-        for rid in reversed(graph.topological(ids)):
+        needed = {pid for rid in ids for pid in graph.parents(rid)}
+        for rid in graph.walk_down(ids, [r for r in graph.topological(ids) if r not in needed]):
             yield Script(graph.get(rid), self)
