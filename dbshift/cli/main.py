@@ -271,6 +271,18 @@ def stamp(opts: Options, targets: tuple[str, ...], sql: bool, purge: bool, tag: 
         click.echo(f"Stamped the database at {', '.join(heads) or 'base'}")
 
 
+@cli.command("import-alembic")
+@pass_options
+def import_alembic(opts: Options) -> None:
+    """Write dbshift.toml from this Alembic project (alembic.ini + env.py), to move over for good."""
+    from dbshift.commands.common import script_directory
+    from dbshift.compat.alembic.importer import import_alembic as run
+
+    config = opts.config()
+    for line in run(config, script_directory(config)).lines():
+        click.echo(line)
+
+
 @cli.command("ensure_version")
 @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
 @pass_options

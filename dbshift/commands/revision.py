@@ -237,7 +237,7 @@ def _target_metadata(config: Config, context: MigrationContext) -> sa.MetaData:
     """
     given = context.opts.get("target_metadata")
     if given is None:
-        if config.env_hook is not None and config.target_metadata is None:
+        if "target_metadata" in context.opts and config.target_metadata is None:  # env.py said None
             raise AutogenerateError(
                 f"{display_path(config.script_location / 'env.py')} gives no target_metadata to "
                 "context.configure(); autogenerate needs the models' MetaData (or a list of them)"

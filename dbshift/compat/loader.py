@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dbshift.config import Config, load_config
 from dbshift.config.discovery import locate_project
@@ -68,16 +69,26 @@ def load_project(
                 f"sections; -n chooses a section of an alembic.ini"
             )
         config = load_config(project.path, url=url, cwd=cwd, environ=environ, x_arguments=x_arguments)
-        if _alembic_env_script(config.script_location / "env.py"):
-            from dbshift.compat.alembic.ini import run_env_py
-
-            config = dataclasses.replace(config, env_hook=run_env_py)
-        return LoadedConfig(config)
+        hook = _run_env_py if _alembic_env_script(config.script_location / "env.py") else _run_with_alembic_names
+        return LoadedConfig(dataclasses.replace(config, env_hook=hook))
     from dbshift.compat.alembic.ini import read_alembic_project  # configparser only for ini projects
 
     return read_alembic_project(
         project.ini, project.pyproject, name=name, url=url, x_arguments=x_arguments, cwd=cwd, environ=environ
     )
+
+
+def _run_env_py(env: Any) -> None:
+    from dbshift.compat.alembic.envscript import run_env_py
+
+    run_env_py(env)
+
+
+def _run_with_alembic_names(env: Any) -> None:
+    """Imported when a command reaches the database, so ``heads`` never loads the runtime."""
+    from dbshift.compat.alembic.envscript import run_with_alembic_names
+
+    run_with_alembic_names(env)
 
 
 _ALEMBIC_IMPORT = re.compile(r"^\s*(?:from\s+alembic\b|import\s+alembic\b)", re.MULTILINE)

@@ -59,3 +59,13 @@ def run_env_py(env: Environment) -> None:
                 sys.modules[MODULE_NAME] = previous
             else:
                 sys.modules.pop(MODULE_NAME, None)
+
+
+def run_with_alembic_names(env: Environment) -> None:
+    """The env hook of dbshift projects: dbshift's own environment (or the project's ``run(env)``
+    hook), with ``alembic.*`` served by the compatibility layer, so revision files that still
+    say ``from alembic import op`` — a project moved over from Alembic — run unchanged."""
+    from dbshift.runtime.environment import native_hook, run_default
+
+    with alembic_modules():
+        (native_hook(env.config) or run_default)(env)
