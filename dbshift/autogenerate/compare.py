@@ -12,6 +12,10 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 7. new foreign keys are added (after the tables, columns and unique keys they refer to);
 8. table comments change.
 
+On PostgreSQL, named enum types the models start using are created before all of that, and
+those the database's columns stop using are dropped after it (no table or column operation
+drops a type on its own).
+
 Every step runs across all tables before the next, so a name that moves (an index dropped from
 one table and created on another) is free before it is taken again. Read backwards the same
 list is a valid downgrade: foreign keys go before the tables and keys they refer to, and come
@@ -41,6 +45,8 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
 from dbshift.schema.reflect import is_excluded
 
@@ -49,6 +55,7 @@ from dbshift.schema.reflect import is_excluded
 class _Steps:
     """The upgrade's operations, gathered per step (see the module docstring)."""
 
+    create_types: list[Operation] = field(default_factory=list)
     drop_fks: list[Operation] = field(default_factory=list)
     drop_tables: list[Operation] = field(default_factory=list)
     drop_indexes: list[Operation] = field(default_factory=list)
@@ -59,9 +66,11 @@ class _Steps:
     create_tables: list[Operation] = field(default_factory=list)
     add_fks: list[Operation] = field(default_factory=list)
     comments: list[Operation] = field(default_factory=list)
+    drop_types: list[Operation] = field(default_factory=list)
 
     def ops(self) -> list[Operation]:
         return [
+            *self.create_types,
             *self.drop_fks,
             *self.drop_tables,
             *self.drop_indexes,
@@ -72,6 +81,7 @@ class _Steps:
             *self.create_tables,
             *self.add_fks,
             *self.comments,
+            *self.drop_types,
         ]
 
 
@@ -99,6 +109,8 @@ def compare_schemas(
     )
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
+    if dialect.name == "postgresql":
+        _compare_enum_types(target, current, steps)
     return steps.ops()
 
 
@@ -112,6 +124,24 @@ def compare_tables(target: TableDef, current: TableDef, dialect: Dialect) -> lis
 def reverse_ops(ops: Iterable[Operation]) -> list[Operation]:
     """The downgrade of an upgrade: each operation's reverse, last first."""
     return [op.reverse() for op in reversed(list(ops))]
+
+
+# -- enum types ---------------------------------------------------------------------------------
+def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps) -> None:
+    """PostgreSQL's named enum types, which no table or column operation creates for good or
+    drops: a type the models' columns start using is created first (unless the database has it
+    already, used or not), and one the database's columns stop using is dropped last, after the
+    tables and columns that used it. Types the database has that no column of it uses (made for
+    a function, or left over) are not the models' business and stay."""
+    used_now = enum_types_used(current)
+    used_then = enum_types_used(target)
+    existing = {e.key for e in current.enum_types}
+    for key, enum in used_then.items():
+        if key not in existing and key not in used_now:
+            steps.create_types.append(CreateEnumTypeOp(enum))
+    for key, enum in used_now.items():
+        if key not in used_then:
+            steps.drop_types.append(DropEnumTypeOp(current.enum_type(enum.name, enum.schema) or enum))
 
 
 # -- whole tables -------------------------------------------------------------------------------

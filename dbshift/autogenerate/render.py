@@ -38,6 +38,7 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
@@ -240,6 +241,16 @@ def _constraint_kind(con: ConstraintDef | None) -> str | None:
     return CONSTRAINT_KINDS[type(con)] if con is not None else None
 
 
+def _enum_type(op: CreateEnumTypeOp | DropEnumTypeOp, imports: set[str]) -> str:
+    """SQLAlchemy's own CREATE TYPE / DROP TYPE statement, which also works in ``--sql`` mode
+    (``sa.Enum(...).create(op.get_bind())`` needs a connection)."""
+    imports.add("from sqlalchemy.dialects import postgresql")
+    enum = op.enum
+    args = [*map(quote, enum.values), f"name={quote(enum.name)}", *_kw(schema=enum.schema)]
+    statement = "CreateEnumType" if isinstance(op, CreateEnumTypeOp) else "DropEnumType"
+    return _call("op.execute", [f"postgresql.{statement}({_inline('postgresql.ENUM', args)})"])
+
+
 # -- column changes -----------------------------------------------------------------------------
 def _default_arg(key: str, value: str | None | Unchanged) -> list[str]:
     """A ``server_default``-like argument: UNCHANGED is omitted, None (drop the default) kept."""
@@ -308,6 +319,8 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
         if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
             args.append(f"columns={_lit(op.constraint.columns)}")
         return [_call("op.drop_constraint", args)]
+    if isinstance(op, (CreateEnumTypeOp, DropEnumTypeOp)):
+        return [_enum_type(op, imports)]
     if isinstance(op, ExecuteOp):
         if isinstance(op.sqltext, str):
             sql = quote(op.sqltext)

@@ -29,6 +29,7 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef
 from dbshift.schema.to_sa import (
     ensure_referred_tables,
@@ -243,6 +244,14 @@ class DialectImpl:
             con = sa.UniqueConstraint("_dbshift_stub", name=op.constraint_name)
         table.append_constraint(con)
         return [sa.schema.DropConstraint(con)]
+
+    # -- named types --------------------------------------------------------------------------
+    def do_CreateEnumTypeOp(self, op: CreateEnumTypeOp) -> list[Executable]:
+        """Only PostgreSQL has enum types of their own; elsewhere an enum lives in its column."""
+        return []
+
+    def do_DropEnumTypeOp(self, op: DropEnumTypeOp) -> list[Executable]:
+        return []
 
     # -- raw SQL ------------------------------------------------------------------------------
     def do_ExecuteOp(self, op: ExecuteOp) -> list[Executable]:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.schema import DefaultClause
 
+from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
@@ -186,4 +187,8 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
 
 
 def schema_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaDef:
-    return SchemaDef.of(table_def(t, dialect) for t in metadata.sorted_tables)
+    """The models' tables; on PostgreSQL also the named enum types their columns use."""
+    schema = SchemaDef.of(table_def(t, dialect) for t in metadata.sorted_tables)
+    if dialect.name != "postgresql":
+        return schema
+    return SchemaDef.of(schema, enum_types_used(schema).values())

@@ -8,7 +8,8 @@ per table. Dialect quirks that need no knowledge of the models are smoothed out 
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
 * PostgreSQL reports ``postgresql_include: []`` on every index: dropped; index options that
-  are lists or mappings become tuples and key-sorted dicts, as the models' ones do.
+  are lists or mappings become tuples and key-sorted dicts, as the models' ones do;
+* PostgreSQL's named enum types are reflected too (``get_enums``), used by a column or not.
 
 Quirks that only the models can settle (is this MySQL unique constraint the models' unique
 index? is this index the one MySQL made for a foreign key?) are left to
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dbshift.schema.enums import reflected_enum_types
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
@@ -69,8 +71,13 @@ def reflect_schema(
     if only is not None:
         wanted = set(only)
         names = [n for n in names if n in wanted]
+    enums = (
+        reflected_enum_types(insp.get_enums(schema=schema), schema)  # type: ignore[attr-defined]
+        if insp.dialect.name == "postgresql"
+        else []
+    )
     if not names:
-        return SchemaDef()
+        return SchemaDef.of((), enums)
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
     with warnings.catch_warnings():
         # SQLite: "Skipped unsupported reflection of expression-based index"; read back below.
@@ -121,7 +128,7 @@ def reflect_schema(
         )
     if insp.dialect.name == "postgresql":
         tables = [_without_serial_defaults(t) for t in tables]
-    return SchemaDef.of(tables)
+    return SchemaDef.of(tables, enums)
 
 
 def _comment(comment: Mapping[str, Any] | None) -> str | None:

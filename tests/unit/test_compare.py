@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 from dbshift.autogenerate.compare import compare_schemas, compare_tables, dependency_order, reverse_ops
@@ -20,8 +21,10 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableOp, DropTableOp
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import (
     ColumnDef,
+    EnumTypeDef,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -431,6 +434,49 @@ def test_excluded_tables_in_the_models_are_still_compared() -> None:
     assert described(compare_schemas(target, current, PG, exclude=["legacy_*"])) == [
         "added column 'legacy_users.email'"
     ]
+
+
+# -- enum types ---------------------------------------------------------------------------------
+def enum(name: str, *values: str, schema: str | None = None) -> sa.Enum:
+    return sa.Enum(*values, name=name, schema=schema)
+
+
+def test_postgresql_enum_types_created_first_and_dropped_last() -> None:
+    mood, gone, left = EnumTypeDef("mood", ("a",)), EnumTypeDef("gone", ("x", "y")), EnumTypeDef("left", ("l",))
+    current = SchemaDef.of(
+        [
+            table("t", col("g", enum("gone", "x", "y")), col("kept", enum("left", "l"))),
+            table("old", col("m", enum("mood", "a"))),
+        ],
+        [mood, gone, left, EnumTypeDef("orphan", ("o",))],
+    )
+    target = SchemaDef.of(
+        [
+            table("t", col("kept", enum("left", "l")), col("m", enum("mood", "a"))),
+            table("new", col("n", postgresql.ARRAY(enum("fresh", "f"))), col("o", enum("orphan", "o"))),
+        ]
+    )
+    ops = assert_round_trip(target, current, PG)
+    assert described(ops) == [
+        "added enum type 'fresh'",  # 'orphan' exists unused: used as it is; 'mood' moves to another table
+        "removed table 'old'",
+        "added column 't.m'",
+        "removed column 't.g'",
+        "added table 'new'",
+        "removed enum type 'gone'",  # last: after the column that used it
+    ]
+    assert ops[-1] == DropEnumTypeOp(gone)  # with its values, for the downgrade to create it again
+    assert described(reverse_ops(ops))[0] == "added enum type 'gone'"
+    for dialect in (MYSQL, SQLITE):  # an enum lives in its column there
+        assert not any(
+            isinstance(o, (CreateEnumTypeOp, DropEnumTypeOp)) for o in compare_schemas(target, current, dialect)
+        )
+
+
+def test_enum_types_in_a_schema_and_in_arrays_compare_by_schema_and_name() -> None:
+    current = SchemaDef.of([table("t", "a")], [EnumTypeDef("e", ("x",))])
+    target = SchemaDef.of([table("t", "a", col("b", enum("e", "x", schema="app")))])
+    assert described(compare_schemas(target, current, PG)) == ["added enum type 'app.e'", "added column 't.b'"]
 
 
 # -- the downgrade ------------------------------------------------------------------------------
