@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import conv
 
 from dbshift.operations import api
 
@@ -78,3 +80,16 @@ class BatchOperations:
 
     def execute(self, sqltext: Any, **kw: Any) -> None:
         api.execute(sqltext, **kw)
+
+    # -- the helpers every ``op`` has, on the batch too (Alembic's BatchOperations inherits them)
+    def f(self, name: str) -> conv:
+        return api.f(name)
+
+    def inline_literal(self, value: str | int | float | None, type_: Any = None) -> sa.BindParameter[Any]:
+        return api.inline_literal(value, type_)
+
+    def get_bind(self) -> Connection:
+        return api.get_bind()
+
+    def get_context(self) -> api.OperationContext:
+        return api.get_context()

@@ -791,3 +791,28 @@ def test_f_keeps_the_name_as_given(project: Project) -> None:
     names = {i[0] for i in after[0]["items"]["indexes"]}
     assert "IX_Items_Qty_Final" in names
     back(project, before)
+
+
+# --------------------------------------------------------------------------- batch blocks
+
+
+def test_batch_f_and_the_other_op_helpers(project: Project) -> None:
+    """``batch_op.f()``, ``inline_literal()``, ``get_bind()``, ``get_context()``, as in Alembic."""
+    upgrade = """
+    with op.batch_alter_table("items") as batch_op:
+        batch_op.create_unique_constraint(batch_op.f("uq_items_name"), ["name"])
+        batch_op.create_index(batch_op.f("IX_Items_Qty"), ["qty"])
+        assert batch_op.get_bind() is op.get_bind() and batch_op.get_context() is op.get_context()
+        batch_op.execute(sa.table("items", sa.column("note")).update().values(note=batch_op.inline_literal("n")))
+    """
+    downgrade = """
+    with op.batch_alter_table("items") as batch_op:
+        batch_op.drop_index(batch_op.f("IX_Items_Qty"))
+        batch_op.drop_constraint(batch_op.f("uq_items_name"), type_="unique")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
+    assert ("uq_items_name", ("name",)) in after[0]["items"]["uniques"]
+    assert ("IX_Items_Qty", ("qty",), False) in after[0]["items"]["indexes"]
+    assert project.rows("items", ("note",)) == [("n",)] * 3
+    project.execute("UPDATE items SET note = CASE id WHEN 1 THEN 'red' WHEN 3 THEN 'sweet' END")
+    back(project, before)
