@@ -31,7 +31,6 @@ get the name PostgreSQL would choose, so that the downgrade can drop them by nam
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -48,6 +47,7 @@ from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTa
 from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
+from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import is_excluded
 
 
@@ -247,17 +247,14 @@ def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
 
     The downgrade has to drop it by name, and the name a database would choose is not known
     when the revision is written; so it gets PostgreSQL's own choice (``<table>_<columns>_fkey``,
-    ``<table>_<columns>_key``), shortened with a hash beyond the backend's identifier length.
+    ``<table>_<columns>_key``), shortened beyond the backend's identifier length as SQLAlchemy
+    shortens naming-convention names (:func:`dbshift.schema.names.fit_name`).
     """
     if constraint.name is not None:
         return constraint
     suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
     name = "_".join((table, *constraint.columns, suffix))
-    limit = dialect.max_identifier_length or 63
-    if len(name) > limit:
-        digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:8]
-        name = f"{name[: limit - 9]}_{digest}"
-    return replace(constraint, name=name)
+    return replace(constraint, name=fit_name(name, dialect))
 
 
 def _mysql_like(dialect: Dialect) -> bool:

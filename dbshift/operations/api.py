@@ -34,6 +34,7 @@ from dbshift.operations.table import (
 )
 from dbshift.schema.from_metadata import column_def, index_def, server_default_text, sql_text, table_def
 from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef, freeze_options
+from dbshift.schema.names import fit_index_name, fit_name, fit_optional
 
 
 class OperationContext(Protocol):
@@ -130,7 +131,7 @@ def add_column(
                     (column.name,),
                     target[-2],
                     (target[-1],),
-                    name=fk.name if isinstance(fk.name, str) else None,
+                    name=fit_optional(fk.name, dialect),
                     referred_schema=ref_schema,
                     ondelete=fk.ondelete,
                     onupdate=fk.onupdate,
@@ -213,12 +214,15 @@ def drop_index(
     if_exists: bool | None = None,
     **kw: Any,
 ) -> None:
-    _run(DropIndexOp(index_name, table_name, schema, if_exists=bool(if_exists), dialect_options=freeze_options(kw)))
+    name = fit_index_name(index_name, get_context().dialect)
+    _run(DropIndexOp(name, table_name, schema, if_exists=bool(if_exists), dialect_options=freeze_options(kw)))
 
 
 # -- constraints --------------------------------------------------------------------------------
 def _name(value: str | None) -> str | None:
-    return str(value) if value is not None else None
+    """A constraint name as the backend holds it: an over-long one (``op.f()`` or plain) is
+    shortened as SQLAlchemy shortens naming-convention names, so a drop finds what a create made."""
+    return fit_name(value, get_context().dialect) if value is not None else None
 
 
 def create_primary_key(

@@ -1,7 +1,8 @@
 """Turn SQLAlchemy models (a ``MetaData``) into the schema model.
 
 Server defaults and generated-column expressions are kept as SQL text compiled for the target
-dialect, because that is what a database reflects back and what comparison needs.
+dialect, because that is what a database reflects back and what comparison needs; constraint and
+index names as the backend will hold them (an over-long one shortened, :mod:`dbshift.schema.names`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,7 @@ from dbshift.schema.model import (
     UniqueDef,
     freeze_options,
 )
-
-
-def _name(value: object) -> str | None:
-    """A constraint name, or None where SQLAlchemy holds a placeholder for "unnamed"."""
-    return str(value) if isinstance(value, str) else None
+from dbshift.schema.names import fit_optional
 
 
 def sql_text(element: Any, dialect: Dialect) -> str:
@@ -137,7 +134,7 @@ def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
             columns.append(sql_text(expr, dialect))
             flags.append(True)
     return IndexDef(
-        name=str(index.name) if index.name is not None else "",
+        name=fit_optional(index.name, dialect, index=True) or "",
         columns=tuple(columns),
         unique=bool(index.unique),
         dialect_options=index_options(index, dialect),
@@ -161,7 +158,7 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                     referred_table=targets[0][-2],
                     referred_schema=".".join(targets[0][:-2]) or None,
                     referred_columns=tuple(t[-1] for t in targets),
-                    name=_name(con.name),
+                    name=fit_optional(con.name, dialect),
                     ondelete=con.ondelete,
                     onupdate=con.onupdate,
                     deferrable=con.deferrable,
@@ -169,14 +166,16 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                 )
             )
         elif isinstance(con, sa.UniqueConstraint):
-            uniques.append(UniqueDef(tuple(c.name for c in con.columns), _name(con.name)))
+            uniques.append(UniqueDef(tuple(c.name for c in con.columns), fit_optional(con.name, dialect)))
         elif isinstance(con, sa.CheckConstraint):
-            checks.append(CheckDef(sqltext=sql_text(con.sqltext, dialect), name=_name(con.name)))
+            checks.append(CheckDef(sqltext=sql_text(con.sqltext, dialect), name=fit_optional(con.name, dialect)))
     return TableDef(
         name=table.name,
         schema=table.schema,
         columns=tuple(column_def(c, dialect, sequence_default=sequence_defaults) for c in table.columns),
-        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), _name(pk.name)) if pk.columns else None,
+        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), fit_optional(pk.name, dialect))
+        if pk.columns
+        else None,
         foreign_keys=tuple(sorted(fks, key=lambda f: f.columns)),
         uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
         checks=tuple(checks),

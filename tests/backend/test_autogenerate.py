@@ -630,6 +630,39 @@ def test_dropping_everything_and_back(db: Db) -> None:
     assert [o.describe() for o in db.diff(md)] == []
 
 
+LONG_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+def test_long_names_from_a_naming_convention(db: Db) -> None:
+    """Names longer than the backend allows come out of a naming convention shortened
+    (SQLAlchemy's create_all does it): compared as the database holds them, created that way."""
+    before = sa.MetaData(naming_convention=LONG_CONVENTION)
+    parent_table(before)
+    after = sa.MetaData(naming_convention=LONG_CONVENTION)
+    parent_table(after)
+    sa.Table(
+        "a_table_with_a_rather_long_name_for_a_table",
+        after,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a_column_with_a_long_name_too", sa.Integer, sa.ForeignKey("parent.id"), index=True),
+        sa.Column("another_column_with_a_long_name", sa.String(20), unique=True),
+        sa.CheckConstraint("another_column_with_a_long_name <> ''", name="not_empty_and_then_some_more_words"),
+    )
+    db.roundtrip(
+        before,
+        after,
+        ["added table 'a_table_with_a_rather_long_name_for_a_table'"],
+    )
+    db.reset()
+    db.create(after)  # create_all names them the same way: no difference
+    assert [o.describe() for o in db.diff(after)] == []
+
+
 def enum_type_names(db: Db) -> list[str]:
     with db.engine.connect() as conn:
         return sorted(e["name"] for e in sa.inspect(conn).get_enums())  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ do not exist on SQLite: comment operations succeed and do nothing.
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -815,4 +816,62 @@ def test_batch_f_and_the_other_op_helpers(project: Project) -> None:
     assert ("IX_Items_Qty", ("qty",), False) in after[0]["items"]["indexes"]
     assert project.rows("items", ("note",)) == [("n",)] * 3
     project.execute("UPDATE items SET note = CASE id WHEN 1 THEN 'red' WHEN 3 THEN 'sweet' END")
+    back(project, before)
+
+
+# --------------------------------------------------------------------------- long names
+
+LONG = "x" * 70
+
+
+def fitted(project: Project, name: str) -> str:
+    """A name longer than the backend allows, as SQLAlchemy shortens an over-long naming
+    convention name: the allowed length minus 8 characters, "_", 4 hex digits of its md5."""
+    limit = {"postgresql": 63, "mariadb": 64}.get(project.backend)
+    if limit is None or len(name) <= limit:
+        return name
+    return f"{name[: limit - 8]}_{hashlib.md5(name.encode()).hexdigest()[-4:]}"
+
+
+def test_long_names_are_shortened_not_refused(project: Project) -> None:
+    upgrade = f"""
+    op.create_index(op.f("ix_{LONG}"), "items", ["qty"])
+    op.create_index("ix_plain_{LONG}", "items", ["note"])
+    op.create_unique_constraint(op.f("uq_{LONG}"), "items", ["name"])
+    op.create_check_constraint("ck_{LONG}", "items", "qty >= 0")
+    op.create_foreign_key(op.f("fk_{LONG}"), "items", "parent", ["parent_id"], ["id"])
+    op.create_table(
+        "tags",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("label", sa.String(20)),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name=op.f("fk_tags_{LONG}"))),
+        sa.UniqueConstraint("label", name="uq_tags_{LONG}"),
+        sa.Index(op.f("ix_tags_{LONG}"), "parent_id"),
+    )
+    op.add_column("log", sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name="fk_log_{LONG}")))
+    """
+    downgrade = f"""
+    op.drop_constraint("fk_log_{LONG}", "log", type_="foreignkey")
+    {implicit_index_drop(project, "log", fitted(project, "fk_log_" + LONG))}
+    op.drop_column("log", "parent_id")
+    op.drop_table("tags")
+    op.drop_constraint(op.f("fk_{LONG}"), "items", type_="foreignkey")
+    {implicit_index_drop(project, "items", fitted(project, "fk_" + LONG))}
+    op.drop_constraint("ck_{LONG}", "items", type_="check")
+    op.drop_constraint(op.f("uq_{LONG}"), "items", type_="unique")
+    op.drop_index("ix_plain_{LONG}", "items")
+    op.drop_index(op.f("ix_{LONG}"), "items")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
+    items, tags = after[0]["items"], after[0]["tags"]
+    index_names = {i[0] for i in items["indexes"]}
+    assert {fitted(project, f"ix_{LONG}"), fitted(project, f"ix_plain_{LONG}")} <= index_names
+    assert (fitted(project, f"uq_{LONG}"), ("name",)) in items["uniques"]
+    assert fitted(project, f"ck_{LONG}") in items["checks"]
+    assert fitted(project, f"fk_{LONG}") in [f[0] for f in items["fks"]]
+    assert [f[0] for f in tags["fks"]] == [fitted(project, f"fk_tags_{LONG}")]
+    assert [u[0] for u in tags["uniques"]] == [fitted(project, f"uq_tags_{LONG}")]
+    assert fitted(project, f"ix_tags_{LONG}") in [i[0] for i in tags["indexes"]]
+    assert [f[0] for f in after[0]["log"]["fks"]] == [fitted(project, f"fk_log_{LONG}")]
+    assert after[1] == {**before[1], "tags": [], "log": [(*r, None) for r in LOG_ROWS]}
     back(project, before)
