@@ -194,7 +194,8 @@ def _table_constraints(table: TableDef) -> list[str]:
         items.append(_inline("sa.PrimaryKeyConstraint", [*map(quote, pk.columns), *_kw(name=pk.name)]))
     for fk in table.foreign_keys:
         args = [_lit(fk.columns), _lit([_colspec(fk, c) for c in fk.referred_columns])]
-        items.append(_inline("sa.ForeignKeyConstraint", [*args, *_kw(name=fk.name), *_fk_options(fk)]))
+        args += [*_kw(name=fk.name), *_fk_options(fk), *_kw(use_alter=fk.use_alter or None)]
+        items.append(_inline("sa.ForeignKeyConstraint", args))
     for uq in table.uniques:
         items.append(_inline("sa.UniqueConstraint", [*map(quote, uq.columns), *_kw(name=uq.name)]))
     for ck in table.checks:

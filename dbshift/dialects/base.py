@@ -30,7 +30,7 @@ from dbshift.operations.table import (
     RenameTableOp,
 )
 from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
-from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef
+from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, TableDef, table_key
 from dbshift.schema.to_sa import (
     ensure_referred_tables,
     sa_column,
@@ -80,6 +80,11 @@ class DialectImpl:
         self.lookup = lookup
         self.features: Features = features_of(dialect)
         self.backend = backend_name(dialect)
+        self._created_tables: set[str] = set()
+        """Tables ``create_table`` made in this run, which ``use_alter`` foreign keys wait for."""
+        self._waiting_foreign_keys: list[tuple[str, AddConstraintOp]] = []
+        """``use_alter`` foreign keys of created tables (with the key of the table they refer to)
+        whose referred table is not known to exist yet."""
 
     # -- dispatch -----------------------------------------------------------------------------
     def statements(self, op: Operation) -> list[Executable]:
@@ -91,8 +96,11 @@ class DialectImpl:
         return result
 
     def flush(self) -> list[Executable]:
-        """Statements held back to be merged with later operations; none by default."""
-        return []
+        """Statements held back to be merged with later operations or to wait for a table: the
+        ``use_alter`` foreign keys whose referred table was not created in this run (it exists
+        already, or comes from raw SQL), added now."""
+        waiting, self._waiting_foreign_keys = self._waiting_foreign_keys, []
+        return [statement for _, op in waiting for statement in self.do_AddConstraintOp(op)]
 
     def _require_lookup(self, what: str) -> SchemaLookup:
         if self.lookup is None:
@@ -110,14 +118,42 @@ class DialectImpl:
             if lookup.has_table(op.table.name, op.table.schema):
                 return []
             if_not_exists = False
-        table = sa_table(op.table)
+        existed = if_not_exists and self.lookup is not None and self.lookup.has_table(op.table.name, op.table.schema)
+        definition, later = self._split_use_alter(op)
+        table = sa_table(definition)
         out: list[Executable] = [sa.schema.CreateTable(table, if_not_exists=if_not_exists)]
         out.extend(sa.schema.CreateIndex(ix, if_not_exists=if_not_exists) for ix in table.indexes)
         if self.features.comments and not self.dialect.inline_comments:
             if table.comment is not None:
                 out.append(sa.schema.SetTableComment(table))
             out.extend(sa.schema.SetColumnComment(c) for c in table.columns if c.comment is not None)
-        return out
+        self._created_tables.add(op.table.key)
+        if not existed:
+            self._waiting_foreign_keys.extend(later)
+        return out + self._ready_foreign_keys()
+
+    def _split_use_alter(self, op: CreateTableOp) -> tuple[TableDef, list[tuple[str, AddConstraintOp]]]:
+        """The table without its ``use_alter`` foreign keys, and those keys as operations to run
+        once the tables they refer to exist. Where constraints cannot be added to an existing
+        table (SQLite, which checks no reference at CREATE TABLE) they stay inline, as
+        SQLAlchemy and Alembic leave them."""
+        table = op.table
+        later = [fk for fk in table.foreign_keys if fk.use_alter]
+        if not later or not self.features.alter_constraints:
+            return table, []
+        kept = tuple(fk for fk in table.foreign_keys if not fk.use_alter)
+        waiting = [
+            (table_key(fk.referred_table, fk.referred_schema), AddConstraintOp(table.name, fk, table.schema))
+            for fk in later
+        ]
+        return table.replace(foreign_keys=kept), waiting
+
+    def _ready_foreign_keys(self) -> list[Executable]:
+        """ALTER TABLE ... ADD CONSTRAINT for the waiting ``use_alter`` foreign keys whose
+        referred table this run has created by now (right after it, as ``create_all`` would)."""
+        ready = [op for referred, op in self._waiting_foreign_keys if referred in self._created_tables]
+        self._waiting_foreign_keys = [w for w in self._waiting_foreign_keys if w[0] not in self._created_tables]
+        return [statement for op in ready for statement in self.do_AddConstraintOp(op)]
 
     def do_DropTableOp(self, op: DropTableOp) -> list[Executable]:
         return [sa.schema.DropTable(stub_table(op.table_name, op.schema), if_exists=op.if_exists)]

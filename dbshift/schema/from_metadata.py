@@ -163,6 +163,7 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                     onupdate=con.onupdate,
                     deferrable=con.deferrable,
                     initially=con.initially,
+                    use_alter=bool(con.use_alter),
                 )
             )
         elif isinstance(con, sa.UniqueConstraint):

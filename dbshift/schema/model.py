@@ -63,6 +63,10 @@ class ForeignKeyDef:
     onupdate: str | None = None
     deferrable: bool | None = None
     initially: str | None = None
+    use_alter: bool = field(default=False, compare=False)
+    """SQLAlchemy's ``use_alter``: added by ``ALTER TABLE`` after the table is created (where the
+    backend can), so that tables referring to each other can be created. How the key is made,
+    not what it is: not compared (a database does not remember it)."""
 
     @property
     def signature(self) -> tuple[object, ...]:

@@ -875,3 +875,45 @@ def test_long_names_are_shortened_not_refused(project: Project) -> None:
     assert [f[0] for f in after[0]["log"]["fks"]] == [fitted(project, f"fk_log_{LONG}")]
     assert after[1] == {**before[1], "tags": [], "log": [(*r, None) for r in LOG_ROWS]}
     back(project, before)
+
+
+# --------------------------------------------------------------------------- use_alter
+
+
+def test_tables_referring_to_each_other_with_use_alter(project: Project) -> None:
+    """A ``use_alter`` foreign key is added after its table (SQLite, which cannot ALTER one in,
+    keeps it inline, as SQLAlchemy and Alembic do), so both tables are created in one revision."""
+    upgrade = """
+    op.create_table(
+        "authors",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("best_book_id", sa.Integer),
+        sa.ForeignKeyConstraint(["best_book_id"], ["books.id"], name="fk_authors_best_book", use_alter=True),
+    )
+    op.create_table(
+        "books",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", name="fk_books_author", use_alter=True)),
+        sa.Column("sequel_id", sa.Integer, sa.ForeignKey("books.id", name="fk_books_sequel", use_alter=True)),
+    )
+    op.execute("INSERT INTO authors (id) VALUES (1)")
+    op.execute("INSERT INTO books (id, author_id, sequel_id) VALUES (10, 1, NULL), (11, 1, 10)")
+    op.execute("UPDATE authors SET best_book_id = 11")
+    """
+    downgrade = f"""
+    op.drop_constraint("fk_authors_best_book", "authors", type_="foreignkey")
+    {implicit_index_drop(project, "authors", "fk_authors_best_book")}
+    op.drop_table("books")
+    op.drop_table("authors")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
+    assert after[0]["authors"]["fks"] == [("fk_authors_best_book", ("best_book_id",), "books", ("id",))]
+    assert after[0]["books"]["fks"] == [
+        ("fk_books_author", ("author_id",), "authors", ("id",)),
+        ("fk_books_sequel", ("sequel_id",), "books", ("id",)),
+    ]
+    assert after[1]["authors"] == [(1, 11)] and after[1]["books"] == [(10, 1, None), (11, 1, 10)]
+    if project.backend != "sqlite":  # SQLite enforces foreign keys only when asked to
+        with pytest.raises(sa.exc.IntegrityError):
+            project.execute("UPDATE authors SET best_book_id = 99")
+    back(project, before)

@@ -461,6 +461,17 @@ def test_create_table_with_foreign_key_to_another_table() -> None:
     assert roundtrip_table(CreateTableOp(original)) == original
 
 
+def test_create_table_keeps_use_alter() -> None:
+    fk = ForeignKeyDef(("b_id",), "b", ("id",), "fk_a_b", use_alter=True)
+    original = TableDef("a", columns=(ColumnDef("b_id", sa.Integer()),), foreign_keys=(fk,))
+    assert (
+        'sa.ForeignKeyConstraint(["b_id"], ["b.id"], name="fk_a_b", use_alter=True)'
+        in render_ops([CreateTableOp(original)]).body
+    )
+    (recorded,) = roundtrip_table(CreateTableOp(original)).foreign_keys
+    assert recorded.use_alter is True
+
+
 def without_reverse_info(op: Operation) -> Operation:
     """What the ``op`` functions can record: drops carry no definition for their reverse."""
     if isinstance(op, DropTableOp):
