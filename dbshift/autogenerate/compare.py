@@ -26,7 +26,9 @@ their table rather than as separate operations: MySQL uses such an index for the
 and refuses to drop it while the foreign key exists.
 
 Foreign keys and unique constraints added to an existing table without a name in the models
-get the name PostgreSQL would choose, so that the downgrade can drop them by name.
+get the name PostgreSQL would choose, so that the downgrade can drop them by name. Unique
+constraints compare by their columns and, on PostgreSQL, ``NULLS NOT DISTINCT`` and ``INCLUDE``
+(what the database reports back of their options).
 """
 
 from __future__ import annotations
@@ -284,6 +286,19 @@ def _db_indexes(target: TableDef, current: TableDef, dialect: Dialect) -> tuple[
     return indexes, uniques
 
 
+UNIQUE_OPTIONS = {"postgresql": ("postgresql_nulls_not_distinct", "postgresql_include")}
+"""The unique constraints' dialect options the database reports back, hence compared: a change
+of one drops and creates the constraint again."""
+
+
+def _unique_key(unique: UniqueDef, dialect: Dialect) -> tuple[object, ...]:
+    """A unique constraint's columns and the options of :data:`UNIQUE_OPTIONS` (absent, False
+    and empty all meaning the default)."""
+    options = dict(unique.dialect_options)
+    compared = tuple(options.get(k) or None for k in UNIQUE_OPTIONS.get(dialect.name, ()))
+    return (unique.columns, *(tuple(v) if isinstance(v, (list, tuple)) else v for v in compared))
+
+
 def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
     columns = tuple(
         normalize_expression(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
@@ -306,13 +321,13 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
         if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
             steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
-    current_uq = {uq.columns: uq for uq in db_uniques}
-    target_uq = {uq.columns: uq for uq in target.uniques}
-    for cols, uq in current_uq.items():
-        if cols not in target_uq:
+    current_uq = {_unique_key(uq, dialect): uq for uq in db_uniques}
+    target_uq = {_unique_key(uq, dialect): uq for uq in target.uniques}
+    for key, uq in current_uq.items():
+        if key not in target_uq:
             steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
-    for cols, uq in target_uq.items():
-        if cols not in current_uq:
+    for key, uq in target_uq.items():
+        if key not in current_uq:
             steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
 
     _compare_foreign_keys(target, current, dialect, steps)

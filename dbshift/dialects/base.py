@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.features import Features, backend_name, features_of
+from dbshift.dialects.keywords import keyword_without_effect
 from dbshift.errors import MigrationError
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -87,8 +88,16 @@ class DialectImpl:
         whose referred table is not known to exist yet."""
 
     # -- dispatch -----------------------------------------------------------------------------
+    def check_keywords(self, op: Operation) -> None:
+        """Refuse a keyword of this backend that ``op`` carries and nothing would use
+        (:mod:`dbshift.dialects.keywords`); another backend's keywords are ignored."""
+        problem = keyword_without_effect(op, self.dialect)
+        if problem is not None:
+            raise UnsupportedOperation(problem)
+
     def statements(self, op: Operation) -> list[Executable]:
         """The statements that carry out ``op``; an empty list means nothing to do."""
+        self.check_keywords(op)
         handler = getattr(self, "do_" + type(op).__name__, None)
         if handler is None:
             raise UnsupportedOperation(f"{self.backend}: no DDL for {op.describe()}")
@@ -249,7 +258,9 @@ class DialectImpl:
     def do_AddConstraintOp(self, op: AddConstraintOp) -> list[Executable]:
         con = op.constraint
         columns = con.columns if not isinstance(con, CheckDef) else ()
-        table = stub_table(op.table_name, op.schema, columns)
+        # PostgreSQL's INCLUDE columns must be in the stub too, for SQLAlchemy to name them.
+        included = tuple(str(c) for c in dict(con.dialect_options).get("postgresql_include") or () if c not in columns)
+        table = stub_table(op.table_name, op.schema, (*columns, *included))
         if isinstance(con, ForeignKeyDef):
             if con.referred_table != op.table_name or con.referred_schema != op.schema:
                 ensure_referred_tables(table.metadata, (con,))
@@ -279,7 +290,7 @@ class DialectImpl:
         else:
             con = sa.UniqueConstraint("_dbshift_stub", name=op.constraint_name)
         table.append_constraint(con)
-        return [sa.schema.DropConstraint(con)]
+        return [sa.schema.DropConstraint(con, if_exists=op.if_exists)]
 
     # -- named types --------------------------------------------------------------------------
     def do_CreateEnumTypeOp(self, op: CreateEnumTypeOp) -> list[Executable]:

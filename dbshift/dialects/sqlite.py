@@ -47,6 +47,7 @@ class SQLiteImpl(DialectImpl):
 
     # -- merging ------------------------------------------------------------------------------
     def statements(self, op: Operation) -> list[Executable]:
+        self.check_keywords(op)
         table_name = getattr(op, "table_name", None)
         pending = self._pending
         if pending is not None and isinstance(op, TABLE_OPS) and table_name == pending.table.name:

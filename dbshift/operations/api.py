@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import conv
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.errors import DbshiftError
+from dbshift.operations.arguments import built, dialect_keywords
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.batch import BatchOperations
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -32,8 +33,15 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
-from dbshift.schema.from_metadata import column_def, index_def, server_default_text, sql_text, table_def
-from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef, freeze_options
+from dbshift.schema.from_metadata import (
+    column_def,
+    dialect_options,
+    index_def,
+    server_default_text,
+    sql_text,
+    table_def,
+)
+from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
 from dbshift.schema.names import fit_index_name, fit_name, fit_optional
 
 
@@ -88,14 +96,15 @@ def _default(value: Any) -> str | None | Unchanged:
 
 # -- tables -------------------------------------------------------------------------------------
 def create_table(table_name: str, *columns: Any, if_not_exists: bool | None = None, **kw: Any) -> sa.Table:
-    table = sa.Table(table_name, sa.MetaData(), *columns, **kw)
+    table = built("create_table", f"'{table_name}'", lambda: sa.Table(table_name, sa.MetaData(), *columns, **kw))
     definition = table_def(table, get_context().dialect, sequence_defaults=True)
     _run(CreateTableOp(definition, if_not_exists=bool(if_not_exists)))
     return table
 
 
 def drop_table(table_name: str, *, schema: str | None = None, if_exists: bool | None = None, **kw: Any) -> None:
-    _run(DropTableOp(table_name, schema, if_exists=bool(if_exists)))
+    options = dialect_keywords("drop_table", f"'{table_name}'", kw)
+    _run(DropTableOp(table_name, schema, if_exists=bool(if_exists), dialect_options=options))
 
 
 def rename_table(old_table_name: str, new_table_name: str, *, schema: str | None = None) -> None:
@@ -144,7 +153,9 @@ def add_column(
 def drop_column(
     table_name: str, column_name: str, *, schema: str | None = None, if_exists: bool | None = None, **kw: Any
 ) -> None:
-    _run(DropColumnOp(table_name, column_name, schema, if_exists=bool(if_exists)))
+    """``**kw``: dialect keywords, e.g. Alembic's ``mssql_drop_check`` (ignored elsewhere)."""
+    options = dialect_keywords("drop_column", f"'{table_name}.{column_name}'", kw)
+    _run(DropColumnOp(table_name, column_name, schema, if_exists=bool(if_exists), dialect_options=options))
 
 
 def alter_column(
@@ -163,6 +174,11 @@ def alter_column(
     schema: str | None = None,
     **kw: Any,
 ) -> None:
+    """``**kw``: dialect keywords (``postgresql_using``), and MySQL's ``autoincrement`` (a change)
+    and ``existing_autoincrement`` (a hint, like the ``existing_*`` arguments)."""
+    options = dialect_keywords(
+        "alter_column", f"'{table_name}.{column_name}'", kw, also=("autoincrement", "existing_autoincrement")
+    )
     _run(
         AlterColumnOp(
             table_name,
@@ -177,7 +193,7 @@ def alter_column(
             existing_nullable=existing_nullable,
             existing_server_default=_default(existing_server_default),
             existing_comment=UNCHANGED if existing_comment is False else existing_comment,  # type: ignore[arg-type]
-            dialect_options=tuple(sorted(kw.items())),
+            dialect_options=options,
         )
     )
 
@@ -202,7 +218,11 @@ def create_index(
             elements.append(table.c[c])
         else:
             elements.append(c)
-    index = sa.Index(index_name, *elements, unique=unique, **kw)
+    index = built(
+        "create_index",
+        f"'{index_name}' on '{table_name}'",
+        lambda: sa.Index(index_name, *elements, unique=unique, **kw),
+    )
     _run(CreateIndexOp(table_name, index_def(index, get_context().dialect), schema, bool(if_not_exists)))
 
 
@@ -215,7 +235,8 @@ def drop_index(
     **kw: Any,
 ) -> None:
     name = fit_index_name(index_name, get_context().dialect)
-    _run(DropIndexOp(name, table_name, schema, if_exists=bool(if_exists), dialect_options=freeze_options(kw)))
+    options = dialect_keywords("drop_index", f"'{index_name}'", kw)
+    _run(DropIndexOp(name, table_name, schema, if_exists=bool(if_exists), dialect_options=options))
 
 
 # -- constraints --------------------------------------------------------------------------------
@@ -226,15 +247,34 @@ def _name(value: str | None) -> str | None:
 
 
 def create_primary_key(
-    constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None
+    constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None, **kw: Any
 ) -> None:
-    _run(AddConstraintOp(table_name, PrimaryKeyDef(tuple(columns), _name(constraint_name)), schema))
+    """``**kw`` (a dbshift addition, for what autogenerate reads from models): dialect keywords,
+    as ``sa.PrimaryKeyConstraint`` takes them (``postgresql_include``, ``mysql_using``...)."""
+    what = _what(constraint_name, table_name)
+    con = built("create_primary_key", what, lambda: sa.PrimaryKeyConstraint(*columns, **kw))
+    pk = PrimaryKeyDef(tuple(columns), _name(constraint_name), dialect_options(con, get_context().dialect))
+    _run(AddConstraintOp(table_name, pk, schema))
+
+
+def _what(constraint_name: str | None, table_name: str) -> str:
+    return f"'{constraint_name}' on '{table_name}'" if constraint_name else f"on '{table_name}'"
 
 
 def create_unique_constraint(
     constraint_name: str | None, table_name: str, columns: Sequence[str], *, schema: str | None = None, **kw: Any
 ) -> None:
-    _run(AddConstraintOp(table_name, UniqueDef(tuple(columns), _name(constraint_name)), schema))
+    """``**kw``: ``deferrable``, ``initially`` and dialect keywords, as ``sa.UniqueConstraint`` takes them."""
+    what = _what(constraint_name, table_name)
+    con = built("create_unique_constraint", what, lambda: sa.UniqueConstraint(*columns, **kw))
+    unique = UniqueDef(
+        tuple(columns),
+        _name(constraint_name),
+        deferrable=con.deferrable,
+        initially=con.initially,
+        dialect_options=dialect_options(con, get_context().dialect),
+    )
+    _run(AddConstraintOp(table_name, unique, schema))
 
 
 def create_foreign_key(
@@ -253,6 +293,11 @@ def create_foreign_key(
     referent_schema: str | None = None,
     **dialect_kw: Any,
 ) -> None:
+    con = built(
+        "create_foreign_key",
+        _what(constraint_name, source_table),
+        lambda: sa.ForeignKeyConstraint(local_cols, [f"{referent_table}.{c}" for c in remote_cols], **dialect_kw),
+    )
     fk = ForeignKeyDef(
         tuple(local_cols),
         referent_table,
@@ -263,6 +308,8 @@ def create_foreign_key(
         onupdate=onupdate,
         deferrable=deferrable,
         initially=initially,
+        match=match,
+        dialect_options=dialect_options(con, get_context().dialect),
     )
     _run(AddConstraintOp(source_table, fk, source_schema))
 
@@ -270,8 +317,20 @@ def create_foreign_key(
 def create_check_constraint(
     constraint_name: str | None, table_name: str, condition: str | Any, *, schema: str | None = None, **kw: Any
 ) -> None:
-    text = sql_text(condition, get_context().dialect)
-    _run(AddConstraintOp(table_name, CheckDef(text, _name(constraint_name)), schema))
+    """``**kw``: ``deferrable``, ``initially`` and dialect keywords, as ``sa.CheckConstraint`` takes them."""
+    dialect = get_context().dialect
+    text = sql_text(condition, dialect)
+    con = built(
+        "create_check_constraint", _what(constraint_name, table_name), lambda: sa.CheckConstraint(sa.text(text), **kw)
+    )
+    check = CheckDef(
+        text,
+        _name(constraint_name),
+        deferrable=con.deferrable,
+        initially=con.initially,
+        dialect_options=dialect_options(con, dialect),
+    )
+    _run(AddConstraintOp(table_name, check, schema))
 
 
 def drop_constraint(
@@ -280,13 +339,25 @@ def drop_constraint(
     type_: str | None = None,
     *,
     schema: str | None = None,
+    if_exists: bool | None = None,
     columns: Sequence[str] | None = None,
     **kw: Any,
 ) -> None:
     """``columns`` (a dbshift addition) picks an *unnamed* unique constraint by its columns,
     which SQLite's table rebuild can then drop; named constraints need only their name."""
+    options = dialect_keywords("drop_constraint", _what(constraint_name, table_name), kw)
     constraint = UniqueDef(tuple(columns), None) if constraint_name is None and columns and type_ == "unique" else None
-    _run(DropConstraintOp(table_name, _name(constraint_name), type_, schema, constraint=constraint))
+    _run(
+        DropConstraintOp(
+            table_name,
+            _name(constraint_name),
+            type_,
+            schema,
+            constraint=constraint,
+            if_exists=bool(if_exists),
+            dialect_options=options,
+        )
+    )
 
 
 # -- SQL and data -------------------------------------------------------------------------------

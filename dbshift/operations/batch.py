@@ -66,8 +66,8 @@ class BatchOperations:
     def create_check_constraint(self, constraint_name: str | None, condition: Any, **kw: Any) -> None:
         api.create_check_constraint(constraint_name, self.table_name, condition, schema=self.schema, **kw)
 
-    def create_primary_key(self, constraint_name: str | None, columns: list[str]) -> None:
-        api.create_primary_key(constraint_name, self.table_name, columns, schema=self.schema)
+    def create_primary_key(self, constraint_name: str | None, columns: list[str], **kw: Any) -> None:
+        api.create_primary_key(constraint_name, self.table_name, columns, schema=self.schema, **kw)
 
     def drop_constraint(self, constraint_name: str | None, type_: str | None = None, **kw: Any) -> None:
         api.drop_constraint(constraint_name, self.table_name, type_, schema=self.schema, **kw)

@@ -85,6 +85,7 @@ def column_def(column: sa.Column[Any], dialect: Dialect, *, sequence_default: bo
         computed=sql_text(computed.sqltext, dialect) if computed is not None else None,
         identity=column.identity is not None,
         identity_options=identity_options(column.identity),
+        dialect_options=dialect_options(column, dialect),
     )
 
 
@@ -117,10 +118,17 @@ def _option_value(value: Any, dialect: Dialect) -> Any:
     return value
 
 
+def dialect_options(item: Any, dialect: Dialect) -> DialectOptions:
+    """The dialect keywords of a table, column, index or constraint (``postgresql_where``,
+    ``postgresql_nulls_not_distinct``, ``mysql_length``, ``sqlite_on_conflict``...) as plain
+    data that renders into a revision; every dialect's, as SQLAlchemy keeps them."""
+    return freeze_options({key: _option_value(value, dialect) for key, value in item.dialect_kwargs.items()})
+
+
 def index_options(index: sa.Index, dialect: Dialect) -> DialectOptions:
     """An index's dialect keywords (``postgresql_where``, ``postgresql_using``,
     ``postgresql_include``, ``postgresql_ops``...) as plain data that renders into a revision."""
-    return freeze_options({key: _option_value(value, dialect) for key, value in index.dialect_kwargs.items()})
+    return dialect_options(index, dialect)
 
 
 def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
@@ -163,18 +171,38 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                     onupdate=con.onupdate,
                     deferrable=con.deferrable,
                     initially=con.initially,
+                    match=con.match,
+                    dialect_options=dialect_options(con, dialect),
                     use_alter=bool(con.use_alter),
                 )
             )
         elif isinstance(con, sa.UniqueConstraint):
-            uniques.append(UniqueDef(tuple(c.name for c in con.columns), fit_optional(con.name, dialect)))
+            uniques.append(
+                UniqueDef(
+                    tuple(c.name for c in con.columns),
+                    fit_optional(con.name, dialect),
+                    deferrable=con.deferrable,
+                    initially=con.initially,
+                    dialect_options=dialect_options(con, dialect),
+                )
+            )
         elif isinstance(con, sa.CheckConstraint):
-            checks.append(CheckDef(sqltext=sql_text(con.sqltext, dialect), name=fit_optional(con.name, dialect)))
+            checks.append(
+                CheckDef(
+                    sqltext=sql_text(con.sqltext, dialect),
+                    name=fit_optional(con.name, dialect),
+                    deferrable=con.deferrable,
+                    initially=con.initially,
+                    dialect_options=dialect_options(con, dialect),
+                )
+            )
     return TableDef(
         name=table.name,
         schema=table.schema,
         columns=tuple(column_def(c, dialect, sequence_default=sequence_defaults) for c in table.columns),
-        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), fit_optional(pk.name, dialect))
+        primary_key=PrimaryKeyDef(
+            tuple(c.name for c in pk.columns), fit_optional(pk.name, dialect), dialect_options(pk, dialect)
+        )
         if pk.columns
         else None,
         foreign_keys=tuple(sorted(fks, key=lambda f: f.columns)),
@@ -183,6 +211,7 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
         indexes=tuple(sorted((index_def(i, dialect) for i in table.indexes), key=lambda i: i.name)),
         comment=table.comment,
         dialect_options=freeze_options(dict(table.dialect_kwargs)),
+        prefixes=tuple(str(p) for p in table._prefixes),
     )
 
 

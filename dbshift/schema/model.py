@@ -44,12 +44,17 @@ class ColumnDef:
     identity: bool = False
     identity_options: DialectOptions = ()
     """Non-default ``sa.Identity`` arguments (``always``, ``start``, ``increment``...)."""
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """``sa.Column`` dialect keywords (``sqlite_on_conflict_not_null``...). Like every
+    constraint's below, not compared: the database does not report them back."""
 
 
 @dataclass(frozen=True)
 class PrimaryKeyDef:
     columns: tuple[str, ...]
     name: str | None = None
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_include``, ``mysql_using``, ``sqlite_on_conflict``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class ForeignKeyDef:
     onupdate: str | None = None
     deferrable: bool | None = None
     initially: str | None = None
+    match: str | None = None
+    """``MATCH FULL`` / ``PARTIAL`` / ``SIMPLE``; None for the backend's default."""
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_not_valid``)."""
     use_alter: bool = field(default=False, compare=False)
     """SQLAlchemy's ``use_alter``: added by ``ALTER TABLE`` after the table is created (where the
     backend can), so that tables referring to each other can be created. How the key is made,
@@ -83,12 +92,22 @@ class ForeignKeyDef:
 class UniqueDef:
     columns: tuple[str, ...]
     name: str | None = None
+    deferrable: bool | None = field(default=None, compare=False)
+    initially: str | None = field(default=None, compare=False)
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_nulls_not_distinct``, ``postgresql_include``,
+    ``sqlite_on_conflict``); autogenerate compares those the database reports back
+    (:func:`dbshift.autogenerate.compare`)."""
 
 
 @dataclass(frozen=True)
 class CheckDef:
     sqltext: str
     name: str | None = None
+    deferrable: bool | None = field(default=None, compare=False)
+    initially: str | None = field(default=None, compare=False)
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_not_valid``, ``sqlite_on_conflict``)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,8 @@ class TableDef:
     indexes: tuple[IndexDef, ...] = ()
     comment: str | None = None
     dialect_options: DialectOptions = ()
+    prefixes: tuple[str, ...] = field(default=(), compare=False)
+    """Words between ``CREATE`` and ``TABLE`` (``sa.Table(..., prefixes=["UNLOGGED"])``)."""
 
     @property
     def key(self) -> str:

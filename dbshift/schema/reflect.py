@@ -32,6 +32,7 @@ from dbshift.schema.enums import reflected_enum_types
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
+    DialectOptions,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -108,7 +109,10 @@ def reflect_schema(
                 foreign_keys=tuple(sorted(table_fks, key=lambda f: f.columns)),
                 uniques=tuple(
                     sorted(
-                        (UniqueDef(tuple(u["column_names"]), u.get("name")) for u in uniques.get(key, ())),
+                        (
+                            UniqueDef(tuple(u["column_names"]), u.get("name"), dialect_options=_options(u))
+                            for u in uniques.get(key, ())
+                        ),
                         key=lambda u: u.columns,
                     )
                 ),
@@ -171,7 +175,15 @@ def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
 def _pk(pk: Mapping[str, Any] | None) -> PrimaryKeyDef | None:
     if not pk or not pk.get("constrained_columns"):
         return None
-    return PrimaryKeyDef(tuple(pk["constrained_columns"]), pk.get("name"))
+    return PrimaryKeyDef(tuple(pk["constrained_columns"]), pk.get("name"), _options(pk))
+
+
+def _options(reflected: Mapping[str, Any]) -> DialectOptions:
+    """A constraint's reflected dialect options that say something: PostgreSQL reports
+    ``postgresql_include: []`` and ``postgresql_nulls_not_distinct: False`` for every unique
+    constraint, which are the defaults a model leaves out."""
+    options = reflected.get("dialect_options") or {}
+    return freeze_options({k: _option_value(v) for k, v in options.items() if v not in (False, [], (), {})})
 
 
 def _fk(f: Mapping[str, Any]) -> ForeignKeyDef:
@@ -186,6 +198,7 @@ def _fk(f: Mapping[str, Any]) -> ForeignKeyDef:
         onupdate=options.get("onupdate"),
         deferrable=options.get("deferrable"),
         initially=options.get("initially"),
+        match=options.get("match"),
     )
 
 
@@ -214,6 +227,8 @@ def _option_value(value: Any) -> Any:
         return tuple(_option_value(v) for v in value)
     if isinstance(value, Mapping):
         return {str(k): _option_value(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, sa.TextClause):  # SQLite's partial index condition (sqlite_where)
+        return value.text
     return value
 
 

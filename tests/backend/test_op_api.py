@@ -220,6 +220,11 @@ def _shapes(insp: sa.Inspector, names: list[str], dialect: sa.Dialect) -> dict[s
 @pytest.fixture
 def project(database: Database, tmp_path: Path) -> Iterator[Project]:
     """Tables ``parent``, ``items`` and ``log`` holding rows; the database at revision ``r0``."""
+    yield from start_project(database, tmp_path)
+
+
+def start_project(database: Database, tmp_path: Path) -> Iterator[Project]:
+    """The ``project`` fixture's work, for other modules' fixtures."""
     p = Project(tmp_path / "project", database)
     md = base_metadata()
     md.create_all(p.engine)

@@ -749,3 +749,77 @@ def test_identity_options_are_kept(project: Project) -> None:
         with pytest.raises(sa.exc.DBAPIError, match="GENERATED ALWAYS"):
             conn.execute(sa.text("INSERT INTO codes (id, label) VALUES (1, 'c')"))
     back(project, before)
+
+
+# --------------------------------------------------------------------------- constraint keywords
+
+
+def constraint_definitions(project: Project, table: str) -> dict[str, str]:
+    with project.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(:t)"),
+            {"t": table},
+        )
+        return dict(rows.all())
+
+
+def test_constraint_keywords_reach_postgresql(project: Project) -> None:
+    """Every keyword the op functions take for a constraint is in its DDL: nothing is dropped."""
+    project.execute("UPDATE items SET qty = -1 WHERE id = 3")  # NOT VALID: existing rows are not checked
+    upgrade = """
+    op.create_unique_constraint("uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True,
+                                postgresql_include=["qty"])
+    op.create_unique_constraint("uq_items_name", "items", ["name"], deferrable=True, initially="DEFERRED")
+    op.create_check_constraint("ck_items_qty", "items", "qty >= 0", postgresql_not_valid=True)
+    op.create_foreign_key("fk_items_parent", "items", "parent", ["parent_id"], ["id"], match="FULL",
+                          postgresql_not_valid=True)
+    op.create_table("scratch", sa.Column("id", sa.Integer), prefixes=["UNLOGGED"])
+    """
+    downgrade = """
+    op.drop_table("scratch")
+    op.drop_constraint("fk_items_parent", "items", type_="foreignkey")
+    op.drop_constraint("ck_items_qty", "items", type_="check")
+    op.drop_constraint("uq_items_name", "items", type_="unique")
+    op.drop_constraint("uq_items_note", "items", type_="unique")
+    """
+    before, _ = round_trip(project, upgrade, downgrade)
+    found = constraint_definitions(project, "items")
+    assert found["uq_items_note"] == "UNIQUE NULLS NOT DISTINCT (note) INCLUDE (qty)"
+    assert found["uq_items_name"] == "UNIQUE (name) DEFERRABLE INITIALLY DEFERRED"
+    assert found["ck_items_qty"] == "CHECK ((qty >= 0)) NOT VALID"
+    assert found["fk_items_parent"] == "FOREIGN KEY (parent_id) REFERENCES parent(id) MATCH FULL NOT VALID"
+    assert scalar(project, "SELECT relpersistence FROM pg_class WHERE oid = 'scratch'::regclass") == "u"
+    back(project, before)
+
+
+def test_nulls_not_distinct_through_autogenerate(project: Project) -> None:
+    """The models' option reaches the revision, a change of it is detected, and a table
+    recreated from the database (the downgrade of a drop) keeps it."""
+    md = base_metadata()
+    md.tables["items"].append_constraint(
+        sa.UniqueConstraint("note", name="uq_items_note", postgresql_nulls_not_distinct=True)
+    )
+    with project.engine.connect() as conn:
+        ops = diff_database(conn, md, version_table="dbshift_version")
+    rendered = render_ops(ops)
+    assert rendered.body == (
+        'op.create_unique_constraint("uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True)'
+    )
+    project.add("r1", "r0", rendered.body, render_ops(reverse_ops(ops)).body, message="nnd")
+    project.upgrade()
+    assert constraint_definitions(project, "items")["uq_items_note"] == "UNIQUE NULLS NOT DISTINCT (note)"
+    with project.engine.connect() as conn:
+        assert diff_database(conn, md, version_table="dbshift_version") == []
+        plain = base_metadata()
+        plain.tables["items"].append_constraint(sa.UniqueConstraint("note", name="uq_items_note"))
+        changed = diff_database(conn, plain, version_table="dbshift_version")
+        assert [o.describe() for o in changed] == [
+            "removed unique constraint 'uq_items_note' on items (note)",
+            "added unique constraint 'uq_items_note' on items (note)",
+        ]
+        gone = diff_database(conn, sa.MetaData(), version_table="dbshift_version", exclude=["parent", "log"])
+    project.add("r2", "r1", render_ops(gone).body, render_ops(reverse_ops(gone)).body, message="drop items")
+    project.upgrade()
+    project.downgrade("r1")  # items created again from what the database reported
+    assert constraint_definitions(project, "items")["uq_items_note"] == "UNIQUE NULLS NOT DISTINCT (note)"
+    project.downgrade("r0")

@@ -37,7 +37,7 @@ from dbshift.operations.table import (
 )
 from dbshift.runtime.context import MigrationContext
 from dbshift.schema.from_metadata import table_def
-from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, IndexDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, IndexDef, PrimaryKeyDef, TableDef, UniqueDef
 
 DIALECTS: dict[str, Dialect] = {
     "sqlite": sqlite.dialect(),
@@ -712,3 +712,18 @@ def test_postgresql_creates_a_native_enum_type_before_the_table() -> None:
     sql = [str(s.compile(dialect=dialect)).strip() for s in impl_for(dialect).statements(CreateTableOp(table))]
     assert sql[0] == "CREATE TYPE size_kind AS ENUM ('s', 'm')"
     assert sql[1].startswith("CREATE TABLE items")
+
+
+def test_a_keyword_of_the_running_backend_that_nothing_uses_is_refused() -> None:
+    """MariaDB reads mysql_* and mariadb_*, MySQL only mysql_*: mariadb_* is another backend's there."""
+    drop = DropIndexOp("ix", "t", dialect_options=(("mariadb_using", "hash"),))
+    unsupported("mariadb", drop, "drop_index 'ix': keyword mariadb_using has no effect on MariaDB")
+    assert sql("mysql", drop) == ["DROP INDEX ix ON t"]
+    assert sql("postgresql", drop) == ["DROP INDEX ix"]
+    check = AddConstraintOp("t", CheckDef("a > 0", "ck", dialect_options=(("postgresql_not_valid", True),)))
+    assert sql("postgresql", check) == ["ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0) NOT VALID"]
+    assert sql("sqlite", DropTableOp("t", dialect_options=(("postgresql_x", 1),))) == ["DROP TABLE t"]
+    unsupported("sqlite", DropTableOp("t", dialect_options=(("sqlite_x", 1),)), "drop_table 't'", "sqlite_x")
+    table = TableDef("t", (ColumnDef("a", sa.Integer()),), dialect_options=(("postgresql_ignore_search_path", True),))
+    unsupported("postgresql", CreateTableOp(table), "create_table 't'", "postgresql_ignore_search_path")
+    assert sql("mariadb", CreateTableOp(table))[0].startswith("CREATE TABLE t")
