@@ -922,3 +922,18 @@ def test_tables_referring_to_each_other_with_use_alter(project: Project) -> None
         with pytest.raises(sa.exc.IntegrityError):
             project.execute("UPDATE authors SET best_book_id = 99")
     back(project, before)
+
+
+def test_adding_a_constraint_whose_name_exists_is_an_error_naming_it(project: Project) -> None:
+    project.add("r1", "r0", 'op.create_foreign_key("fk_items_parent", "items", "parent", ["parent_id"], ["id"])')
+    project.upgrade()
+    for upgrade, name in [
+        ('op.create_foreign_key("fk_items_parent", "items", "parent", ["id"], ["id"])', "fk_items_parent"),
+        ('op.create_unique_constraint("uq_parent_code", "parent", ["id"])', "uq_parent_code"),
+    ]:
+        project.add("r2", "r1", upgrade, message="again")  # the same file each time, rewritten
+        before = project.state()
+        with pytest.raises(MigrationError) as info:
+            project.upgrade()
+        assert name in str(info.value) and "\n" not in str(info.value)
+        assert project.versions_in_db() == ["r1"] and project.state() == before
