@@ -83,7 +83,25 @@ def get_context() -> OperationContext:
     return context
 
 
+_collecting: ContextVar[list[Operation] | None] = ContextVar("dbshift_batch_steps", default=None)
+
+
+@contextlib.contextmanager
+def collecting(steps: list[Operation]) -> Iterator[None]:
+    """Gather the operations ``op`` functions make into ``steps`` instead of running them (a
+    batch block's steps, run together when it ends)."""
+    token = _collecting.set(steps)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+
+
 def _run(operation: Operation) -> None:
+    steps = _collecting.get()
+    if steps is not None:
+        steps.append(operation)
+        return
     get_context().invoke(operation)
 
 
@@ -400,5 +418,7 @@ def batch_alter_table(
     """Alembic's batch block; see :mod:`dbshift.operations.batch` for why it needs nothing more."""
     if recreate not in ("auto", "always", "never"):
         raise DbshiftError(f"batch_alter_table('{table_name}'): recreate must be 'auto', 'always' or 'never'")
-    yield BatchOperations(table_name, schema)
+    batch = BatchOperations(table_name, schema)
+    yield batch  # a step that fails, or an error in the block, leaves the gathered steps unrun
+    batch.run()
     get_context().flush()
