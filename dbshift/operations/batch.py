@@ -59,7 +59,11 @@ class BatchOperations:
         with self._gather():
             api.drop_column(self.table_name, column_name, schema=self.schema, **kw)
 
-    def alter_column(self, column_name: str, **kw: Any) -> None:
+    def alter_column(
+        self, column_name: str, *, insert_before: str | None = None, insert_after: str | None = None, **kw: Any
+    ) -> None:
+        """``insert_before``/``insert_after`` (as in ``add_column``) place a column in Alembic's
+        recreated table; dbshift keeps columns where they are, so they are accepted and unused."""
         with self._gather():
             api.alter_column(self.table_name, column_name, schema=self.schema, **kw)
 

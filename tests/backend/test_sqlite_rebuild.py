@@ -327,3 +327,18 @@ def test_partial_index_in_a_batch_and_kept_by_a_rebuild(rb: Rebuild) -> None:
     assert "WHERE qty > 1" in master["ix_parent_qty"]
     rb.downgrade("r0")
     assert "ix_parent_note" not in rb.master()
+
+
+def test_batch_column_placement_hints_are_accepted(rb: Rebuild) -> None:
+    """Alembic's insert_before/insert_after only place columns in its recreated table."""
+    rb.add(
+        "r1",
+        "r0",
+        """
+        with op.batch_alter_table("parent") as batch:
+            batch.add_column(sa.Column("extra", sa.Integer), insert_after="name")
+            batch.alter_column("note", nullable=False, existing_nullable=True, insert_before="name")
+        """,
+    )
+    rb.upgrade()
+    assert [r[1] for r in rb.query("PRAGMA table_info(parent)")] == ["id", "name", "qty", "note", "extra"]
