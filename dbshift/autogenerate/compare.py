@@ -12,6 +12,10 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 7. new foreign keys are added (after the tables, columns and unique keys they refer to);
 8. table comments change.
 
+On PostgreSQL, named enum types the models start using are created before all of that, and
+those the database's columns stop using are dropped after it (no table or column operation
+drops a type on its own).
+
 Every step runs across all tables before the next, so a name that moves (an index dropped from
 one table and created on another) is free before it is taken again. Read backwards the same
 list is a valid downgrade: foreign keys go before the tables and keys they refer to, and come
@@ -22,12 +26,13 @@ their table rather than as separate operations: MySQL uses such an index for the
 and refuses to drop it while the foreign key exists.
 
 Foreign keys and unique constraints added to an existing table without a name in the models
-get the name PostgreSQL would choose, so that the downgrade can drop them by name.
+get the name PostgreSQL would choose, so that the downgrade can drop them by name. Unique
+constraints compare by their columns and, on PostgreSQL, ``NULLS NOT DISTINCT`` and ``INCLUDE``
+(what the database reports back of their options).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -41,7 +46,10 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
+from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import is_excluded
 
 
@@ -49,6 +57,7 @@ from dbshift.schema.reflect import is_excluded
 class _Steps:
     """The upgrade's operations, gathered per step (see the module docstring)."""
 
+    create_types: list[Operation] = field(default_factory=list)
     drop_fks: list[Operation] = field(default_factory=list)
     drop_tables: list[Operation] = field(default_factory=list)
     drop_indexes: list[Operation] = field(default_factory=list)
@@ -59,9 +68,11 @@ class _Steps:
     create_tables: list[Operation] = field(default_factory=list)
     add_fks: list[Operation] = field(default_factory=list)
     comments: list[Operation] = field(default_factory=list)
+    drop_types: list[Operation] = field(default_factory=list)
 
     def ops(self) -> list[Operation]:
         return [
+            *self.create_types,
             *self.drop_fks,
             *self.drop_tables,
             *self.drop_indexes,
@@ -72,6 +83,7 @@ class _Steps:
             *self.create_tables,
             *self.add_fks,
             *self.comments,
+            *self.drop_types,
         ]
 
 
@@ -99,6 +111,8 @@ def compare_schemas(
     )
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
+    if dialect.name == "postgresql":
+        _compare_enum_types(target, current, steps)
     return steps.ops()
 
 
@@ -112,6 +126,24 @@ def compare_tables(target: TableDef, current: TableDef, dialect: Dialect) -> lis
 def reverse_ops(ops: Iterable[Operation]) -> list[Operation]:
     """The downgrade of an upgrade: each operation's reverse, last first."""
     return [op.reverse() for op in reversed(list(ops))]
+
+
+# -- enum types ---------------------------------------------------------------------------------
+def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps) -> None:
+    """PostgreSQL's named enum types, which no table or column operation creates for good or
+    drops: a type the models' columns start using is created first (unless the database has it
+    already, used or not), and one the database's columns stop using is dropped last, after the
+    tables and columns that used it. Types the database has that no column of it uses (made for
+    a function, or left over) are not the models' business and stay."""
+    used_now = enum_types_used(current)
+    used_then = enum_types_used(target)
+    existing = {e.key for e in current.enum_types}
+    for key, enum in used_then.items():
+        if key not in existing and key not in used_now:
+            steps.create_types.append(CreateEnumTypeOp(enum))
+    for key, enum in used_now.items():
+        if key not in used_then:
+            steps.drop_types.append(DropEnumTypeOp(current.enum_type(enum.name, enum.schema) or enum))
 
 
 # -- whole tables -------------------------------------------------------------------------------
@@ -217,17 +249,14 @@ def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
 
     The downgrade has to drop it by name, and the name a database would choose is not known
     when the revision is written; so it gets PostgreSQL's own choice (``<table>_<columns>_fkey``,
-    ``<table>_<columns>_key``), shortened with a hash beyond the backend's identifier length.
+    ``<table>_<columns>_key``), shortened beyond the backend's identifier length as SQLAlchemy
+    shortens naming-convention names (:func:`dbshift.schema.names.fit_name`).
     """
     if constraint.name is not None:
         return constraint
     suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
     name = "_".join((table, *constraint.columns, suffix))
-    limit = dialect.max_identifier_length or 63
-    if len(name) > limit:
-        digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:8]
-        name = f"{name[: limit - 9]}_{digest}"
-    return replace(constraint, name=name)
+    return replace(constraint, name=fit_name(name, dialect))
 
 
 def _mysql_like(dialect: Dialect) -> bool:
@@ -257,6 +286,19 @@ def _db_indexes(target: TableDef, current: TableDef, dialect: Dialect) -> tuple[
     return indexes, uniques
 
 
+UNIQUE_OPTIONS = {"postgresql": ("postgresql_nulls_not_distinct", "postgresql_include")}
+"""The unique constraints' dialect options the database reports back, hence compared: a change
+of one drops and creates the constraint again."""
+
+
+def _unique_key(unique: UniqueDef, dialect: Dialect) -> tuple[object, ...]:
+    """A unique constraint's columns and the options of :data:`UNIQUE_OPTIONS` (absent, False
+    and empty all meaning the default)."""
+    options = dict(unique.dialect_options)
+    compared = tuple(options.get(k) or None for k in UNIQUE_OPTIONS.get(dialect.name, ()))
+    return (unique.columns, *(tuple(v) if isinstance(v, (list, tuple)) else v for v in compared))
+
+
 def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
     columns = tuple(
         normalize_expression(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
@@ -279,13 +321,13 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
         if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
             steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
-    current_uq = {uq.columns: uq for uq in db_uniques}
-    target_uq = {uq.columns: uq for uq in target.uniques}
-    for cols, uq in current_uq.items():
-        if cols not in target_uq:
+    current_uq = {_unique_key(uq, dialect): uq for uq in db_uniques}
+    target_uq = {_unique_key(uq, dialect): uq for uq in target.uniques}
+    for key, uq in current_uq.items():
+        if key not in target_uq:
             steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
-    for cols, uq in target_uq.items():
-        if cols not in current_uq:
+    for key, uq in target_uq.items():
+        if key not in current_uq:
             steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
 
     _compare_foreign_keys(target, current, dialect, steps)

@@ -38,6 +38,7 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
@@ -174,6 +175,7 @@ def _column(col: ColumnDef, imports: set[str]) -> str:
     server_default = _text(col.server_default) if col.server_default is not None else None
     autoincrement = None if col.autoincrement == "auto" else col.autoincrement
     args += _kw(server_default=server_default, comment=col.comment, autoincrement=autoincrement)
+    args += _options(col.dialect_options)
     return _inline("sa.Column", args)
 
 
@@ -183,21 +185,30 @@ def _colspec(fk: ForeignKeyDef, column: str) -> str:
 
 
 def _fk_options(fk: ForeignKeyDef) -> list[str]:
-    return _kw(ondelete=fk.ondelete, onupdate=fk.onupdate, deferrable=fk.deferrable, initially=fk.initially)
+    args = _kw(ondelete=fk.ondelete, onupdate=fk.onupdate, deferrable=fk.deferrable, initially=fk.initially)
+    return [*args, *_kw(match=fk.match), *_options(fk.dialect_options)]
+
+
+def _constraint_options(con: UniqueDef | CheckDef) -> list[str]:
+    """``deferrable``, ``initially`` and the dialect keywords (``postgresql_nulls_not_distinct``...)."""
+    return [*_kw(deferrable=con.deferrable, initially=con.initially), *_options(con.dialect_options)]
 
 
 def _table_constraints(table: TableDef) -> list[str]:
     items: list[str] = []
     pk = table.primary_key
     if pk is not None:
-        items.append(_inline("sa.PrimaryKeyConstraint", [*map(quote, pk.columns), *_kw(name=pk.name)]))
+        args = [*map(quote, pk.columns), *_kw(name=pk.name), *_options(pk.dialect_options)]
+        items.append(_inline("sa.PrimaryKeyConstraint", args))
     for fk in table.foreign_keys:
         args = [_lit(fk.columns), _lit([_colspec(fk, c) for c in fk.referred_columns])]
-        items.append(_inline("sa.ForeignKeyConstraint", [*args, *_kw(name=fk.name), *_fk_options(fk)]))
+        args += [*_kw(name=fk.name), *_fk_options(fk), *_kw(use_alter=fk.use_alter or None)]
+        items.append(_inline("sa.ForeignKeyConstraint", args))
     for uq in table.uniques:
-        items.append(_inline("sa.UniqueConstraint", [*map(quote, uq.columns), *_kw(name=uq.name)]))
+        args = [*map(quote, uq.columns), *_kw(name=uq.name), *_constraint_options(uq)]
+        items.append(_inline("sa.UniqueConstraint", args))
     for ck in table.checks:
-        items.append(_inline("sa.CheckConstraint", [quote(ck.sqltext), *_kw(name=ck.name)]))
+        items.append(_inline("sa.CheckConstraint", [quote(ck.sqltext), *_kw(name=ck.name), *_constraint_options(ck)]))
     return items
 
 
@@ -230,14 +241,28 @@ def _add_constraint(op: AddConstraintOp) -> str:
         args += _kw(source_schema=op.schema, referent_schema=con.referred_schema)
         return _call("op.create_foreign_key", args)
     if isinstance(con, UniqueDef):
-        return _call("op.create_unique_constraint", [name, table, _lit(con.columns), *schema])
+        args = [name, table, _lit(con.columns), *schema, *_constraint_options(con)]
+        return _call("op.create_unique_constraint", args)
     if isinstance(con, CheckDef):
-        return _call("op.create_check_constraint", [name, table, quote(con.sqltext), *schema])
-    return _call("op.create_primary_key", [name, table, _lit(con.columns), *schema])
+        return _call(
+            "op.create_check_constraint", [name, table, quote(con.sqltext), *schema, *_constraint_options(con)]
+        )
+    args = [name, table, _lit(con.columns), *schema, *_options(con.dialect_options)]
+    return _call("op.create_primary_key", args)
 
 
 def _constraint_kind(con: ConstraintDef | None) -> str | None:
     return CONSTRAINT_KINDS[type(con)] if con is not None else None
+
+
+def _enum_type(op: CreateEnumTypeOp | DropEnumTypeOp, imports: set[str]) -> str:
+    """SQLAlchemy's own CREATE TYPE / DROP TYPE statement, which also works in ``--sql`` mode
+    (``sa.Enum(...).create(op.get_bind())`` needs a connection)."""
+    imports.add("from sqlalchemy.dialects import postgresql")
+    enum = op.enum
+    args = [*map(quote, enum.values), f"name={quote(enum.name)}", *_kw(schema=enum.schema)]
+    statement = "CreateEnumType" if isinstance(op, CreateEnumTypeOp) else "DropEnumType"
+    return _call("op.execute", [f"postgresql.{statement}({_inline('postgresql.ENUM', args)})"])
 
 
 # -- column changes -----------------------------------------------------------------------------
@@ -271,7 +296,7 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
         return _create_table(op, imports)
     if isinstance(op, DropTableOp):
         args = [quote(op.table_name), *_kw(schema=op.schema, if_exists=op.if_exists or None)]
-        return [_call("op.drop_table", args)]
+        return [_call("op.drop_table", [*args, *_options(op.dialect_options)])]
     if isinstance(op, RenameTableOp):
         args = [quote(op.old_table_name), quote(op.new_table_name), *_kw(schema=op.schema)]
         return [_call("op.rename_table", args)]
@@ -289,7 +314,7 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
     if isinstance(op, DropColumnOp):
         args = [quote(op.table_name), quote(op.column_name)]
         args += _kw(schema=op.schema, if_exists=op.if_exists or None)
-        return [_call("op.drop_column", args)]
+        return [_call("op.drop_column", [*args, *_options(op.dialect_options)])]
     if isinstance(op, AlterColumnOp):
         return [_alter_column(op, imports)]
     if isinstance(op, CreateIndexOp):
@@ -304,10 +329,12 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
     if isinstance(op, DropConstraintOp):
         name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
         type_ = op.type_ or _constraint_kind(op.constraint)
-        args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema)]
+        args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema, if_exists=op.if_exists or None)]
         if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
             args.append(f"columns={_lit(op.constraint.columns)}")
-        return [_call("op.drop_constraint", args)]
+        return [_call("op.drop_constraint", [*args, *_options(op.dialect_options)])]
+    if isinstance(op, (CreateEnumTypeOp, DropEnumTypeOp)):
+        return [_enum_type(op, imports)]
     if isinstance(op, ExecuteOp):
         if isinstance(op.sqltext, str):
             sql = quote(op.sqltext)

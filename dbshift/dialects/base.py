@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.features import Features, backend_name, features_of
+from dbshift.dialects.keywords import keyword_without_effect
 from dbshift.errors import MigrationError
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -29,7 +30,8 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
-from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, TableDef, table_key
 from dbshift.schema.to_sa import (
     ensure_referred_tables,
     sa_column,
@@ -79,10 +81,23 @@ class DialectImpl:
         self.lookup = lookup
         self.features: Features = features_of(dialect)
         self.backend = backend_name(dialect)
+        self._created_tables: set[str] = set()
+        """Tables ``create_table`` made in this run, which ``use_alter`` foreign keys wait for."""
+        self._waiting_foreign_keys: list[tuple[str, AddConstraintOp]] = []
+        """``use_alter`` foreign keys of created tables (with the key of the table they refer to)
+        whose referred table is not known to exist yet."""
 
     # -- dispatch -----------------------------------------------------------------------------
+    def check_keywords(self, op: Operation) -> None:
+        """Refuse a keyword of this backend that ``op`` carries and nothing would use
+        (:mod:`dbshift.dialects.keywords`); another backend's keywords are ignored."""
+        problem = keyword_without_effect(op, self.dialect)
+        if problem is not None:
+            raise UnsupportedOperation(problem)
+
     def statements(self, op: Operation) -> list[Executable]:
         """The statements that carry out ``op``; an empty list means nothing to do."""
+        self.check_keywords(op)
         handler = getattr(self, "do_" + type(op).__name__, None)
         if handler is None:
             raise UnsupportedOperation(f"{self.backend}: no DDL for {op.describe()}")
@@ -90,8 +105,11 @@ class DialectImpl:
         return result
 
     def flush(self) -> list[Executable]:
-        """Statements held back to be merged with later operations; none by default."""
-        return []
+        """Statements held back to be merged with later operations or to wait for a table: the
+        ``use_alter`` foreign keys whose referred table was not created in this run (it exists
+        already, or comes from raw SQL), added now."""
+        waiting, self._waiting_foreign_keys = self._waiting_foreign_keys, []
+        return [statement for _, op in waiting for statement in self.do_AddConstraintOp(op)]
 
     def _require_lookup(self, what: str) -> SchemaLookup:
         if self.lookup is None:
@@ -109,14 +127,42 @@ class DialectImpl:
             if lookup.has_table(op.table.name, op.table.schema):
                 return []
             if_not_exists = False
-        table = sa_table(op.table)
+        existed = if_not_exists and self.lookup is not None and self.lookup.has_table(op.table.name, op.table.schema)
+        definition, later = self._split_use_alter(op)
+        table = sa_table(definition)
         out: list[Executable] = [sa.schema.CreateTable(table, if_not_exists=if_not_exists)]
         out.extend(sa.schema.CreateIndex(ix, if_not_exists=if_not_exists) for ix in table.indexes)
         if self.features.comments and not self.dialect.inline_comments:
             if table.comment is not None:
                 out.append(sa.schema.SetTableComment(table))
             out.extend(sa.schema.SetColumnComment(c) for c in table.columns if c.comment is not None)
-        return out
+        self._created_tables.add(op.table.key)
+        if not existed:
+            self._waiting_foreign_keys.extend(later)
+        return out + self._ready_foreign_keys()
+
+    def _split_use_alter(self, op: CreateTableOp) -> tuple[TableDef, list[tuple[str, AddConstraintOp]]]:
+        """The table without its ``use_alter`` foreign keys, and those keys as operations to run
+        once the tables they refer to exist. Where constraints cannot be added to an existing
+        table (SQLite, which checks no reference at CREATE TABLE) they stay inline, as
+        SQLAlchemy and Alembic leave them."""
+        table = op.table
+        later = [fk for fk in table.foreign_keys if fk.use_alter]
+        if not later or not self.features.alter_constraints:
+            return table, []
+        kept = tuple(fk for fk in table.foreign_keys if not fk.use_alter)
+        waiting = [
+            (table_key(fk.referred_table, fk.referred_schema), AddConstraintOp(table.name, fk, table.schema))
+            for fk in later
+        ]
+        return table.replace(foreign_keys=kept), waiting
+
+    def _ready_foreign_keys(self) -> list[Executable]:
+        """ALTER TABLE ... ADD CONSTRAINT for the waiting ``use_alter`` foreign keys whose
+        referred table this run has created by now (right after it, as ``create_all`` would)."""
+        ready = [op for referred, op in self._waiting_foreign_keys if referred in self._created_tables]
+        self._waiting_foreign_keys = [w for w in self._waiting_foreign_keys if w[0] not in self._created_tables]
+        return [statement for op in ready for statement in self.do_AddConstraintOp(op)]
 
     def do_DropTableOp(self, op: DropTableOp) -> list[Executable]:
         return [sa.schema.DropTable(stub_table(op.table_name, op.schema), if_exists=op.if_exists)]
@@ -212,7 +258,9 @@ class DialectImpl:
     def do_AddConstraintOp(self, op: AddConstraintOp) -> list[Executable]:
         con = op.constraint
         columns = con.columns if not isinstance(con, CheckDef) else ()
-        table = stub_table(op.table_name, op.schema, columns)
+        # PostgreSQL's INCLUDE columns must be in the stub too, for SQLAlchemy to name them.
+        included = tuple(str(c) for c in dict(con.dialect_options).get("postgresql_include") or () if c not in columns)
+        table = stub_table(op.table_name, op.schema, (*columns, *included))
         if isinstance(con, ForeignKeyDef):
             if con.referred_table != op.table_name or con.referred_schema != op.schema:
                 ensure_referred_tables(table.metadata, (con,))
@@ -242,7 +290,15 @@ class DialectImpl:
         else:
             con = sa.UniqueConstraint("_dbshift_stub", name=op.constraint_name)
         table.append_constraint(con)
-        return [sa.schema.DropConstraint(con)]
+        return [sa.schema.DropConstraint(con, if_exists=op.if_exists)]
+
+    # -- named types --------------------------------------------------------------------------
+    def do_CreateEnumTypeOp(self, op: CreateEnumTypeOp) -> list[Executable]:
+        """Only PostgreSQL has enum types of their own; elsewhere an enum lives in its column."""
+        return []
+
+    def do_DropEnumTypeOp(self, op: DropEnumTypeOp) -> list[Executable]:
+        return []
 
     # -- raw SQL ------------------------------------------------------------------------------
     def do_ExecuteOp(self, op: ExecuteOp) -> list[Executable]:

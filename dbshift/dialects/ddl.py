@@ -170,24 +170,6 @@ def _outside_transaction(element: OutsideTransaction, compiler: DDLCompiler, **k
     return str(compiler.process(element.statement, **kw))
 
 
-class DropNamedType(ExecutableDDLElement):
-    """PostgreSQL's ``DROP TYPE [IF EXISTS]`` for a named type (an ENUM) known by name only."""
-
-    def __init__(self, name: str, schema: str | None = None, if_exists: bool = False) -> None:
-        self.name = name
-        self.schema = schema
-        self.if_exists = if_exists
-
-
-@compiles(DropNamedType)
-def _drop_named_type(element: DropNamedType, compiler: DDLCompiler, **kw: Any) -> str:
-    preparer = compiler.preparer
-    name = preparer.quote(element.name)
-    if element.schema:
-        name = f"{preparer.quote_schema(element.schema)}.{name}"
-    return f"DROP TYPE {'IF EXISTS ' if element.if_exists else ''}{name}"
-
-
 class SequenceOwnedBy(ExecutableDDLElement):
     """PostgreSQL's ``ALTER SEQUENCE ... OWNED BY table.column``: the sequence goes with the column."""
 

@@ -102,9 +102,11 @@ class MySQLImpl(DialectImpl):
     # -- tables ---------------------------------------------------------------------------------
     def do_CreateTableOp(self, op: CreateTableOp) -> list[Executable]:
         self._check_columns(op.table.name, op.table.schema, op.table.columns)
+        pk = op.table.primary_key
         table = op.table.replace(
             dialect_options=self.own_keywords(op.table.dialect_options),
             indexes=tuple(self._index(ix) for ix in op.table.indexes),
+            primary_key=replace(pk, dialect_options=self.own_keywords(pk.dialect_options)) if pk else None,
         )
         return super().do_CreateTableOp(replace(op, table=table))
 
@@ -173,7 +175,7 @@ class MySQLImpl(DialectImpl):
         """A rename alone: ``RENAME COLUMN`` keeps everything else exactly. Restated with ``CHANGE``
         on servers without it, and in ``--sql`` mode when the hints describe the whole column
         (which runs on every version)."""
-        if op.changes() != ["name"]:
+        if op.changes() != ["name"] or "autoincrement" in dict(op.dialect_options):
             return False
         if self.lookup is None:
             return bool(self._missing_hints(op))
@@ -183,6 +185,8 @@ class MySQLImpl(DialectImpl):
         table = stub_table(op.table_name, op.schema)
         label = column_label(op.table_name, op.column_name, op.schema)
         changes = op.changes()
+        if "autoincrement" in dict(op.dialect_options):  # AUTO_INCREMENT on or off: a restatement
+            changes.append("autoincrement")
         if not changes:
             return []
         if changes == ["server_default"]:
@@ -200,7 +204,7 @@ class MySQLImpl(DialectImpl):
             nullable=op.nullable if op.nullable is not None else current.nullable,
             server_default=current.server_default if op.server_default is UNCHANGED else op.server_default,
             comment=current.comment if op.comment is UNCHANGED else op.comment,
-            autoincrement=current.autoincrement is True,
+            autoincrement=bool(dict(op.dialect_options).get("autoincrement", current.autoincrement is True)),
         )
         if op.type is None:
             self.check_type(label, target.type, "existing_type" if self.lookup is None else "")
@@ -222,8 +226,17 @@ class MySQLImpl(DialectImpl):
 
     def do_DropConstraintOp(self, op: DropConstraintOp) -> list[Executable]:
         """MySQL drops each kind differently (FOREIGN KEY, INDEX, CHECK, PRIMARY KEY): know which."""
+        what = f"drop_constraint '{op.constraint_name}' on '{op.table_name}'"
+        if op.if_exists:
+            # SQLAlchemy writes no IF EXISTS here (MySQL has none for every kind): ask the database.
+            lookup = self._require_lookup(f"{what} with if_exists")
+            if op.constraint_name is None:
+                raise UnsupportedOperation(f"{what} with if_exists on {self.backend} needs the constraint's name")
+            kind = lookup.constraint_type(op.table_name, op.constraint_name, op.schema)
+            if kind is None:
+                return []
+            op = replace(op, type_=op.type_ or kind, if_exists=False)
         if op.type_ is None and op.constraint is None:
-            what = f"drop_constraint '{op.constraint_name}' on '{op.table_name}'"
             if self.lookup is None or op.constraint_name is None:
                 raise UnsupportedOperation(
                     f"{what} on {self.backend} needs type_ ('foreignkey', 'unique', 'check' or 'primary')"

@@ -2,15 +2,12 @@
 
 * **Native ENUM types.** Creating a table, adding a column or changing a column's type emits
   ``CREATE TYPE`` first for each named enum type the database does not have yet (in ``--sql``
-  mode, where the database cannot be asked: unless the same run created it already; an enum
-  with ``create_type=False`` is left to its author). A type is dropped at the end of the
-  revision once the last column using it is gone (``drop_table``, ``drop_column``, a type
-  change): online, when ``pg_depend`` shows nothing else (a column, array column, default,
-  domain, function, view, or an extension owning it) still depends on it; in ``--sql`` mode
-  only when the operation carries the dropped table's or column's definition and that names
-  the enum (operations dbshift builds itself, never a hand-written ``op.drop_table("t")``), as
-  ``DROP TYPE IF EXISTS``. A type the revision drops itself (``op.execute("DROP TYPE ...")``)
-  is simply gone by then.
+  mode, where the database cannot be asked: unless the same run created it already, also with
+  ``op.execute(CreateEnumType(...))``; an enum with ``create_type=False`` is left to its
+  author). No operation drops a type: ``drop_table``, ``drop_column`` and a type change do
+  exactly what they say, so a later revision's own ``DROP TYPE`` finds the type. Types come and
+  go explicitly: ``op.execute(postgresql.CreateEnumType(...))`` / ``DropEnumType(...)``, which
+  autogenerate writes (:mod:`dbshift.operations.types`).
 * **Concurrent index builds.** ``CREATE INDEX CONCURRENTLY`` / ``DROP INDEX CONCURRENTLY``
   (``postgresql_concurrently=True``) cannot run inside a transaction: they are wrapped in
   :class:`~dbshift.dialects.ddl.OutsideTransaction`, which the migration context runs in
@@ -32,64 +29,23 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ENUM
-from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
+from sqlalchemy.dialects.postgresql import CreateEnumType, DropEnumType
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup
-from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
+from dbshift.operations.column import AddColumnOp, AlterColumnOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import ExecuteOp
-from dbshift.operations.table import CreateTableOp, DropTableOp
+from dbshift.operations.table import CreateTableOp
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.schema.enums import TypeKey, native_enum, sa_enum
 from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
 from dbshift.schema.to_sa import sa_index, stub_table
 
-TypeKey = tuple[str | None, str]
-"""A named type: (schema or None for the search path, name)."""
-
 CONCURRENTLY = "postgresql_concurrently"
-
-# The enum types (also as array element types) that a table's columns, or one column, and
-# their defaults depend on.
-_ENUMS_USED = sa.text(
-    """
-    SELECT DISTINCT n.nspname, e.typname
-    FROM pg_depend d
-    JOIN pg_type t ON t.oid = d.refobjid
-    JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'e' THEN t.oid ELSE t.typelem END
-    JOIN pg_namespace n ON n.oid = e.typnamespace
-    WHERE d.refclassid = 'pg_type'::regclass AND d.deptype = 'n' AND e.typtype = 'e'
-      AND (
-        (d.classid = 'pg_class'::regclass AND d.objid = to_regclass(:rel)
-         AND (CAST(:col AS text) IS NULL OR d.objsubid = (
-             SELECT a.attnum FROM pg_attribute a
-             WHERE a.attrelid = to_regclass(:rel) AND a.attname = CAST(:col AS text))))
-        OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (
-             SELECT ad.oid FROM pg_attrdef ad JOIN pg_attribute a
-               ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-             WHERE ad.adrelid = to_regclass(:rel) AND (CAST(:col AS text) IS NULL OR a.attname = CAST(:col AS text))))
-      )
-    ORDER BY 1, 2
-    """
-)
-
-# Whether an enum type exists and whether anything still needs it: an object depending on the
-# type or its array type, or an extension owning it.
-_ENUM_STILL_USED = sa.text(
-    """
-    SELECT EXISTS (
-             SELECT 1 FROM pg_depend d
-             WHERE d.refclassid = 'pg_type'::regclass AND d.refobjid IN (t.oid, t.typarray) AND d.deptype = 'n')
-        OR EXISTS (
-             SELECT 1 FROM pg_depend d
-             WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-    WHERE n.nspname = :schema AND t.typname = :name AND t.typtype = 'e'
-    """
-)
 
 _NEXTVAL = re.compile(r"\s*nextval\(\s*'((?:[^']|'')+)'(?:::regclass)?\s*\)\s*", re.IGNORECASE)
 _NAME_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^."\s]+))\s*(\.|$)')
@@ -134,34 +90,13 @@ def _outside_transaction(statements: list[Executable]) -> list[Executable]:
     return out
 
 
-def _native_enum(type_: Any, table_schema: str | None) -> tuple[TypeKey, ENUM] | None:
-    """The named PostgreSQL enum type a column type (or array of it) needs, with its schema."""
-    if isinstance(type_, sa.ARRAY):
-        type_ = type_.item_type
-    if not isinstance(type_, sa.Enum) or not type_.native_enum or not type_.name:
-        return None
-    enum: ENUM = type_ if isinstance(type_, ENUM) else type_.adapt(ENUM)  # type: ignore[no-untyped-call]
-    if not getattr(enum, "create_type", True):
-        return None
-    # SQLAlchemy 2.1 deprecates the inherit_schema property (and resolves it when the column
-    # joins a table); a column given alone to add_column still asks for the table's schema.
-    inherit = vars(type_).get("_inherit_schema", vars(type_).get("inherit_schema", False))
-    schema = enum.schema or (table_schema if inherit else None)
-    if schema != enum.schema:
-        enum = enum.adapt(ENUM)  # type: ignore[no-untyped-call]
-        enum.schema = schema
-    return (schema, type_.name), enum
-
-
 class PostgresqlImpl(DialectImpl):
     name = "postgresql"
 
     def __init__(self, dialect: Dialect, lookup: SchemaLookup | None = None) -> None:
         super().__init__(dialect, lookup)
-        self._drop_candidates: dict[TypeKey, None] = {}
-        """Enum types whose last user may have gone: checked (online) and dropped at flush."""
         self._offline_types: dict[TypeKey, bool] = {}
-        """--sql mode: enum types this run created or knows to exist (True) or dropped (False)."""
+        """--sql mode: enum types this run created (True) or dropped (False)."""
         self._offline_sequences: set[tuple[str | None, str]] = set()
 
     @property
@@ -174,15 +109,15 @@ class PostgresqlImpl(DialectImpl):
 
     # -- enum types ---------------------------------------------------------------------------
     def _create_enums(self, types: Iterable[Any], table_schema: str | None) -> list[Executable]:
+        """CREATE TYPE for each named enum type the columns need that is not there yet."""
         out: list[Executable] = []
         seen: set[TypeKey] = set()
         for type_ in types:
-            found = _native_enum(type_, table_schema)
+            found = native_enum(type_, table_schema)
             if found is None or found[0] in seen:
                 continue
             key, enum = found
             seen.add(key)
-            self._drop_candidates.pop(key, None)
             if self.lookup is not None and self.lookup.has_type(key[1], key[0]):
                 continue
             if self.lookup is None:
@@ -192,38 +127,13 @@ class PostgresqlImpl(DialectImpl):
             out.append(CreateEnumType(enum))
         return out
 
-    def _note_enums_in_use(self, table: str, schema: str | None, column: str | None) -> None:
-        """Online: remember the enum types the table (or column) uses, before it goes."""
-        connection = self._connection
-        if connection is None:
-            return
-        rows = connection.execute(_ENUMS_USED, {"rel": self._qualified(table, schema), "col": column})
-        for type_schema, type_name in rows:
-            self._drop_candidates[(type_schema, type_name)] = None
+    def do_CreateEnumTypeOp(self, op: CreateEnumTypeOp) -> list[Executable]:
+        self._offline_types[op.enum.key] = True
+        return [CreateEnumType(sa_enum(op.enum))]
 
-    def _note_known_enums(self, columns: Iterable[ColumnDef], table_schema: str | None) -> None:
-        """--sql mode: the enum types a dropped table's or column's known definition names."""
-        if self.lookup is not None:
-            return
-        for col in columns:
-            found = _native_enum(col.type, table_schema)
-            if found is not None:
-                self._drop_candidates[found[0]] = None
-                self._offline_types[found[0]] = True
-
-    def flush(self) -> list[Executable]:
-        out = super().flush()
-        candidates, self._drop_candidates = list(self._drop_candidates), {}
-        connection = self._connection
-        for schema, name in candidates:
-            if connection is None:
-                self._offline_types[(schema, name)] = False
-                out.append(ddl.DropNamedType(name, schema, if_exists=True))
-                continue
-            used = connection.execute(_ENUM_STILL_USED, {"schema": schema, "name": name}).scalar()
-            if used is False:  # None: the type is gone already
-                out.append(ddl.DropNamedType(name, schema))
-        return out
+    def do_DropEnumTypeOp(self, op: DropEnumTypeOp) -> list[Executable]:
+        self._offline_types[op.enum.key] = False
+        return [DropEnumType(sa_enum(op.enum))]
 
     # -- sequences ----------------------------------------------------------------------------
     def _sequences(
@@ -264,7 +174,8 @@ class PostgresqlImpl(DialectImpl):
         return (one or current) == (other or current)
 
     def do_ExecuteOp(self, op: ExecuteOp) -> list[Executable]:
-        # --sql mode: a sequence the revision creates itself is not created again for a column.
+        # --sql mode: a sequence or enum type the revision creates itself is not created again
+        # for a column, and one it drops is created again when a later column needs it.
         statement = op.sqltext
         if isinstance(statement, (sa.schema.CreateSequence, sa.schema.DropSequence)):
             key = (statement.element.schema, statement.element.name)
@@ -272,6 +183,9 @@ class PostgresqlImpl(DialectImpl):
                 self._offline_sequences.add(key)
             else:
                 self._offline_sequences.discard(key)
+        if isinstance(statement, (CreateEnumType, DropEnumType)):
+            element = statement.element
+            self._offline_types[(element.schema, element.name)] = isinstance(statement, CreateEnumType)
         return super().do_ExecuteOp(op)
 
     # -- tables and columns -------------------------------------------------------------------
@@ -285,12 +199,6 @@ class PostgresqlImpl(DialectImpl):
         sequences, owned = self._sequences(table.name, table.schema, table.columns)
         return [*enums, *sequences, *super().do_CreateTableOp(op), *owned]
 
-    def do_DropTableOp(self, op: DropTableOp) -> list[Executable]:
-        self._note_enums_in_use(op.table_name, op.schema, None)
-        if op.table is not None:
-            self._note_known_enums(op.table.columns, op.schema)
-        return super().do_DropTableOp(op)
-
     def do_AddColumnOp(self, op: AddColumnOp) -> list[Executable]:
         lookup = self.lookup
         if op.if_not_exists and lookup is not None and lookup.column(op.table_name, op.column.name, op.schema):
@@ -299,17 +207,10 @@ class PostgresqlImpl(DialectImpl):
         sequences, owned = self._sequences(op.table_name, op.schema, (op.column,))
         return [*enums, *sequences, *super().do_AddColumnOp(op), *owned]
 
-    def do_DropColumnOp(self, op: DropColumnOp) -> list[Executable]:
-        self._note_enums_in_use(op.table_name, op.schema, op.column_name)
-        if op.column is not None:
-            self._note_known_enums((op.column,), op.schema)
-        return super().do_DropColumnOp(op)
-
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
         statements = super().do_AlterColumnOp(op)
         if op.type is None:
             return statements
-        self._note_enums_in_use(op.table_name, op.schema, op.column_name)
         return [*self._create_enums((op.type,), op.schema), *statements]
 
     # -- indexes ------------------------------------------------------------------------------

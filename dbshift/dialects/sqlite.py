@@ -5,7 +5,9 @@ type, nullability or default, adding or dropping a constraint, or dropping a col
 index or constraint uses needs a table rebuild (:mod:`dbshift.dialects.sqlite_rebuild`).
 Consecutive operations on one table are applied to its schema model and carried out by a
 single rebuild, emitted when an operation on something else arrives or the revision ends.
-Comments do not exist on SQLite: comment operations do nothing.
+``create_primary_key`` replaces the table's primary key, as Alembic's batch mode does (SQLite
+has no ``ALTER TABLE ... ADD PRIMARY KEY`` to refuse a second one). Comments do not exist on
+SQLite: comment operations do nothing.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
-from dbshift.dialects.sqlite_rebuild import PendingRebuild, TableOnDisk, read_table
+from dbshift.dialects.sqlite_disk import TableOnDisk, read_table
+from dbshift.dialects.sqlite_rebuild import PendingRebuild
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
-from dbshift.schema.model import SchemaDef, TableDef, sql_mentions
+from dbshift.schema.model import PrimaryKeyDef, SchemaDef, TableDef, sql_mentions
 from dbshift.schema.to_sa import stub_table
 
 TABLE_OPS = (AddColumnOp, DropColumnOp, AlterColumnOp, AddConstraintOp, DropConstraintOp, CreateIndexOp, DropIndexOp)
@@ -47,6 +50,7 @@ class SQLiteImpl(DialectImpl):
 
     # -- merging ------------------------------------------------------------------------------
     def statements(self, op: Operation) -> list[Executable]:
+        self.check_keywords(op)
         table_name = getattr(op, "table_name", None)
         pending = self._pending
         if pending is not None and isinstance(op, TABLE_OPS) and table_name == pending.table.name:
@@ -71,6 +75,9 @@ class SQLiteImpl(DialectImpl):
     def _merge(self, pending: PendingRebuild, op: Operation) -> None:
         if getattr(op, "schema", None):
             raise UnsupportedOperation(f"SQLite table rebuild with schema= is not supported ({op.describe()})")
+        if isinstance(op, AddConstraintOp) and isinstance(op.constraint, PrimaryKeyDef):
+            # As Alembic's batch mode: the new primary key replaces the table's one.
+            pending.table = pending.table.replace(primary_key=None)
         after = op.apply(SchemaDef.of([pending.table]))
         new_table = after.get(pending.table.name)
         assert new_table is not None

@@ -6,108 +6,32 @@ rename the new one, then recreate the indexes, triggers and views that the drop 
 check foreign keys. Everything runs inside the revision's transaction, so a failure leaves the
 original table and rows untouched.
 
-What reflection does not carry is read from ``sqlite_master``: the table's options (STRICT,
-WITHOUT ROWID, AUTOINCREMENT), column collations, and the exact SQL of indexes, triggers and
-views, which are replayed as written when the change does not touch them.
+The table's current definition, with what reflection does not carry, comes from
+:mod:`dbshift.dialects.sqlite_disk`; unchanged indexes, triggers and views are replayed as
+written.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
+from dbshift.dialects.sqlite_disk import TableOnDisk
 from dbshift.errors import MigrationError
 from dbshift.operations.column import AlterColumnOp
-from dbshift.schema.model import (
-    ColumnDef,
-    SchemaDef,
-    TableDef,
-    freeze_options,
-    sql_mentions,
-)
-from dbshift.schema.reflect import reflect_schema, split_top_level
+from dbshift.schema.model import SchemaDef, TableDef
 from dbshift.schema.to_sa import sa_index, sa_table, stub_table
 
 TEMP_PREFIX = "_dbshift_new_"
-
-
-@dataclass(frozen=True)
-class StoredSQL:
-    """An object of ``sqlite_master`` that must be recreated after the rebuild, as written."""
-
-    kind: str
-    name: str
-    sql: str
-
-
-@dataclass(frozen=True)
-class TableOnDisk:
-    """A table as SQLite holds it: the schema model plus what only its SQL says."""
-
-    table: TableDef
-    indexes: Mapping[str, str]
-    triggers: tuple[StoredSQL, ...]
-    views: tuple[StoredSQL, ...]
-    """Views whose SQL names the table: SQLite refuses the rename while they point nowhere."""
-
-
-def _column_clauses(create_sql: str) -> list[str]:
-    """The comma-separated items between the outer parentheses of a CREATE TABLE."""
-    body = create_sql[create_sql.index("(") + 1 : create_sql.rindex(")")]
-    return [item.strip() for item in split_top_level(body)]
-
-
-def _collations(create_sql: str) -> dict[str, str]:
-    found = {}
-    for clause in _column_clauses(create_sql):
-        match = re.match(r"""["'`\[]?([^"'`\]\s]+)["'`\]]?\s""", clause)
-        collate = re.search(r"\bCOLLATE\s+[\"']?(\w+)", clause, re.I)
-        if match and collate:
-            found[match.group(1)] = collate.group(1)
-    return found
-
-
-def _with_collation(col: ColumnDef, collation: str | None) -> ColumnDef:
-    if collation is None or not hasattr(col.type, "collation") or getattr(col.type, "collation", None):
-        return col
-    type_ = col.type.copy()
-    type_.collation = collation
-    return replace(col, type=type_)
-
-
-def read_table(connection: Connection, name: str) -> TableOnDisk:
-    reflected = reflect_schema(connection, only=[name]).get(name)
-    if reflected is None:
-        raise MigrationError(f"SQLite table '{name}' does not exist")
-    master = sa.table("sqlite_master", sa.column("type"), sa.column("name"), sa.column("tbl_name"), sa.column("sql"))
-    rows = connection.execute(
-        sa.select(master.c.type, master.c.name, master.c.tbl_name, master.c.sql).where(master.c.sql.is_not(None))
-    ).all()
-    create_sql = next(r.sql for r in rows if r.type == "table" and r.name == name)
-    options: dict[str, Any] = dict(sa.inspect(connection).get_table_options(name))
-    if re.search(r"\bAUTOINCREMENT\b", create_sql, re.I):
-        options["sqlite_autoincrement"] = True
-    collations = _collations(create_sql)
-    table = reflected.replace(
-        columns=tuple(_with_collation(c, collations.get(c.name)) for c in reflected.columns),
-        dialect_options=freeze_options(options),
-    )
-    return TableOnDisk(
-        table=table,
-        indexes={r.name: r.sql for r in rows if r.type == "index" and r.tbl_name == name},
-        triggers=tuple(StoredSQL("trigger", r.name, r.sql) for r in rows if r.type == "trigger" and r.tbl_name == name),
-        views=tuple(StoredSQL("view", r.name, r.sql) for r in rows if r.type == "view" and sql_mentions(r.sql, name)),
-    )
 
 
 class StoredStatement(ExecutableDDLElement):

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import conv
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.errors import DbshiftError
+from dbshift.operations.arguments import built, dialect_keywords
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.batch import BatchOperations
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -32,8 +33,16 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
-from dbshift.schema.from_metadata import column_def, index_def, server_default_text, sql_text, table_def
-from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef, freeze_options
+from dbshift.schema.from_metadata import (
+    column_def,
+    dialect_options,
+    index_def,
+    server_default_text,
+    sql_text,
+    table_def,
+)
+from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.names import fit_index_name, fit_name, fit_optional
 
 
 class OperationContext(Protocol):
@@ -74,7 +83,25 @@ def get_context() -> OperationContext:
     return context
 
 
+_collecting: ContextVar[list[Operation] | None] = ContextVar("dbshift_batch_steps", default=None)
+
+
+@contextlib.contextmanager
+def collecting(steps: list[Operation]) -> Iterator[None]:
+    """Gather the operations ``op`` functions make into ``steps`` instead of running them (a
+    batch block's steps, run together when it ends)."""
+    token = _collecting.set(steps)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+
+
 def _run(operation: Operation) -> None:
+    steps = _collecting.get()
+    if steps is not None:
+        steps.append(operation)
+        return
     get_context().invoke(operation)
 
 
@@ -87,14 +114,15 @@ def _default(value: Any) -> str | None | Unchanged:
 
 # -- tables -------------------------------------------------------------------------------------
 def create_table(table_name: str, *columns: Any, if_not_exists: bool | None = None, **kw: Any) -> sa.Table:
-    table = sa.Table(table_name, sa.MetaData(), *columns, **kw)
+    table = built("create_table", f"'{table_name}'", lambda: sa.Table(table_name, sa.MetaData(), *columns, **kw))
     definition = table_def(table, get_context().dialect, sequence_defaults=True)
     _run(CreateTableOp(definition, if_not_exists=bool(if_not_exists)))
     return table
 
 
 def drop_table(table_name: str, *, schema: str | None = None, if_exists: bool | None = None, **kw: Any) -> None:
-    _run(DropTableOp(table_name, schema, if_exists=bool(if_exists)))
+    options = dialect_keywords("drop_table", f"'{table_name}'", kw)
+    _run(DropTableOp(table_name, schema, if_exists=bool(if_exists), dialect_options=options))
 
 
 def rename_table(old_table_name: str, new_table_name: str, *, schema: str | None = None) -> None:
@@ -130,7 +158,7 @@ def add_column(
                     (column.name,),
                     target[-2],
                     (target[-1],),
-                    name=fk.name if isinstance(fk.name, str) else None,
+                    name=fit_optional(fk.name, dialect),
                     referred_schema=ref_schema,
                     ondelete=fk.ondelete,
                     onupdate=fk.onupdate,
@@ -143,7 +171,9 @@ def add_column(
 def drop_column(
     table_name: str, column_name: str, *, schema: str | None = None, if_exists: bool | None = None, **kw: Any
 ) -> None:
-    _run(DropColumnOp(table_name, column_name, schema, if_exists=bool(if_exists)))
+    """``**kw``: dialect keywords, e.g. Alembic's ``mssql_drop_check`` (ignored elsewhere)."""
+    options = dialect_keywords("drop_column", f"'{table_name}.{column_name}'", kw)
+    _run(DropColumnOp(table_name, column_name, schema, if_exists=bool(if_exists), dialect_options=options))
 
 
 def alter_column(
@@ -162,6 +192,11 @@ def alter_column(
     schema: str | None = None,
     **kw: Any,
 ) -> None:
+    """``**kw``: dialect keywords (``postgresql_using``), and MySQL's ``autoincrement`` (a change)
+    and ``existing_autoincrement`` (a hint, like the ``existing_*`` arguments)."""
+    options = dialect_keywords(
+        "alter_column", f"'{table_name}.{column_name}'", kw, also=("autoincrement", "existing_autoincrement")
+    )
     _run(
         AlterColumnOp(
             table_name,
@@ -176,7 +211,7 @@ def alter_column(
             existing_nullable=existing_nullable,
             existing_server_default=_default(existing_server_default),
             existing_comment=UNCHANGED if existing_comment is False else existing_comment,  # type: ignore[arg-type]
-            dialect_options=tuple(sorted(kw.items())),
+            dialect_options=options,
         )
     )
 
@@ -201,7 +236,11 @@ def create_index(
             elements.append(table.c[c])
         else:
             elements.append(c)
-    index = sa.Index(index_name, *elements, unique=unique, **kw)
+    index = built(
+        "create_index",
+        f"'{index_name}' on '{table_name}'",
+        lambda: sa.Index(index_name, *elements, unique=unique, **kw),
+    )
     _run(CreateIndexOp(table_name, index_def(index, get_context().dialect), schema, bool(if_not_exists)))
 
 
@@ -213,24 +252,47 @@ def drop_index(
     if_exists: bool | None = None,
     **kw: Any,
 ) -> None:
-    _run(DropIndexOp(index_name, table_name, schema, if_exists=bool(if_exists), dialect_options=freeze_options(kw)))
+    name = fit_index_name(index_name, get_context().dialect)
+    options = dialect_keywords("drop_index", f"'{index_name}'", kw)
+    _run(DropIndexOp(name, table_name, schema, if_exists=bool(if_exists), dialect_options=options))
 
 
 # -- constraints --------------------------------------------------------------------------------
 def _name(value: str | None) -> str | None:
-    return str(value) if value is not None else None
+    """A constraint name as the backend holds it: an over-long one (``op.f()`` or plain) is
+    shortened as SQLAlchemy shortens naming-convention names, so a drop finds what a create made."""
+    return fit_name(value, get_context().dialect) if value is not None else None
 
 
 def create_primary_key(
-    constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None
+    constraint_name: str | None, table_name: str, columns: list[str], *, schema: str | None = None, **kw: Any
 ) -> None:
-    _run(AddConstraintOp(table_name, PrimaryKeyDef(tuple(columns), _name(constraint_name)), schema))
+    """``**kw`` (a dbshift addition, for what autogenerate reads from models): dialect keywords,
+    as ``sa.PrimaryKeyConstraint`` takes them (``postgresql_include``, ``mysql_using``...)."""
+    what = _what(constraint_name, table_name)
+    con = built("create_primary_key", what, lambda: sa.PrimaryKeyConstraint(*columns, **kw))
+    pk = PrimaryKeyDef(tuple(columns), _name(constraint_name), dialect_options(con, get_context().dialect))
+    _run(AddConstraintOp(table_name, pk, schema))
+
+
+def _what(constraint_name: str | None, table_name: str) -> str:
+    return f"'{constraint_name}' on '{table_name}'" if constraint_name else f"on '{table_name}'"
 
 
 def create_unique_constraint(
     constraint_name: str | None, table_name: str, columns: Sequence[str], *, schema: str | None = None, **kw: Any
 ) -> None:
-    _run(AddConstraintOp(table_name, UniqueDef(tuple(columns), _name(constraint_name)), schema))
+    """``**kw``: ``deferrable``, ``initially`` and dialect keywords, as ``sa.UniqueConstraint`` takes them."""
+    what = _what(constraint_name, table_name)
+    con = built("create_unique_constraint", what, lambda: sa.UniqueConstraint(*columns, **kw))
+    unique = UniqueDef(
+        tuple(columns),
+        _name(constraint_name),
+        deferrable=con.deferrable,
+        initially=con.initially,
+        dialect_options=dialect_options(con, get_context().dialect),
+    )
+    _run(AddConstraintOp(table_name, unique, schema))
 
 
 def create_foreign_key(
@@ -249,6 +311,11 @@ def create_foreign_key(
     referent_schema: str | None = None,
     **dialect_kw: Any,
 ) -> None:
+    con = built(
+        "create_foreign_key",
+        _what(constraint_name, source_table),
+        lambda: sa.ForeignKeyConstraint(local_cols, [f"{referent_table}.{c}" for c in remote_cols], **dialect_kw),
+    )
     fk = ForeignKeyDef(
         tuple(local_cols),
         referent_table,
@@ -259,6 +326,8 @@ def create_foreign_key(
         onupdate=onupdate,
         deferrable=deferrable,
         initially=initially,
+        match=match,
+        dialect_options=dialect_options(con, get_context().dialect),
     )
     _run(AddConstraintOp(source_table, fk, source_schema))
 
@@ -266,8 +335,20 @@ def create_foreign_key(
 def create_check_constraint(
     constraint_name: str | None, table_name: str, condition: str | Any, *, schema: str | None = None, **kw: Any
 ) -> None:
-    text = sql_text(condition, get_context().dialect)
-    _run(AddConstraintOp(table_name, CheckDef(text, _name(constraint_name)), schema))
+    """``**kw``: ``deferrable``, ``initially`` and dialect keywords, as ``sa.CheckConstraint`` takes them."""
+    dialect = get_context().dialect
+    text = sql_text(condition, dialect)
+    con = built(
+        "create_check_constraint", _what(constraint_name, table_name), lambda: sa.CheckConstraint(sa.text(text), **kw)
+    )
+    check = CheckDef(
+        text,
+        _name(constraint_name),
+        deferrable=con.deferrable,
+        initially=con.initially,
+        dialect_options=dialect_options(con, dialect),
+    )
+    _run(AddConstraintOp(table_name, check, schema))
 
 
 def drop_constraint(
@@ -276,13 +357,25 @@ def drop_constraint(
     type_: str | None = None,
     *,
     schema: str | None = None,
+    if_exists: bool | None = None,
     columns: Sequence[str] | None = None,
     **kw: Any,
 ) -> None:
     """``columns`` (a dbshift addition) picks an *unnamed* unique constraint by its columns,
     which SQLite's table rebuild can then drop; named constraints need only their name."""
+    options = dialect_keywords("drop_constraint", _what(constraint_name, table_name), kw)
     constraint = UniqueDef(tuple(columns), None) if constraint_name is None and columns and type_ == "unique" else None
-    _run(DropConstraintOp(table_name, _name(constraint_name), type_, schema, constraint=constraint))
+    _run(
+        DropConstraintOp(
+            table_name,
+            _name(constraint_name),
+            type_,
+            schema,
+            constraint=constraint,
+            if_exists=bool(if_exists),
+            dialect_options=options,
+        )
+    )
 
 
 # -- SQL and data -------------------------------------------------------------------------------
@@ -325,5 +418,7 @@ def batch_alter_table(
     """Alembic's batch block; see :mod:`dbshift.operations.batch` for why it needs nothing more."""
     if recreate not in ("auto", "always", "never"):
         raise DbshiftError(f"batch_alter_table('{table_name}'): recreate must be 'auto', 'always' or 'never'")
-    yield BatchOperations(table_name, schema)
+    batch = BatchOperations(table_name, schema)
+    yield batch  # a step that fails, or an error in the block, leaves the gathered steps unrun
+    batch.run()
     get_context().flush()

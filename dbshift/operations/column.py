@@ -17,7 +17,7 @@ from dbshift.operations.base import (
     in_order,
     require_table,
 )
-from dbshift.schema.model import ColumnDef, IndexDef, SchemaDef, TableDef, sql_mentions
+from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef, SchemaDef, TableDef, sql_mentions
 
 
 def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -92,6 +92,8 @@ class DropColumnOp(Operation):
     column: ColumnDef | None = None
     """The dropped column's definition, which the reverse needs to add it back."""
     if_exists: bool = False
+    dialect_options: DialectOptions = ()
+    """Dialect keywords given to ``drop_column`` (``mssql_drop_check``...; ignored elsewhere)."""
 
     def reverse(self) -> Operation:
         if self.column is None:

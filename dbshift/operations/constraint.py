@@ -8,6 +8,7 @@ from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStat
 from dbshift.schema.model import (
     CheckDef,
     ConstraintDef,
+    DialectOptions,
     ForeignKeyDef,
     PrimaryKeyDef,
     SchemaDef,
@@ -101,6 +102,9 @@ class DropConstraintOp(Operation):
     """"foreignkey", "unique", "check" or "primary"; MySQL needs it to choose the DDL."""
     schema: str | None = None
     constraint: ConstraintDef | None = None
+    if_exists: bool = False
+    dialect_options: DialectOptions = ()
+    """Dialect keywords given to ``drop_constraint`` (the dialect refuses its own: none has an effect)."""
 
     def reverse(self) -> Operation:
         if self.constraint is None:
@@ -115,6 +119,8 @@ class DropConstraintOp(Operation):
         elif self.constraint is not None and self.constraint in _all(table):
             con = self.constraint
         if con is None:
+            if self.if_exists:
+                return schema
             raise SchemaStateError(f"constraint '{self.constraint_name}' on '{self.table_name}' does not exist")
         return schema.with_table(_without(table, con))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, require_table
-from dbshift.schema.model import SchemaDef, TableDef, table_key
+from dbshift.schema.model import DialectOptions, SchemaDef, TableDef, table_key
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class DropTableOp(Operation):
     table: TableDef | None = None
     """The dropped table's definition, which the reverse needs to create it again."""
     if_exists: bool = False
+    dialect_options: DialectOptions = ()
+    """Dialect keywords given to ``drop_table`` (the dialect refuses its own: none has an effect)."""
 
     def reverse(self) -> Operation:
         if self.table is None:

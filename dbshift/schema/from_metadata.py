@@ -1,7 +1,8 @@
 """Turn SQLAlchemy models (a ``MetaData``) into the schema model.
 
 Server defaults and generated-column expressions are kept as SQL text compiled for the target
-dialect, because that is what a database reflects back and what comparison needs.
+dialect, because that is what a database reflects back and what comparison needs; constraint and
+index names as the backend will hold them (an over-long one shortened, :mod:`dbshift.schema.names`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.schema import DefaultClause
 
+from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
@@ -25,11 +27,7 @@ from dbshift.schema.model import (
     UniqueDef,
     freeze_options,
 )
-
-
-def _name(value: object) -> str | None:
-    """A constraint name, or None where SQLAlchemy holds a placeholder for "unnamed"."""
-    return str(value) if isinstance(value, str) else None
+from dbshift.schema.names import fit_optional
 
 
 def sql_text(element: Any, dialect: Dialect) -> str:
@@ -87,6 +85,7 @@ def column_def(column: sa.Column[Any], dialect: Dialect, *, sequence_default: bo
         computed=sql_text(computed.sqltext, dialect) if computed is not None else None,
         identity=column.identity is not None,
         identity_options=identity_options(column.identity),
+        dialect_options=dialect_options(column, dialect),
     )
 
 
@@ -119,10 +118,17 @@ def _option_value(value: Any, dialect: Dialect) -> Any:
     return value
 
 
+def dialect_options(item: Any, dialect: Dialect) -> DialectOptions:
+    """The dialect keywords of a table, column, index or constraint (``postgresql_where``,
+    ``postgresql_nulls_not_distinct``, ``mysql_length``, ``sqlite_on_conflict``...) as plain
+    data that renders into a revision; every dialect's, as SQLAlchemy keeps them."""
+    return freeze_options({key: _option_value(value, dialect) for key, value in item.dialect_kwargs.items()})
+
+
 def index_options(index: sa.Index, dialect: Dialect) -> DialectOptions:
     """An index's dialect keywords (``postgresql_where``, ``postgresql_using``,
     ``postgresql_include``, ``postgresql_ops``...) as plain data that renders into a revision."""
-    return freeze_options({key: _option_value(value, dialect) for key, value in index.dialect_kwargs.items()})
+    return dialect_options(index, dialect)
 
 
 def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
@@ -136,7 +142,7 @@ def index_def(index: sa.Index, dialect: Dialect) -> IndexDef:
             columns.append(sql_text(expr, dialect))
             flags.append(True)
     return IndexDef(
-        name=str(index.name) if index.name is not None else "",
+        name=fit_optional(index.name, dialect, index=True) or "",
         columns=tuple(columns),
         unique=bool(index.unique),
         dialect_options=index_options(index, dialect),
@@ -160,30 +166,58 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                     referred_table=targets[0][-2],
                     referred_schema=".".join(targets[0][:-2]) or None,
                     referred_columns=tuple(t[-1] for t in targets),
-                    name=_name(con.name),
+                    name=fit_optional(con.name, dialect),
                     ondelete=con.ondelete,
                     onupdate=con.onupdate,
                     deferrable=con.deferrable,
                     initially=con.initially,
+                    match=con.match,
+                    dialect_options=dialect_options(con, dialect),
+                    use_alter=bool(con.use_alter),
                 )
             )
         elif isinstance(con, sa.UniqueConstraint):
-            uniques.append(UniqueDef(tuple(c.name for c in con.columns), _name(con.name)))
+            uniques.append(
+                UniqueDef(
+                    tuple(c.name for c in con.columns),
+                    fit_optional(con.name, dialect),
+                    deferrable=con.deferrable,
+                    initially=con.initially,
+                    dialect_options=dialect_options(con, dialect),
+                )
+            )
         elif isinstance(con, sa.CheckConstraint):
-            checks.append(CheckDef(sqltext=sql_text(con.sqltext, dialect), name=_name(con.name)))
+            checks.append(
+                CheckDef(
+                    sqltext=sql_text(con.sqltext, dialect),
+                    name=fit_optional(con.name, dialect),
+                    deferrable=con.deferrable,
+                    initially=con.initially,
+                    dialect_options=dialect_options(con, dialect),
+                )
+            )
     return TableDef(
         name=table.name,
         schema=table.schema,
         columns=tuple(column_def(c, dialect, sequence_default=sequence_defaults) for c in table.columns),
-        primary_key=PrimaryKeyDef(tuple(c.name for c in pk.columns), _name(pk.name)) if pk.columns else None,
+        primary_key=PrimaryKeyDef(
+            tuple(c.name for c in pk.columns), fit_optional(pk.name, dialect), dialect_options(pk, dialect)
+        )
+        if pk.columns
+        else None,
         foreign_keys=tuple(sorted(fks, key=lambda f: f.columns)),
         uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
         checks=tuple(checks),
         indexes=tuple(sorted((index_def(i, dialect) for i in table.indexes), key=lambda i: i.name)),
         comment=table.comment,
         dialect_options=freeze_options(dict(table.dialect_kwargs)),
+        prefixes=tuple(str(p) for p in table._prefixes),
     )
 
 
 def schema_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaDef:
-    return SchemaDef.of(table_def(t, dialect) for t in metadata.sorted_tables)
+    """The models' tables; on PostgreSQL also the named enum types their columns use."""
+    schema = SchemaDef.of(table_def(t, dialect) for t in metadata.sorted_tables)
+    if dialect.name != "postgresql":
+        return schema
+    return SchemaDef.of(schema, enum_types_used(schema).values())

@@ -44,12 +44,17 @@ class ColumnDef:
     identity: bool = False
     identity_options: DialectOptions = ()
     """Non-default ``sa.Identity`` arguments (``always``, ``start``, ``increment``...)."""
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """``sa.Column`` dialect keywords (``sqlite_on_conflict_not_null``...). Like every
+    constraint's below, not compared: the database does not report them back."""
 
 
 @dataclass(frozen=True)
 class PrimaryKeyDef:
     columns: tuple[str, ...]
     name: str | None = None
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_include``, ``mysql_using``, ``sqlite_on_conflict``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,14 @@ class ForeignKeyDef:
     onupdate: str | None = None
     deferrable: bool | None = None
     initially: str | None = None
+    match: str | None = None
+    """``MATCH FULL`` / ``PARTIAL`` / ``SIMPLE``; None for the backend's default."""
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_not_valid``)."""
+    use_alter: bool = field(default=False, compare=False)
+    """SQLAlchemy's ``use_alter``: added by ``ALTER TABLE`` after the table is created (where the
+    backend can), so that tables referring to each other can be created. How the key is made,
+    not what it is: not compared (a database does not remember it)."""
 
     @property
     def signature(self) -> tuple[object, ...]:
@@ -79,12 +92,22 @@ class ForeignKeyDef:
 class UniqueDef:
     columns: tuple[str, ...]
     name: str | None = None
+    deferrable: bool | None = field(default=None, compare=False)
+    initially: str | None = field(default=None, compare=False)
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_nulls_not_distinct``, ``postgresql_include``,
+    ``sqlite_on_conflict``); autogenerate compares those the database reports back
+    (:func:`dbshift.autogenerate.compare`)."""
 
 
 @dataclass(frozen=True)
 class CheckDef:
     sqltext: str
     name: str | None = None
+    deferrable: bool | None = field(default=None, compare=False)
+    initially: str | None = field(default=None, compare=False)
+    dialect_options: DialectOptions = field(default=(), compare=False)
+    """Dialect keywords (``postgresql_not_valid``, ``sqlite_on_conflict``)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,8 @@ class TableDef:
     indexes: tuple[IndexDef, ...] = ()
     comment: str | None = None
     dialect_options: DialectOptions = ()
+    prefixes: tuple[str, ...] = field(default=(), compare=False)
+    """Words between ``CREATE`` and ``TABLE`` (``sa.Table(..., prefixes=["UNLOGGED"])``)."""
 
     @property
     def key(self) -> str:
@@ -164,14 +189,44 @@ def table_key(name: str, schema: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class EnumTypeDef:
+    """A named enum type of its own (PostgreSQL's ``CREATE TYPE ... AS ENUM``)."""
+
+    name: str
+    values: tuple[str, ...] = ()
+    schema: str | None = None
+    """None: the type is found on the search path (in the schema of the tables that use it)."""
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.schema, self.name)
+
+
+@dataclass(frozen=True)
 class SchemaDef:
-    """A whole database schema: tables keyed by ``schema.name`` (or ``name``)."""
+    """A whole database schema: tables keyed by ``schema.name`` (or ``name``), and the named
+    enum types it holds (PostgreSQL; reflected from the database, or those the models' columns
+    use). Equality compares the tables only: no operation but the explicit enum type ones
+    creates or drops a type, so a schema applied from operations and one reflected from the
+    database agree on tables even where the database has a type the operations never named.
+    """
 
     tables: Mapping[str, TableDef] = field(default_factory=lambda: MappingProxyType({}))
+    enum_types: tuple[EnumTypeDef, ...] = ()
 
     @classmethod
-    def of(cls, tables: Iterable[TableDef]) -> SchemaDef:
-        return cls(MappingProxyType({t.key: t for t in tables}))
+    def of(cls, tables: Iterable[TableDef], enum_types: Iterable[EnumTypeDef] = ()) -> SchemaDef:
+        return cls(MappingProxyType({t.key: t for t in tables}), tuple(sorted(enum_types, key=_enum_order)))
+
+    def enum_type(self, name: str, schema: str | None = None) -> EnumTypeDef | None:
+        return next((e for e in self.enum_types if e.key == (schema, name)), None)
+
+    def with_enum_type(self, enum: EnumTypeDef) -> SchemaDef:
+        kept = (e for e in self.enum_types if e.key != enum.key)
+        return replace(self, enum_types=tuple(sorted((*kept, enum), key=_enum_order)))
+
+    def without_enum_type(self, name: str, schema: str | None = None) -> SchemaDef:
+        return replace(self, enum_types=tuple(e for e in self.enum_types if e.key != (schema, name)))
 
     def __iter__(self) -> Iterator[TableDef]:
         return iter(self.tables.values())
@@ -185,12 +240,12 @@ class SchemaDef:
     def with_table(self, table: TableDef) -> SchemaDef:
         tables = dict(self.tables)
         tables[table.key] = table
-        return SchemaDef(MappingProxyType(tables))
+        return replace(self, tables=MappingProxyType(tables))
 
     def without_table(self, name: str, schema: str | None = None) -> SchemaDef:
         tables = dict(self.tables)
         tables.pop(table_key(name, schema), None)
-        return SchemaDef(MappingProxyType(tables))
+        return replace(self, tables=MappingProxyType(tables))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SchemaDef):
@@ -199,3 +254,7 @@ class SchemaDef:
 
     def __hash__(self) -> int:
         return hash(tuple(sorted(self.tables)))
+
+
+def _enum_order(enum: EnumTypeDef) -> tuple[str, str]:
+    return (enum.schema or "", enum.name)

@@ -8,7 +8,8 @@ per table. Dialect quirks that need no knowledge of the models are smoothed out 
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
 * PostgreSQL reports ``postgresql_include: []`` on every index: dropped; index options that
-  are lists or mappings become tuples and key-sorted dicts, as the models' ones do.
+  are lists or mappings become tuples and key-sorted dicts, as the models' ones do;
+* PostgreSQL's named enum types are reflected too (``get_enums``), used by a column or not.
 
 Quirks that only the models can settle (is this MySQL unique constraint the models' unique
 index? is this index the one MySQL made for a foreign key?) are left to
@@ -27,9 +28,11 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dbshift.schema.enums import reflected_enum_types
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
+    DialectOptions,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -69,8 +72,13 @@ def reflect_schema(
     if only is not None:
         wanted = set(only)
         names = [n for n in names if n in wanted]
+    enums = (
+        reflected_enum_types(insp.get_enums(schema=schema), schema)  # type: ignore[attr-defined]
+        if insp.dialect.name == "postgresql"
+        else []
+    )
     if not names:
-        return SchemaDef()
+        return SchemaDef.of((), enums)
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
     with warnings.catch_warnings():
         # SQLite: "Skipped unsupported reflection of expression-based index"; read back below.
@@ -101,7 +109,10 @@ def reflect_schema(
                 foreign_keys=tuple(sorted(table_fks, key=lambda f: f.columns)),
                 uniques=tuple(
                     sorted(
-                        (UniqueDef(tuple(u["column_names"]), u.get("name")) for u in uniques.get(key, ())),
+                        (
+                            UniqueDef(tuple(u["column_names"]), u.get("name"), dialect_options=_options(u))
+                            for u in uniques.get(key, ())
+                        ),
                         key=lambda u: u.columns,
                     )
                 ),
@@ -121,7 +132,7 @@ def reflect_schema(
         )
     if insp.dialect.name == "postgresql":
         tables = [_without_serial_defaults(t) for t in tables]
-    return SchemaDef.of(tables)
+    return SchemaDef.of(tables, enums)
 
 
 def _comment(comment: Mapping[str, Any] | None) -> str | None:
@@ -164,7 +175,15 @@ def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
 def _pk(pk: Mapping[str, Any] | None) -> PrimaryKeyDef | None:
     if not pk or not pk.get("constrained_columns"):
         return None
-    return PrimaryKeyDef(tuple(pk["constrained_columns"]), pk.get("name"))
+    return PrimaryKeyDef(tuple(pk["constrained_columns"]), pk.get("name"), _options(pk))
+
+
+def _options(reflected: Mapping[str, Any]) -> DialectOptions:
+    """A constraint's reflected dialect options that say something: PostgreSQL reports
+    ``postgresql_include: []`` and ``postgresql_nulls_not_distinct: False`` for every unique
+    constraint, which are the defaults a model leaves out."""
+    options = reflected.get("dialect_options") or {}
+    return freeze_options({k: _option_value(v) for k, v in options.items() if v not in (False, [], (), {})})
 
 
 def _fk(f: Mapping[str, Any]) -> ForeignKeyDef:
@@ -179,6 +198,7 @@ def _fk(f: Mapping[str, Any]) -> ForeignKeyDef:
         onupdate=options.get("onupdate"),
         deferrable=options.get("deferrable"),
         initially=options.get("initially"),
+        match=options.get("match"),
     )
 
 
@@ -207,6 +227,8 @@ def _option_value(value: Any) -> Any:
         return tuple(_option_value(v) for v in value)
     if isinstance(value, Mapping):
         return {str(k): _option_value(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, sa.TextClause):  # SQLite's partial index condition (sqlite_where)
+        return value.text
     return value
 
 

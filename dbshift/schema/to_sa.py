@@ -16,6 +16,7 @@ from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
     ConstraintDef,
+    DialectOptions,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -39,6 +40,7 @@ def sa_column(col: ColumnDef, *, primary_key: bool = False) -> sa.Column[Any]:
         server_default=sa.text(col.server_default) if col.server_default is not None else None,
         comment=col.comment,
         autoincrement=col.autoincrement,  # type: ignore[arg-type]
+        **sa_options(col.dialect_options),
     )
 
 
@@ -59,13 +61,24 @@ def ensure_referred_tables(metadata: sa.MetaData, fks: tuple[ForeignKeyDef, ...]
                 existing.append_column(sa.Column(name, NullType()))
 
 
+def sa_options(options: DialectOptions) -> dict[str, Any]:
+    """Dialect keywords as SQLAlchemy takes them: an SQL condition (``postgresql_where``,
+    ``sqlite_where``) held as text becomes ``sa.text()``; SQLite's compiler takes no plain string."""
+    return {k: sa.text(v) if k.endswith("_where") and isinstance(v, str) else v for k, v in options}
+
+
 def sa_constraint(con: ConstraintDef) -> sa.Constraint:
+    options = sa_options(con.dialect_options)
     if isinstance(con, PrimaryKeyDef):
-        return sa.PrimaryKeyConstraint(*con.columns, name=con.name)
+        return sa.PrimaryKeyConstraint(*con.columns, name=con.name, **options)
     if isinstance(con, UniqueDef):
-        return sa.UniqueConstraint(*con.columns, name=con.name)
+        return sa.UniqueConstraint(
+            *con.columns, name=con.name, deferrable=con.deferrable, initially=con.initially, **options
+        )
     if isinstance(con, CheckDef):
-        return sa.CheckConstraint(sa.text(con.sqltext), name=con.name)
+        return sa.CheckConstraint(
+            sa.text(con.sqltext), name=con.name, deferrable=con.deferrable, initially=con.initially, **options
+        )
     return sa.ForeignKeyConstraint(
         list(con.columns),
         [_referred_target(con, c) for c in con.referred_columns],
@@ -74,6 +87,8 @@ def sa_constraint(con: ConstraintDef) -> sa.Constraint:
         onupdate=con.onupdate,
         deferrable=con.deferrable,
         initially=con.initially,
+        match=con.match,
+        **options,
     )
 
 
@@ -81,9 +96,9 @@ def sa_table(table: TableDef, metadata: sa.MetaData | None = None, *, with_index
     md = metadata if metadata is not None else sa.MetaData()
     ensure_referred_tables(md, tuple(f for f in table.foreign_keys if f.referred_table != table.name))
     items: list[Any] = [sa_column(c) for c in table.columns]
-    if table.primary_key is not None:
-        items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=table.primary_key.name))
     constraints: tuple[ConstraintDef, ...] = (*table.foreign_keys, *table.uniques, *table.checks)
+    if table.primary_key is not None:
+        constraints = (table.primary_key, *constraints)
     items.extend(sa_constraint(c) for c in constraints)
     result = sa.Table(
         table.name,
@@ -91,6 +106,7 @@ def sa_table(table: TableDef, metadata: sa.MetaData | None = None, *, with_index
         *items,
         schema=table.schema,
         comment=table.comment,
+        prefixes=list(table.prefixes),
         **dict(table.dialect_options),
     )
     if with_indexes:
@@ -113,7 +129,7 @@ def sa_index(ix: IndexDef, table: sa.Table) -> sa.Index:
             if name not in table.c:
                 table.append_column(sa.Column(name, NullType()))
             elements.append(table.c[name])
-    index = sa.Index(ix.name, *elements, unique=ix.unique, **dict(ix.dialect_options))
+    index = sa.Index(ix.name, *elements, unique=ix.unique, **sa_options(ix.dialect_options))
     if index.table is None:
         index._set_parent(table)  # expression-only index: attach explicitly
     return index

@@ -600,3 +600,31 @@ def test_rename_column_on_this_server_and_change_on_older_ones(project: MariaDB)
         conn.execute(statements[0])
     assert project.show_create("people") == changed(before, (NAME, NAME.replace("`name`", "`title`")))
     assert project.rows("people") == PEOPLE_ROWS
+
+
+# --------------------------------------------------------------------------- keywords
+
+
+def test_alter_column_autoincrement_takes_effect(project: MariaDB) -> None:
+    """Alembic's MySQL ``autoincrement=`` on alter_column turns AUTO_INCREMENT on and off."""
+    project.execute("CREATE TABLE counter (id INT NOT NULL PRIMARY KEY, label VARCHAR(5))")
+    upgrade = 'op.alter_column("counter", "id", autoincrement=True, existing_type=sa.Integer)'
+    downgrade = 'op.alter_column("counter", "id", autoincrement=False, existing_type=sa.Integer)'
+    before, _ = round_trip(project, upgrade, downgrade)
+    assert project.column_sql("counter", "id") == "`id` int(11) NOT NULL AUTO_INCREMENT"
+    project.execute("INSERT INTO counter (label) VALUES ('a')")
+    assert project.rows("counter") == [(1, "a")]
+    project.execute("DELETE FROM counter")
+    back(project, before)
+    assert project.column_sql("counter", "id") == "`id` int(11) NOT NULL"
+
+
+def test_drop_constraint_if_exists_asks_the_database(project: MariaDB) -> None:
+    """SQLAlchemy writes no IF EXISTS for MySQL's DROP FOREIGN KEY / INDEX / CHECK: dbshift
+    looks, and in --sql mode says that it needs the database."""
+    project.add("r1", "r0", 'op.drop_constraint("fk_nothing", "people", type_="foreignkey", if_exists=True)')
+    with pytest.raises(MigrationError, match=r"drop_constraint 'fk_nothing' on 'people' with if_exists.*--sql"):
+        project.offline("r0:r1")
+    before = project.state()
+    project.upgrade()
+    assert project.state() == before and project.versions_in_db() == ["r1"]

@@ -15,6 +15,7 @@ do not exist on SQLite: comment operations succeed and do nothing.
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,6 +220,11 @@ def _shapes(insp: sa.Inspector, names: list[str], dialect: sa.Dialect) -> dict[s
 @pytest.fixture
 def project(database: Database, tmp_path: Path) -> Iterator[Project]:
     """Tables ``parent``, ``items`` and ``log`` holding rows; the database at revision ``r0``."""
+    yield from start_project(database, tmp_path)
+
+
+def start_project(database: Database, tmp_path: Path) -> Iterator[Project]:
+    """The ``project`` fixture's work, for other modules' fixtures."""
     p = Project(tmp_path / "project", database)
     md = base_metadata()
     md.create_all(p.engine)
@@ -791,3 +797,143 @@ def test_f_keeps_the_name_as_given(project: Project) -> None:
     names = {i[0] for i in after[0]["items"]["indexes"]}
     assert "IX_Items_Qty_Final" in names
     back(project, before)
+
+
+# --------------------------------------------------------------------------- batch blocks
+
+
+def test_batch_f_and_the_other_op_helpers(project: Project) -> None:
+    """``batch_op.f()``, ``inline_literal()``, ``get_bind()``, ``get_context()``, as in Alembic."""
+    upgrade = """
+    with op.batch_alter_table("items") as batch_op:
+        batch_op.create_unique_constraint(batch_op.f("uq_items_name"), ["name"])
+        batch_op.create_index(batch_op.f("IX_Items_Qty"), ["qty"])
+        assert batch_op.get_bind() is op.get_bind() and batch_op.get_context() is op.get_context()
+        batch_op.execute(sa.table("items", sa.column("note")).update().values(note=batch_op.inline_literal("n")))
+    """
+    downgrade = """
+    with op.batch_alter_table("items") as batch_op:
+        batch_op.drop_index(batch_op.f("IX_Items_Qty"))
+        batch_op.drop_constraint(batch_op.f("uq_items_name"), type_="unique")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
+    assert ("uq_items_name", ("name",)) in after[0]["items"]["uniques"]
+    assert ("IX_Items_Qty", ("qty",), False) in after[0]["items"]["indexes"]
+    assert project.rows("items", ("note",)) == [("n",)] * 3
+    project.execute("UPDATE items SET note = CASE id WHEN 1 THEN 'red' WHEN 3 THEN 'sweet' END")
+    back(project, before)
+
+
+# --------------------------------------------------------------------------- long names
+
+LONG = "x" * 70
+
+
+def fitted(project: Project, name: str) -> str:
+    """A name longer than the backend allows, as SQLAlchemy shortens an over-long naming
+    convention name: the allowed length minus 8 characters, "_", 4 hex digits of its md5."""
+    limit = {"postgresql": 63, "mariadb": 64}.get(project.backend)
+    if limit is None or len(name) <= limit:
+        return name
+    return f"{name[: limit - 8]}_{hashlib.md5(name.encode()).hexdigest()[-4:]}"
+
+
+def test_long_names_are_shortened_not_refused(project: Project) -> None:
+    upgrade = f"""
+    op.create_index(op.f("ix_{LONG}"), "items", ["qty"])
+    op.create_index("ix_plain_{LONG}", "items", ["note"])
+    op.create_unique_constraint(op.f("uq_{LONG}"), "items", ["name"])
+    op.create_check_constraint("ck_{LONG}", "items", "qty >= 0")
+    op.create_foreign_key(op.f("fk_{LONG}"), "items", "parent", ["parent_id"], ["id"])
+    op.create_table(
+        "tags",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("label", sa.String(20)),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name=op.f("fk_tags_{LONG}"))),
+        sa.UniqueConstraint("label", name="uq_tags_{LONG}"),
+        sa.Index(op.f("ix_tags_{LONG}"), "parent_id"),
+    )
+    op.add_column("log", sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name="fk_log_{LONG}")))
+    """
+    downgrade = f"""
+    op.drop_constraint("fk_log_{LONG}", "log", type_="foreignkey")
+    {implicit_index_drop(project, "log", fitted(project, "fk_log_" + LONG))}
+    op.drop_column("log", "parent_id")
+    op.drop_table("tags")
+    op.drop_constraint(op.f("fk_{LONG}"), "items", type_="foreignkey")
+    {implicit_index_drop(project, "items", fitted(project, "fk_" + LONG))}
+    op.drop_constraint("ck_{LONG}", "items", type_="check")
+    op.drop_constraint(op.f("uq_{LONG}"), "items", type_="unique")
+    op.drop_index("ix_plain_{LONG}", "items")
+    op.drop_index(op.f("ix_{LONG}"), "items")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
+    items, tags = after[0]["items"], after[0]["tags"]
+    index_names = {i[0] for i in items["indexes"]}
+    assert {fitted(project, f"ix_{LONG}"), fitted(project, f"ix_plain_{LONG}")} <= index_names
+    assert (fitted(project, f"uq_{LONG}"), ("name",)) in items["uniques"]
+    assert fitted(project, f"ck_{LONG}") in items["checks"]
+    assert fitted(project, f"fk_{LONG}") in [f[0] for f in items["fks"]]
+    assert [f[0] for f in tags["fks"]] == [fitted(project, f"fk_tags_{LONG}")]
+    assert [u[0] for u in tags["uniques"]] == [fitted(project, f"uq_tags_{LONG}")]
+    assert fitted(project, f"ix_tags_{LONG}") in [i[0] for i in tags["indexes"]]
+    assert [f[0] for f in after[0]["log"]["fks"]] == [fitted(project, f"fk_log_{LONG}")]
+    assert after[1] == {**before[1], "tags": [], "log": [(*r, None) for r in LOG_ROWS]}
+    back(project, before)
+
+
+# --------------------------------------------------------------------------- use_alter
+
+
+def test_tables_referring_to_each_other_with_use_alter(project: Project) -> None:
+    """A ``use_alter`` foreign key is added after its table (SQLite, which cannot ALTER one in,
+    keeps it inline, as SQLAlchemy and Alembic do), so both tables are created in one revision."""
+    upgrade = """
+    op.create_table(
+        "authors",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("best_book_id", sa.Integer),
+        sa.ForeignKeyConstraint(["best_book_id"], ["books.id"], name="fk_authors_best_book", use_alter=True),
+    )
+    op.create_table(
+        "books",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id", name="fk_books_author", use_alter=True)),
+        sa.Column("sequel_id", sa.Integer, sa.ForeignKey("books.id", name="fk_books_sequel", use_alter=True)),
+    )
+    op.execute("INSERT INTO authors (id) VALUES (1)")
+    op.execute("INSERT INTO books (id, author_id, sequel_id) VALUES (10, 1, NULL), (11, 1, 10)")
+    op.execute("UPDATE authors SET best_book_id = 11")
+    """
+    downgrade = f"""
+    op.drop_constraint("fk_authors_best_book", "authors", type_="foreignkey")
+    {implicit_index_drop(project, "authors", "fk_authors_best_book")}
+    op.drop_table("books")
+    op.drop_table("authors")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
+    assert after[0]["authors"]["fks"] == [("fk_authors_best_book", ("best_book_id",), "books", ("id",))]
+    assert after[0]["books"]["fks"] == [
+        ("fk_books_author", ("author_id",), "authors", ("id",)),
+        ("fk_books_sequel", ("sequel_id",), "books", ("id",)),
+    ]
+    assert after[1]["authors"] == [(1, 11)] and after[1]["books"] == [(10, 1, None), (11, 1, 10)]
+    if project.backend != "sqlite":  # SQLite enforces foreign keys only when asked to
+        with pytest.raises(sa.exc.IntegrityError):
+            project.execute("UPDATE authors SET best_book_id = 99")
+    back(project, before)
+
+
+def test_adding_a_constraint_whose_name_exists_is_an_error_naming_it(project: Project) -> None:
+    project.add("r1", "r0", 'op.create_foreign_key("fk_items_parent", "items", "parent", ["parent_id"], ["id"])')
+    project.upgrade()
+    for upgrade, name in [
+        ('op.create_foreign_key("fk_items_parent", "items", "parent", ["id"], ["id"])', "fk_items_parent"),
+        ('op.create_unique_constraint("uq_parent_code", "parent", ["id"])', "uq_parent_code"),
+    ]:
+        project.add("r2", "r1", upgrade, message="again")  # the same file each time, rewritten
+        before = project.state()
+        with pytest.raises(MigrationError) as info:
+            project.upgrade()
+        assert name in str(info.value) and "\n" not in str(info.value)
+        assert project.versions_in_db() == ["r1"] and project.state() == before

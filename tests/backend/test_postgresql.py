@@ -9,8 +9,8 @@ every row and value the change does not drop is still there, downgrades and chec
 * index options ``postgresql_where`` / ``_using`` / ``_include`` / ``_ops``, from ``op`` and
   from autogenerate;
 * ``alter_column(..., postgresql_using=...)``;
-* named ENUM types: created before the table or column that needs them, dropped after the last
-  column using them;
+* named ENUM types: created before the table or column that needs them when missing, and never
+  dropped by an operation on its own (a revision drops them explicitly);
 * ``schema=`` on every operation, and the version table in a schema;
 * identity and sequence-backed columns.
 """
@@ -364,18 +364,52 @@ op.bulk_insert(feelings, [{"id": 1, "m": "happy"}, {"id": 2}])
 IMPORT_PG = "from sqlalchemy.dialects import postgresql\n"
 
 
-def test_enum_created_before_the_table_and_dropped_after_it(project: Project) -> None:
+def test_enum_created_before_the_table_and_kept_after_it(project: Project) -> None:
+    """An operation does only what it says: drop_table drops the table, never the types it used."""
     upgrade = IMPORT_PG + CREATE_FEELINGS
     before, after = round_trip(project, upgrade, 'op.drop_table("feelings")')
     unchanged_except(before, after, "feelings")
     assert enum_types(project) == {"mood": ["sad", "happy"], "tone": ["low", "high"]}
     assert project.rows("feelings") == [(1, "happy", None), (2, "sad", None)]
     back(project, before)
-    assert enum_types(project) == {}
-    project.upgrade()  # the types are created again
     assert enum_types(project) == {"mood": ["sad", "happy"], "tone": ["low", "high"]}
-    project.downgrade("r0")
+    project.upgrade()  # the types exist: they are used as they are, not created again
+    assert project.rows("feelings") == [(1, "happy", None), (2, "sad", None)]
+
+
+def test_enum_types_dropped_by_a_later_revision(project: Project) -> None:
+    """Alembic's idiom: the table goes in one revision, its types in a later one, by hand."""
+    project.add("r1", "r0", IMPORT_PG + CREATE_FEELINGS, 'op.drop_table("feelings")', message="feelings")
+    project.add(
+        "r2",
+        "r1",
+        """
+        op.drop_table("feelings")
+        op.add_column("log", sa.Column("size", sa.Enum("s", "m", name="size_kind")))
+        op.drop_column("log", "size")
+        op.add_column("log", sa.Column("state", sa.Enum("on", "off", name="state")))
+        op.alter_column("log", "state", type_=sa.String(10), existing_type=sa.Enum(name="state"))
+        """,
+        message="no feelings",
+    )
+    project.add(
+        "r3",
+        "r2",
+        """
+        from sqlalchemy.dialects import postgresql
+
+        op.execute("DROP TYPE mood")
+        postgresql.ENUM(name="tone").drop(op.get_bind(), checkfirst=False)
+        sa.Enum(name="size_kind").drop(op.get_bind())
+        op.execute(postgresql.DropEnumType(postgresql.ENUM(name="state")))
+        """,
+        message="drop the types",
+    )
+    project.upgrade("r2")
+    assert sorted(enum_types(project)) == ["mood", "size_kind", "state", "tone"]
+    project.upgrade()
     assert enum_types(project) == {}
+    assert project.versions_in_db() == ["r3"]
 
 
 def test_enum_stays_while_another_table_uses_it(project: Project) -> None:
@@ -388,7 +422,6 @@ def test_enum_stays_while_another_table_uses_it(project: Project) -> None:
 
         op.create_table("moods", sa.Column("id", sa.Integer), sa.Column("m", postgresql.ENUM("sad", "happy", name="mood")))
         op.execute("INSERT INTO moods VALUES (1, 'happy')")
-        op.execute("CREATE FUNCTION high() RETURNS tone LANGUAGE sql AS $$ SELECT 'high'::tone $$")
         """,
         """
         op.drop_table("moods")
@@ -397,32 +430,14 @@ def test_enum_stays_while_another_table_uses_it(project: Project) -> None:
     )
     project.upgrade()
     assert sorted(enum_types(project)) == ["mood", "tone"]
-    # feelings goes; moods still uses mood, and a function returns tone.
     project.add("r3", "r2", 'op.drop_table("feelings")', IMPORT_PG + CREATE_FEELINGS, message="no feelings")
     project.upgrade()
     assert sorted(enum_types(project)) == ["mood", "tone"]
     assert project.rows("moods") == [(1, "happy")]
-    project.downgrade("r2")
+    project.downgrade("r2")  # feelings is created again with the types that are there
     assert project.rows("feelings") == [(1, "happy", None), (2, "sad", None)]
-    project.downgrade("r1")  # moods goes, feelings still uses mood
-    assert sorted(enum_types(project)) == ["mood", "tone"]
-    project.execute("DROP FUNCTION high()")
     project.downgrade("r0")
-    assert enum_types(project) == {}
-
-
-def test_enum_dropped_by_the_revision_itself_is_no_error(project: Project) -> None:
-    """Alembic scripts drop the type themselves after the table: that keeps working."""
-    downgrade = """
-    from sqlalchemy.dialects import postgresql
-
-    op.drop_table("feelings")
-    op.execute("DROP TYPE mood")
-    postgresql.ENUM(name="tone").drop(op.get_bind(), checkfirst=False)
-    """
-    before, _ = round_trip(project, IMPORT_PG + CREATE_FEELINGS, downgrade)
-    back(project, before)
-    assert enum_types(project) == {}
+    assert sorted(enum_types(project)) == ["mood", "tone"]
 
 
 def test_enum_column_added_and_dropped(project: Project) -> None:
@@ -430,7 +445,11 @@ def test_enum_column_added_and_dropped(project: Project) -> None:
     op.add_column("items", sa.Column("size", sa.Enum("s", "m", "l", name="size_kind"), server_default="m"))
     op.execute("UPDATE items SET size = 's' WHERE id = 2")
     """
-    before, after = round_trip(project, upgrade, 'op.drop_column("items", "size")')
+    downgrade = """
+    op.drop_column("items", "size")
+    op.execute("DROP TYPE size_kind")
+    """
+    before, after = round_trip(project, upgrade, downgrade)
     assert enum_types(project) == {"size_kind": ["s", "m", "l"]}
     assert project.rows("items", (*ITEMS, "size")) == [(*r, "s" if r[0] == 2 else "m") for r in ITEM_ROWS]
     assert after[1]["log"] == before[1]["log"]
@@ -438,7 +457,7 @@ def test_enum_column_added_and_dropped(project: Project) -> None:
     assert enum_types(project) == {}
 
 
-def test_enum_made_by_a_type_change_and_dropped_by_the_change_back(project: Project) -> None:
+def test_enum_made_by_a_type_change_and_kept_by_the_change_back(project: Project) -> None:
     project.execute("UPDATE log SET msg = 'stopped' WHERE id = 1")
     upgrade = """
     op.alter_column(
@@ -452,7 +471,7 @@ def test_enum_made_by_a_type_change_and_dropped_by_the_change_back(project: Proj
     assert enum_types(project) == {"state": ["started", "stopped"]}
     assert project.rows("log") == [(1, "stopped"), (2, "stopped")]
     back(project, before)
-    assert enum_types(project) == {}
+    assert enum_types(project) == {"state": ["started", "stopped"]}
 
 
 # --------------------------------------------------------------------------- schema=
@@ -536,6 +555,8 @@ def test_every_operation_with_schema(project: Project, in_schema: str) -> None:
     op.rename_table("log", "journal", schema=S)
     """
     downgrade = f"""
+    from sqlalchemy.dialects import postgresql
+
     S = {s!r}
     op.rename_table("journal", "log", schema=S)
     op.drop_index("ix_items_note", "items", schema=S)
@@ -551,6 +572,9 @@ def test_every_operation_with_schema(project: Project, in_schema: str) -> None:
     op.drop_column("items", "grade", schema=S)
     op.drop_column("items", "color", schema=S)
     op.drop_table("tags", schema=S)
+    op.execute(postgresql.DropEnumType(postgresql.ENUM(name="grade", schema=S)))
+    op.execute(postgresql.DropEnumType(postgresql.ENUM(name="shade", schema=S)))
+    op.execute(postgresql.DropEnumType(postgresql.ENUM(name="tag_kind")))
     """
     project.execute(f"UPDATE {s}.items SET qty = 5 WHERE qty IS NULL")
     project.add("r1", "r0", upgrade, downgrade, message="everything in a schema")
@@ -725,3 +749,77 @@ def test_identity_options_are_kept(project: Project) -> None:
         with pytest.raises(sa.exc.DBAPIError, match="GENERATED ALWAYS"):
             conn.execute(sa.text("INSERT INTO codes (id, label) VALUES (1, 'c')"))
     back(project, before)
+
+
+# --------------------------------------------------------------------------- constraint keywords
+
+
+def constraint_definitions(project: Project, table: str) -> dict[str, str]:
+    with project.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(:t)"),
+            {"t": table},
+        )
+        return dict(rows.all())
+
+
+def test_constraint_keywords_reach_postgresql(project: Project) -> None:
+    """Every keyword the op functions take for a constraint is in its DDL: nothing is dropped."""
+    project.execute("UPDATE items SET qty = -1 WHERE id = 3")  # NOT VALID: existing rows are not checked
+    upgrade = """
+    op.create_unique_constraint("uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True,
+                                postgresql_include=["qty"])
+    op.create_unique_constraint("uq_items_name", "items", ["name"], deferrable=True, initially="DEFERRED")
+    op.create_check_constraint("ck_items_qty", "items", "qty >= 0", postgresql_not_valid=True)
+    op.create_foreign_key("fk_items_parent", "items", "parent", ["parent_id"], ["id"], match="FULL",
+                          postgresql_not_valid=True)
+    op.create_table("scratch", sa.Column("id", sa.Integer), prefixes=["UNLOGGED"])
+    """
+    downgrade = """
+    op.drop_table("scratch")
+    op.drop_constraint("fk_items_parent", "items", type_="foreignkey")
+    op.drop_constraint("ck_items_qty", "items", type_="check")
+    op.drop_constraint("uq_items_name", "items", type_="unique")
+    op.drop_constraint("uq_items_note", "items", type_="unique")
+    """
+    before, _ = round_trip(project, upgrade, downgrade)
+    found = constraint_definitions(project, "items")
+    assert found["uq_items_note"] == "UNIQUE NULLS NOT DISTINCT (note) INCLUDE (qty)"
+    assert found["uq_items_name"] == "UNIQUE (name) DEFERRABLE INITIALLY DEFERRED"
+    assert found["ck_items_qty"] == "CHECK ((qty >= 0)) NOT VALID"
+    assert found["fk_items_parent"] == "FOREIGN KEY (parent_id) REFERENCES parent(id) MATCH FULL NOT VALID"
+    assert scalar(project, "SELECT relpersistence FROM pg_class WHERE oid = 'scratch'::regclass") == "u"
+    back(project, before)
+
+
+def test_nulls_not_distinct_through_autogenerate(project: Project) -> None:
+    """The models' option reaches the revision, a change of it is detected, and a table
+    recreated from the database (the downgrade of a drop) keeps it."""
+    md = base_metadata()
+    md.tables["items"].append_constraint(
+        sa.UniqueConstraint("note", name="uq_items_note", postgresql_nulls_not_distinct=True)
+    )
+    with project.engine.connect() as conn:
+        ops = diff_database(conn, md, version_table="dbshift_version")
+    rendered = render_ops(ops)
+    assert rendered.body == (
+        'op.create_unique_constraint("uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True)'
+    )
+    project.add("r1", "r0", rendered.body, render_ops(reverse_ops(ops)).body, message="nnd")
+    project.upgrade()
+    assert constraint_definitions(project, "items")["uq_items_note"] == "UNIQUE NULLS NOT DISTINCT (note)"
+    with project.engine.connect() as conn:
+        assert diff_database(conn, md, version_table="dbshift_version") == []
+        plain = base_metadata()
+        plain.tables["items"].append_constraint(sa.UniqueConstraint("note", name="uq_items_note"))
+        changed = diff_database(conn, plain, version_table="dbshift_version")
+        assert [o.describe() for o in changed] == [
+            "removed unique constraint 'uq_items_note' on items (note)",
+            "added unique constraint 'uq_items_note' on items (note)",
+        ]
+        gone = diff_database(conn, sa.MetaData(), version_table="dbshift_version", exclude=["parent", "log"])
+    project.add("r2", "r1", render_ops(gone).body, render_ops(reverse_ops(gone)).body, message="drop items")
+    project.upgrade()
+    project.downgrade("r1")  # items created again from what the database reported
+    assert constraint_definitions(project, "items")["uq_items_note"] == "UNIQUE NULLS NOT DISTINCT (note)"
+    project.downgrade("r0")

@@ -250,3 +250,95 @@ def test_without_rowid_and_unnamed_unique_survive(rb: Rebuild) -> None:
         assert rb.query("SELECT * FROM tags ORDER BY k") == [("a", "A", 1), ("b", "B", None)]
     with pytest.raises(sqlite3.IntegrityError):
         rb.query("INSERT INTO tags VALUES ('c', 'A', 3)")
+
+
+# --------------------------------------------------------------------------- primary keys, names
+
+
+@pytest.mark.parametrize("in_batch", [False, True])
+def test_create_primary_key_replaces_the_existing_one(rb: Rebuild, in_batch: bool) -> None:
+    """As Alembic's batch mode does: the table gets the new primary key instead of the old one."""
+    change = 'op.create_primary_key("pk_child", "child", ["id", "parent_id"])'
+    back_again = 'op.create_primary_key(None, "child", ["id"])'
+    if in_batch:
+        change = 'with op.batch_alter_table("child") as batch:\n    batch.create_primary_key("pk_child", ["id", "parent_id"])'
+        back_again = 'with op.batch_alter_table("child") as batch:\n    batch.create_primary_key(None, ["id"])'
+    rows = rb.query("SELECT * FROM child ORDER BY id")
+    rb.add("r1", "r0", change, back_again)
+    rb.upgrade()
+    assert [r[1] for r in rb.query("PRAGMA table_info(child)") if r[5]] == ["id", "parent_id"]
+    assert "CONSTRAINT pk_child PRIMARY KEY (id, parent_id)" in rb.master()["child"]
+    assert rb.query("SELECT * FROM child ORDER BY id") == rows
+    rb.downgrade("r0")
+    assert [r[1] for r in rb.query("PRAGMA table_info(child)") if r[5]] == ["id"]
+    assert rb.query("SELECT * FROM child ORDER BY id") == rows
+
+
+COLUMN_CONSTRAINTS = """
+CREATE TABLE tagged (
+    id INTEGER PRIMARY KEY,
+    code TEXT CONSTRAINT uq_tagged_code UNIQUE,
+    parent_id INT CONSTRAINT fk_tagged_parent REFERENCES parent (id) ON DELETE CASCADE,
+    n INT CONSTRAINT ck_tagged_n CHECK (n > 0)
+)
+"""
+
+
+def test_constraint_names_written_on_columns_are_known(rb: Rebuild) -> None:
+    """Constraints named inside a column's definition keep their names through a rebuild (and
+    their ON DELETE), and adding one of the same name again is an error naming it."""
+    rb.query(COLUMN_CONSTRAINTS)
+    rb.query("INSERT INTO tagged VALUES (1, 'a', 1, 5)")
+    for name, upgrade in [
+        ("fk_tagged_parent", 'op.create_foreign_key("fk_tagged_parent", "tagged", "parent", ["n"], ["id"])'),
+        ("uq_tagged_code", 'op.create_unique_constraint("uq_tagged_code", "tagged", ["n"])'),
+        ("ck_tagged_n", 'op.create_check_constraint("ck_tagged_n", "tagged", "n < 9")'),
+    ]:
+        rb.add("r1", "r0", upgrade)  # the same file each time, rewritten
+        with pytest.raises(MigrationError, match=f"constraint '{name}' on 'tagged' already exists"):
+            rb.upgrade()
+        assert rb.version() == [("r0",)]
+    rb.add("r1", "r0", 'op.alter_column("tagged", "n", server_default=sa.text("1"))')
+    rb.upgrade()
+    sql = rb.master()["tagged"]
+    for name in ("uq_tagged_code", "fk_tagged_parent", "ck_tagged_n"):
+        assert f"CONSTRAINT {name}" in sql, sql
+    assert "ON DELETE CASCADE" in sql, sql
+
+
+def test_partial_index_in_a_batch_and_kept_by_a_rebuild(rb: Rebuild) -> None:
+    rb.add(
+        "r1",
+        "r0",
+        """
+        with op.batch_alter_table("parent") as batch:
+            batch.create_index("ix_parent_note", ["note"], sqlite_where=sa.text("note IS NOT NULL"))
+            batch.alter_column("note", nullable=False, existing_nullable=True)
+        """,
+        """
+        with op.batch_alter_table("parent") as batch:
+            batch.alter_column("note", nullable=True, existing_nullable=False)
+            batch.drop_index("ix_parent_note")
+        """,
+    )
+    rb.upgrade()
+    master = rb.master()
+    assert master["ix_parent_note"] == "CREATE INDEX ix_parent_note ON parent (note) WHERE note IS NOT NULL"
+    assert "WHERE qty > 1" in master["ix_parent_qty"]
+    rb.downgrade("r0")
+    assert "ix_parent_note" not in rb.master()
+
+
+def test_batch_column_placement_hints_are_accepted(rb: Rebuild) -> None:
+    """Alembic's insert_before/insert_after only place columns in its recreated table."""
+    rb.add(
+        "r1",
+        "r0",
+        """
+        with op.batch_alter_table("parent") as batch:
+            batch.add_column(sa.Column("extra", sa.Integer), insert_after="name")
+            batch.alter_column("note", nullable=False, existing_nullable=True, insert_before="name")
+        """,
+    )
+    rb.upgrade()
+    assert [r[1] for r in rb.query("PRAGMA table_info(parent)")] == ["id", "name", "qty", "note", "extra"]

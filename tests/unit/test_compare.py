@@ -5,6 +5,7 @@ stands in for running them (``Operation.apply``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 from dbshift.autogenerate.compare import compare_schemas, compare_tables, dependency_order, reverse_ops
@@ -20,8 +22,11 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableOp, DropTableOp
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.schema.from_metadata import schema_from_metadata
 from dbshift.schema.model import (
     ColumnDef,
+    EnumTypeDef,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -322,8 +327,23 @@ def test_generated_names_fit_the_backend() -> None:
     target = SchemaDef.of([table("t", long_column, uniques=(UniqueDef((long_column,)),))])
     (op,) = compare_schemas(target, current, PG)
     assert isinstance(op, AddConstraintOp)
-    assert op.constraint.name is not None and len(op.constraint.name) == PG.max_identifier_length
-    assert op.constraint.name.startswith("t_ccc")
+    # As SQLAlchemy shortens a naming-convention name: the limit minus 8, "_", 4 hex of the md5.
+    full = f"t_{long_column}_key"
+    assert op.constraint.name == f"{full[:55]}_{hashlib.md5(full.encode()).hexdigest()[-4:]}"
+
+
+def test_models_long_names_are_compared_as_the_backend_holds_them() -> None:
+    """A naming convention's long names are shortened by create_all; the models' schema holds
+    them shortened the same way, so a database made by create_all shows no difference."""
+    md = sa.MetaData(naming_convention={"ix": "ix_%(column_0_N_label)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s"})
+    sa.Table("t" * 30, md, sa.Column("c" * 30, sa.Integer, index=True), sa.Column("d" * 30, sa.Integer, unique=True))
+    (table_model,) = schema_from_metadata(md, PG)
+    ddl = [str(sa.schema.CreateIndex(i).compile(dialect=PG)) for i in md.sorted_tables[0].indexes]
+    (uq,) = table_model.uniques
+    (ix,) = table_model.indexes
+    assert len(ix.name) == len(uq.name or "") == 60
+    assert ix.name in ddl[0]
+    assert uq.name is not None and uq.name in str(sa.schema.CreateTable(md.sorted_tables[0]).compile(dialect=PG))
 
 
 def test_indexes_compare_by_name_columns_and_uniqueness() -> None:
@@ -431,6 +451,49 @@ def test_excluded_tables_in_the_models_are_still_compared() -> None:
     assert described(compare_schemas(target, current, PG, exclude=["legacy_*"])) == [
         "added column 'legacy_users.email'"
     ]
+
+
+# -- enum types ---------------------------------------------------------------------------------
+def enum(name: str, *values: str, schema: str | None = None) -> sa.Enum:
+    return sa.Enum(*values, name=name, schema=schema)
+
+
+def test_postgresql_enum_types_created_first_and_dropped_last() -> None:
+    mood, gone, left = EnumTypeDef("mood", ("a",)), EnumTypeDef("gone", ("x", "y")), EnumTypeDef("left", ("l",))
+    current = SchemaDef.of(
+        [
+            table("t", col("g", enum("gone", "x", "y")), col("kept", enum("left", "l"))),
+            table("old", col("m", enum("mood", "a"))),
+        ],
+        [mood, gone, left, EnumTypeDef("orphan", ("o",))],
+    )
+    target = SchemaDef.of(
+        [
+            table("t", col("kept", enum("left", "l")), col("m", enum("mood", "a"))),
+            table("new", col("n", postgresql.ARRAY(enum("fresh", "f"))), col("o", enum("orphan", "o"))),
+        ]
+    )
+    ops = assert_round_trip(target, current, PG)
+    assert described(ops) == [
+        "added enum type 'fresh'",  # 'orphan' exists unused: used as it is; 'mood' moves to another table
+        "removed table 'old'",
+        "added column 't.m'",
+        "removed column 't.g'",
+        "added table 'new'",
+        "removed enum type 'gone'",  # last: after the column that used it
+    ]
+    assert ops[-1] == DropEnumTypeOp(gone)  # with its values, for the downgrade to create it again
+    assert described(reverse_ops(ops))[0] == "added enum type 'gone'"
+    for dialect in (MYSQL, SQLITE):  # an enum lives in its column there
+        assert not any(
+            isinstance(o, (CreateEnumTypeOp, DropEnumTypeOp)) for o in compare_schemas(target, current, dialect)
+        )
+
+
+def test_enum_types_in_a_schema_and_in_arrays_compare_by_schema_and_name() -> None:
+    current = SchemaDef.of([table("t", "a")], [EnumTypeDef("e", ("x",))])
+    target = SchemaDef.of([table("t", "a", col("b", enum("e", "x", schema="app")))])
+    assert described(compare_schemas(target, current, PG)) == ["added enum type 'app.e'", "added column 't.b'"]
 
 
 # -- the downgrade ------------------------------------------------------------------------------

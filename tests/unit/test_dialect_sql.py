@@ -37,7 +37,7 @@ from dbshift.operations.table import (
 )
 from dbshift.runtime.context import MigrationContext
 from dbshift.schema.from_metadata import table_def
-from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, IndexDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, IndexDef, PrimaryKeyDef, TableDef, UniqueDef
 
 DIALECTS: dict[str, Dialect] = {
     "sqlite": sqlite.dialect(),
@@ -593,6 +593,41 @@ def test_offline_rendering_mariadb_and_sqlite() -> None:
     assert "INSERT INTO account (id, email) VALUES (2, 'o''neil@x');\n\n" in lite
 
 
+def test_use_alter_foreign_keys_come_after_the_tables_they_need() -> None:
+    """Right after the referred table is created in the run; at the end of the revision (the
+    flush) when it exists already; inline on SQLite, which cannot add one to a table."""
+
+    def body() -> None:
+        op.create_table(
+            "a",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("b_id", sa.Integer, sa.ForeignKey("b.id", name="fk_a_b", use_alter=True)),
+            sa.Column("prev_id", sa.Integer),
+            sa.ForeignKeyConstraint(["prev_id"], ["prev.id"], name="fk_a_prev", use_alter=True),
+        )
+        op.create_table(
+            "b",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id", name="fk_b_a")),
+        )
+        op.execute("SELECT 1")
+        op.get_context().flush()
+
+    for backend in ("postgresql", "mariadb"):
+        out = [one_line(s) for s in offline(backend, body).split(";\n\n") if s.strip()]
+        assert [s.split(" (")[0] for s in out] == [
+            "CREATE TABLE a",
+            "CREATE TABLE b",
+            "ALTER TABLE a ADD CONSTRAINT fk_a_b FOREIGN KEY(b_id) REFERENCES b",
+            "SELECT 1",
+            "ALTER TABLE a ADD CONSTRAINT fk_a_prev FOREIGN KEY(prev_id) REFERENCES prev",
+        ], backend
+        assert "fk_a_b" not in out[0] and "CONSTRAINT fk_b_a FOREIGN KEY(a_id) REFERENCES a (id)" in out[1]
+    lite = one_line(offline("sqlite", body))
+    assert "CONSTRAINT fk_a_b FOREIGN KEY(b_id) REFERENCES b (id), CONSTRAINT fk_a_prev" in lite
+    assert "ALTER TABLE" not in lite
+
+
 def test_offline_op_functions_that_need_a_database() -> None:
     with pytest.raises(DbshiftError, match="no connection in --sql mode"):
         offline("postgresql", lambda: op.get_bind())
@@ -677,3 +712,18 @@ def test_postgresql_creates_a_native_enum_type_before_the_table() -> None:
     sql = [str(s.compile(dialect=dialect)).strip() for s in impl_for(dialect).statements(CreateTableOp(table))]
     assert sql[0] == "CREATE TYPE size_kind AS ENUM ('s', 'm')"
     assert sql[1].startswith("CREATE TABLE items")
+
+
+def test_a_keyword_of_the_running_backend_that_nothing_uses_is_refused() -> None:
+    """MariaDB reads mysql_* and mariadb_*, MySQL only mysql_*: mariadb_* is another backend's there."""
+    drop = DropIndexOp("ix", "t", dialect_options=(("mariadb_using", "hash"),))
+    unsupported("mariadb", drop, "drop_index 'ix': keyword mariadb_using has no effect on MariaDB")
+    assert sql("mysql", drop) == ["DROP INDEX ix ON t"]
+    assert sql("postgresql", drop) == ["DROP INDEX ix"]
+    check = AddConstraintOp("t", CheckDef("a > 0", "ck", dialect_options=(("postgresql_not_valid", True),)))
+    assert sql("postgresql", check) == ["ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0) NOT VALID"]
+    assert sql("sqlite", DropTableOp("t", dialect_options=(("postgresql_x", 1),))) == ["DROP TABLE t"]
+    unsupported("sqlite", DropTableOp("t", dialect_options=(("sqlite_x", 1),)), "drop_table 't'", "sqlite_x")
+    table = TableDef("t", (ColumnDef("a", sa.Integer()),), dialect_options=(("postgresql_ignore_search_path", True),))
+    unsupported("postgresql", CreateTableOp(table), "create_table 't'", "postgresql_ignore_search_path")
+    assert sql("mariadb", CreateTableOp(table))[0].startswith("CREATE TABLE t")

@@ -30,10 +30,12 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
     ConstraintDef,
+    EnumTypeDef,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -135,6 +137,8 @@ REVERSIBLE: list[Operation] = [
     AddConstraintOp("child", PrimaryKeyDef(("id", "qty"), "pk2")),
     AddConstraintOp("child", UniqueDef(("qty",))),
     DropConstraintOp("child", "uq_child_name", "unique", constraint=UniqueDef(("name",), "uq_child_name")),
+    CreateEnumTypeOp(EnumTypeDef("mood", ("sad", "happy"))),
+    DropEnumTypeOp(EnumTypeDef("mood", ("sad", "happy"), "app")),
 ]
 
 
@@ -411,6 +415,18 @@ def test_drop_unnamed_constraint_by_definition() -> None:
         DropConstraintOp("child", None, "unique", constraint=UniqueDef(("id",))).apply(SCHEMA)
     with pytest.raises(SchemaStateError, match="constraint 'nope' on 'child' does not exist"):
         DropConstraintOp("child", "nope").apply(SCHEMA)
+
+
+def test_enum_types() -> None:
+    mood = EnumTypeDef("mood", ("sad", "happy"))
+    with_mood = CreateEnumTypeOp(mood).apply(SCHEMA)
+    assert with_mood.enum_types == (mood,) and with_mood.tables == SCHEMA.tables
+    with pytest.raises(SchemaStateError, match="enum type 'mood' already exists"):
+        CreateEnumTypeOp(mood).apply(with_mood)
+    assert DropEnumTypeOp(mood).apply(with_mood).enum_types == ()
+    assert CreateEnumTypeOp(EnumTypeDef("m", schema="app")).describe() == "added enum type 'app.m'"
+    # Tables keep the types they do not name; no table operation adds or removes one.
+    assert DropTableOp("child").apply(with_mood).enum_types == (mood,)
 
 
 def test_raw_sql_and_data_leave_the_schema_alone() -> None:

@@ -42,9 +42,11 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
+    EnumTypeDef,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
@@ -459,6 +461,17 @@ def test_create_table_with_foreign_key_to_another_table() -> None:
     assert roundtrip_table(CreateTableOp(original)) == original
 
 
+def test_create_table_keeps_use_alter() -> None:
+    fk = ForeignKeyDef(("b_id",), "b", ("id",), "fk_a_b", use_alter=True)
+    original = TableDef("a", columns=(ColumnDef("b_id", sa.Integer()),), foreign_keys=(fk,))
+    assert (
+        'sa.ForeignKeyConstraint(["b_id"], ["b.id"], name="fk_a_b", use_alter=True)'
+        in render_ops([CreateTableOp(original)]).body
+    )
+    (recorded,) = roundtrip_table(CreateTableOp(original)).foreign_keys
+    assert recorded.use_alter is True
+
+
 def without_reverse_info(op: Operation) -> Operation:
     """What the ``op`` functions can record: drops carry no definition for their reverse."""
     if isinstance(op, DropTableOp):
@@ -551,6 +564,23 @@ def test_execute_round_trip() -> None:
     assert isinstance(recorded, ExecuteOp)
     assert recorded.sqltext == sql
     assert recorded.execution_options == {"autocommit": True}
+
+
+def test_enum_types_render_as_sqlalchemys_own_statements() -> None:
+    """Not part of the op round trip: the revision runs SQLAlchemy's statement through
+    op.execute (which --sql mode can write), so what it records is an ExecuteOp of it."""
+    created = CreateEnumTypeOp(EnumTypeDef("mood", ("sad", "it's"), "app"))
+    rendered = render_ops([created, DropEnumTypeOp(EnumTypeDef("tone", ("low",)))])
+    assert rendered.imports == ("from sqlalchemy.dialects import postgresql",)
+    assert rendered.body.splitlines() == [
+        'op.execute(postgresql.CreateEnumType(postgresql.ENUM("sad", "it\'s", name="mood", schema="app")))',
+        'op.execute(postgresql.DropEnumType(postgresql.ENUM("low", name="tone")))',
+    ]
+    create, drop = run(rendered, postgresql.dialect())
+    assert isinstance(create, ExecuteOp) and isinstance(create.sqltext, postgresql.CreateEnumType)
+    assert isinstance(drop, ExecuteOp) and isinstance(drop.sqltext, postgresql.DropEnumType)
+    enum = create.sqltext.element
+    assert (enum.name, enum.schema, tuple(enum.enums)) == ("mood", "app", ("sad", "it's"))
 
 
 def test_alter_column_comment_added_where_there_was_none() -> None:
