@@ -154,6 +154,9 @@ class BatchOperations(_PluginAPI):
         )
 
     def invoke(self, operation: Any) -> Any:
+        """Run a plugin operation where it was written: after the steps the block gathered so far."""
+        with api.using_context(self.migration_context):
+            self.native.run()
         return Operations(self.migration_context).invoke(operation)
 
     def get_context(self) -> MigrationContext:
