@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dbshift.autogenerate.compare import compare_schemas
+from dbshift.autogenerate.options import CompareOptions
 from dbshift.operations.base import Operation
 from dbshift.schema.from_metadata import schema_from_metadata
+from dbshift.schema.model import SchemaDef
 from dbshift.schema.reflect import reflect_schema
 
 
@@ -19,13 +23,35 @@ def diff_database(
     *,
     version_table: str,
     exclude: Iterable[str] = (),
+    options: CompareOptions | None = None,
 ) -> list[Operation]:
-    """Upgrade operations that make the database match ``metadata`` (default schema only)."""
+    """Upgrade operations that make the database match ``metadata``: the default schema, or
+    every schema with ``options.include_schemas``; ``options`` also carries an env script's
+    include_object / include_name / compare_* choices."""
+    options = options or CompareOptions()
     patterns = tuple(exclude)
     # The version table is dbshift's own: never compared, even if the models declare it.
     target = schema_from_metadata(metadata, connection.dialect).without_table(version_table)
     current = reflect_schema(connection, exclude=(_glob_escape(version_table),))
-    return compare_schemas(target, current, connection.dialect, exclude=patterns)
+    if options.include_schemas:
+        current = _with_other_schemas(connection, current, options, version_table)
+    target, current = options.filter_schemas(target, current, metadata)
+    ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
+    return options.filter_ops(ops, target, current)
+
+
+def _with_other_schemas(
+    connection: Connection, current: SchemaDef, options: CompareOptions, version_table: str
+) -> SchemaDef:
+    """The default schema's tables plus those of every other schema the options keep."""
+    inspector = sa.inspect(connection)
+    default = inspector.default_schema_name
+    tables = dict(current.tables)
+    for name in inspector.get_schema_names():
+        if name == default or not options.keep_schema(name):
+            continue
+        tables.update(reflect_schema(connection, schema=name, exclude=(_glob_escape(version_table),)).tables)
+    return dataclasses.replace(current, tables=MappingProxyType(tables))
 
 
 def _glob_escape(name: str) -> str:

@@ -49,7 +49,8 @@ Job = Callable[[MigrationContext, Mapping[str, Any]], object]
 
 ENV_SCRIPT = "env.py"
 
-# configure() keywords that mean something to dbshift; any other is accepted and listed by --debug.
+# configure() keywords dbshift acts on; any other is accepted and listed by --debug (e.g.
+# render_as_batch, render_item, user_module_prefix: dbshift renders revisions its own way).
 KNOWN_OPTIONS = frozenset(
     {
         "connection",
@@ -69,10 +70,7 @@ KNOWN_OPTIONS = frozenset(
         "include_name",
         "compare_type",
         "compare_server_default",
-        "render_as_batch",
         "process_revision_directives",
-        "user_module_prefix",
-        "render_item",
         "upgrade_token",
         "downgrade_token",
         "starting_rev",

@@ -129,6 +129,10 @@ class AlembicProject:
         self.write(
             "migrations/env.py", env if env is not None else GENERIC_ENV.format(metadata=metadata, options=options)
         )
+        template = (
+            Path(__file__).resolve().parents[2] / "dbshift" / "templates" / "alembic" / "generic" / "script.py.mako"
+        )
+        (root / "migrations" / "script.py.mako").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
 
     def write(self, relative: str, text: str) -> Path:

@@ -1,0 +1,160 @@
+"""``revision --autogenerate`` through the project's environment, as Alembic runs it.
+
+The environment (env.py, if the project has one) configures each database it visits and calls
+``run_migrations()``; each call here compares that database with its models and adds the
+operations to the revision being prepared, under that call's ``upgrade_token`` /
+``downgrade_token`` (``upgrades`` / ``downgrades``; a multi-database env.py names one pair per
+database, which its template places). A ``process_revision_directives`` hook is then handed
+the revision as Alembic hands it — a list holding one script with ``rev_id``, ``message``,
+``head``, ``upgrade_ops`` (``.ops``, ``.is_empty()``)... — and may change it, or empty the
+list so that nothing is written.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbshift.autogenerate.compare import reverse_ops
+from dbshift.autogenerate.render import render_ops
+from dbshift.commands.common import with_database
+from dbshift.config import Config
+from dbshift.errors import AutogenerateError
+from dbshift.operations.base import Operation
+from dbshift.runtime.context import MigrationContext
+from dbshift.script.revision import RevisionGraph
+
+
+@dataclass
+class OpList:
+    """One database's operations (Alembic's ``UpgradeOps`` / ``DowngradeOps``)."""
+
+    ops: list[Any]
+    upgrade_token: str = "upgrades"
+    downgrade_token: str = "downgrades"
+
+    def is_empty(self) -> bool:
+        return not self.ops
+
+
+@dataclass
+class RevisionDirective:
+    """The revision about to be written, with the attribute names of Alembic's ``MigrationScript``."""
+
+    rev_id: str | None
+    message: str | None
+    head: str = "head"
+    splice: bool = False
+    branch_label: tuple[str, ...] | str | None = None
+    version_path: str | None = None
+    depends_on: tuple[str, ...] | str | None = None
+    imports: set[str] = field(default_factory=set)
+    upgrade_ops_list: list[OpList] = field(default_factory=list)
+    downgrade_ops_list: list[OpList] = field(default_factory=list)
+
+    @property
+    def upgrade_ops(self) -> OpList:
+        if not self.upgrade_ops_list:
+            self.upgrade_ops_list.append(OpList([]))
+        return self.upgrade_ops_list[0]
+
+    @property
+    def downgrade_ops(self) -> OpList:
+        if not self.downgrade_ops_list:
+            self.downgrade_ops_list.append(OpList([]))
+        return self.downgrade_ops_list[0]
+
+    def is_empty(self) -> bool:
+        return all(ops.is_empty() for ops in self.upgrade_ops_list)
+
+
+Differ = Callable[[MigrationContext], list[Operation]]
+
+
+def run_revision_environment(
+    config: Config,
+    graph: RevisionGraph,
+    directive: RevisionDirective,
+    *,
+    autogenerate: bool,
+    differ: Differ,
+) -> list[RevisionDirective]:
+    """Run the environment for ``revision``; the directives left to write (the hook may change them)."""
+    directives = [directive]
+
+    def job(context: MigrationContext) -> None:
+        opts = context.opts
+        up_token = str(opts.get("upgrade_token") or "upgrades")
+        down_token = str(opts.get("downgrade_token") or "downgrades")
+        ops: list[Operation] = []
+        if autogenerate:
+            current = context.get_current_heads()
+            if set(current) != set(graph.heads):
+                at = ", ".join(current) or "base"
+                head = ", ".join(graph.heads) or "base"
+                raise AutogenerateError(
+                    f"database is not up to date: it is at {at} but the migration folder's head is {head}; "
+                    "run 'dbshift upgrade head' first"
+                )
+            ops = differ(context)
+        if directives:
+            target = directives[-1]
+            target.upgrade_ops_list.append(OpList(list(ops), upgrade_token=up_token, downgrade_token=down_token))
+            target.downgrade_ops_list.append(
+                OpList(reverse_ops(ops), upgrade_token=up_token, downgrade_token=down_token)
+            )
+        hook = opts.get("process_revision_directives")
+        if callable(hook):
+            hook(context, tuple(graph.heads), directives)
+
+    with_database(
+        config,
+        "revision",
+        job,
+        cmd_opts={"cmd": "revision", "autogenerate": autogenerate, "message": directive.message},
+    )
+    return directives
+
+
+@dataclass(frozen=True)
+class Rendered:
+    upgrade_body: str
+    downgrade_body: str
+    imports: tuple[str, ...]
+    template_args: Mapping[str, str]
+    detected: list[str]
+
+
+def render_directive(directive: RevisionDirective) -> Rendered:
+    """The bodies and template arguments of a directive: the ``upgrades``/``downgrades`` pair as
+    the file's bodies, any other token (a multi-database env.py's) as a template argument."""
+    imports: set[str] = set(directive.imports)
+    args: dict[str, str] = {}
+    bodies = {"upgrades": "pass", "downgrades": "pass"}
+    detected: list[str] = []
+    for kind, lists in (("up", directive.upgrade_ops_list), ("down", directive.downgrade_ops_list)):
+        for ops in lists:
+            _check_ops(ops.ops)
+            token = ops.upgrade_token if kind == "up" else ops.downgrade_token
+            if kind == "up":
+                detected += [f"Detected {op.describe()}" for op in ops.ops]
+            if not ops.ops:
+                continue
+            rendered = render_ops(ops.ops)
+            imports |= set(rendered.imports)
+            if token in bodies:
+                bodies[token] = rendered.body
+            else:  # placed by the template itself, e.g. ${context.get("engine1_upgrades", "pass")}
+                args[token] = textwrap.indent(rendered.body, "    ").strip()
+    return Rendered(bodies["upgrades"], bodies["downgrades"], tuple(sorted(imports)), args, detected)
+
+
+def _check_ops(ops: Sequence[Any]) -> None:
+    for op in ops:
+        if not isinstance(op, Operation):
+            raise AutogenerateError(
+                f"process_revision_directives left a {type(op).__name__} among the operations; dbshift writes "
+                "its own operations only (remove or keep them, do not add Alembic's)"
+            )
