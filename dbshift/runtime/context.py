@@ -161,6 +161,7 @@ class MigrationContext:
         self.last_commit_step: int | None = None
         """The step whose autocommit block last committed the run's transaction, if any."""
         self._in_autocommit = False
+        self._mock: Any = None
         self.executed: list[Executable | str] = []
         """Statements run so far; rendered as SQL only if a failure report needs them."""
         self.committed = 0
@@ -183,7 +184,8 @@ class MigrationContext:
 
     @property
     def bind(self) -> Connection | None:
-        return self.connection
+        """The connection (Alembic's ``MigrationContext.bind``); the writing stand-in in --sql mode."""
+        return self.get_bind()
 
     def get_current_heads(self) -> tuple[str, ...]:
         """The version table's rows (none in --sql mode, or when it does not exist yet)."""
@@ -260,8 +262,18 @@ class MigrationContext:
         self.committed = 0
 
     def get_bind(self) -> Connection:
+        """The connection; in --sql mode a stand-in that writes what is executed on it (as
+        Alembic's does), so ``sa.Enum(...).create(op.get_bind())`` still becomes SQL. It cannot
+        return rows: a revision that reads data needs the database."""
         if self.connection is None:
-            raise DbshiftError("op.get_bind() has no connection in --sql mode")
+            if self._mock is None:
+
+                def write(statement: Any, *multiparams: Any, **params: Any) -> None:
+                    self.execute(statement)
+
+                self._mock = sa.create_mock_engine(sa.engine.URL.create(self._dialect.name), write)
+            mock: Connection = self._mock
+            return mock
         return self.connection
 
     def invoke(self, operation: Operation) -> None:
