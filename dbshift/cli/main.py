@@ -139,6 +139,7 @@ def list_templates() -> None:
     "--depends-on", "depends_on", multiple=True, help="Revision (id, label or prefix) this one depends on (repeatable)."
 )
 @click.option("--version-path", help="Version location to write the file into (when there are several).")
+@click.option("--sql", is_flag=True, help="Run the environment (revision_environment) in --sql mode: no database.")
 @pass_options
 def revision(
     opts: Options,
@@ -150,6 +151,7 @@ def revision(
     branch_labels: tuple[str, ...],
     depends_on: tuple[str, ...],
     version_path: str | None,
+    sql: bool,
 ) -> None:
     """Write a new revision file."""
     from dbshift.commands.revision import revision as run
@@ -164,6 +166,7 @@ def revision(
         branch_labels=branch_labels,
         depends_on=depends_on,
         version_path=version_path,
+        sql=sql,
         report=click.echo,
     )
 

@@ -12,6 +12,7 @@ list so that nothing is written.
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,11 +20,12 @@ from typing import Any
 
 from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.render import render_ops
-from dbshift.commands.common import with_database
+from dbshift.commands.common import script_directory
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
+from dbshift.runtime.environment import Request, run_request
 from dbshift.script.revision import RevisionGraph
 
 
@@ -80,6 +82,7 @@ def run_revision_environment(
     *,
     autogenerate: bool,
     differ: Differ,
+    sql: bool = False,
 ) -> list[RevisionDirective]:
     """Run the environment for ``revision``; the directives left to write (the hook may change them)."""
     directives = [directive]
@@ -109,12 +112,11 @@ def run_revision_environment(
         if callable(hook):
             hook(context, tuple(graph.heads), directives)
 
-    with_database(
-        config,
-        "revision",
-        job,
-        cmd_opts={"cmd": "revision", "autogenerate": autogenerate, "message": directive.message},
+    cmd_opts = {"cmd": "revision", "autogenerate": autogenerate, "message": directive.message, "sql": sql}
+    request = Request(
+        "revision", lambda context, _kw: job(context), as_sql=sql, output=io.StringIO(), cmd_opts=cmd_opts
     )
+    run_request(config, request, script_directory(config))
     return directives
 
 

@@ -54,6 +54,7 @@ def revision(
     branch_labels: Sequence[str] = (),
     depends_on: Sequence[str] = (),
     version_path: str | Path | None = None,
+    sql: bool = False,
     report: Report = print,
 ) -> RevisionResult:
     """Write a new revision file (empty, or with the operations autogenerate finds).
@@ -65,6 +66,8 @@ def revision(
     parent's (Alembic's rule). Without a ``message`` the file name's slug is empty and a Mako
     template says "empty message", as with Alembic.
     """
+    if sql and autogenerate:
+        raise AutogenerateError("--sql with --autogenerate makes no sense: autogenerate compares a live database")
     script = script_directory(config)
     if not script.has_explicit_locations and not script.versions_dir.is_dir():
         raise ScriptError(f"{script.versions_dir} does not exist; run 'dbshift init' first")
@@ -87,7 +90,7 @@ def revision(
     directives = [directive]
     if autogenerate or config.revision_environment:
         directives = run_revision_environment(
-            config, graph, directive, autogenerate=autogenerate, differ=lambda context: _diff(config, context)
+            config, graph, directive, autogenerate=autogenerate, differ=lambda context: _diff(config, context), sql=sql
         )
         if not directives:
             report("No revision written: the environment's process_revision_directives removed it")

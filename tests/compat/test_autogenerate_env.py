@@ -230,3 +230,21 @@ def test_multidb_autogenerate_writes_each_database_s_operations(tmp_path: Path) 
         p.engine.dispose()
         for name in [n for n in sys.modules if n == "shop" or n.startswith("shop.")]:
             del sys.modules[name]
+
+
+def test_revision_environment_runs_env_py_for_a_plain_revision_even_with_sql(project: AlembicProject) -> None:
+    hooks = project.root / "shop" / "env_options.py"
+    hooks.write_text(
+        hooks.read_text(encoding="utf-8")
+        + "\n\ndef no_empty(context, revision, directives):\n"
+        + "    directives[0].message = 'renamed by env.py ' + ('offline' if context.as_sql else 'online')\n",
+        encoding="utf-8",
+    )
+    ini = project.ini.read_text(encoding="utf-8")
+    project.ini.write_text(ini.replace("[alembic]\n", "[alembic]\nrevision_environment = true\n"), encoding="utf-8")
+    config = project.config()
+    assert config.revision_environment is True
+    result = revision(config, "plain", rev_id="aaa111", sql=True, report=quiet)
+    assert '"""renamed by env.py offline' in Path(str(result.path)).read_text(encoding="utf-8")
+    result = revision(config, "plain", rev_id="bbb222", report=quiet)
+    assert '"""renamed by env.py online' in Path(str(result.path)).read_text(encoding="utf-8")
