@@ -75,7 +75,10 @@ def list_templates() -> list[str]:
 
 
 def _text(template: str, name: str) -> str:
-    return (resources.files("dbshift") / "templates" / "alembic" / template / name).read_text(encoding="utf-8")
+    """A template's own file, else the generic template's (the layouts share most files)."""
+    folder = resources.files("dbshift") / "templates" / "alembic"
+    own = folder / template / name
+    return (own if own.is_file() else folder / "generic" / name).read_text(encoding="utf-8")
 
 
 def init_from_template(name: str, directory: str, *, cwd: Path) -> InitResult:
