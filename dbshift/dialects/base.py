@@ -290,7 +290,7 @@ class DialectImpl:
         else:
             con = sa.UniqueConstraint("_dbshift_stub", name=op.constraint_name)
         table.append_constraint(con)
-        return [sa.schema.DropConstraint(con, if_exists=op.if_exists)]
+        return [ddl.DropConstraint(con, if_exists=op.if_exists)]
 
     # -- named types --------------------------------------------------------------------------
     def do_CreateEnumTypeOp(self, op: CreateEnumTypeOp) -> list[Executable]:

@@ -203,3 +203,16 @@ class DropColumnComment(ExecutableDDLElement):
 def _drop_column_comment(element: DropColumnComment, compiler: DDLCompiler, **kw: Any) -> str:
     name = compiler.preparer.format_column(element.column, use_table=True, use_schema=True)
     return f"COMMENT ON COLUMN {name} IS NULL"
+
+
+class DropConstraint(sa.schema.DropConstraint):
+    """SQLAlchemy's DROP CONSTRAINT, compiled by SQLAlchemy's own dialect compiler whatever else is
+    loaded: an application that imports Alembic gets Alembic's ``@compiles`` hook on
+    ``sqlalchemy.schema.DropConstraint`` for MySQL, which must not change dbshift's SQL."""
+
+    inherit_cache = False
+
+
+@compiles(DropConstraint)
+def _drop_constraint(element: DropConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    return str(compiler.visit_drop_constraint(element, **kw))  # type: ignore[no-untyped-call]
