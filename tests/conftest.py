@@ -187,12 +187,54 @@ def _fresh_mariadb() -> Iterator[Database]:
         admin.dispose()
 
 
-@pytest.fixture
-def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
-    """A fresh, empty database on ``backend``, removed after the test."""
+def _fresh(backend: str, sqlite_file: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     if backend == "sqlite":
-        yield Database("sqlite", f"sqlite:///{tmp_path / 'test.sqlite'}")
+        yield Database("sqlite", f"sqlite:///{sqlite_file}")
     elif backend == "postgresql":
         yield from _fresh_postgresql(request.getfixturevalue("postgresql_session_database"))
     else:
         yield from _fresh_mariadb()
+
+
+@pytest.fixture
+def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A fresh, empty database on ``backend``, removed after the test."""
+    yield from _fresh(backend, tmp_path / "test.sqlite", request)
+
+
+@pytest.fixture
+def second_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Another fresh, empty database on the same backend as ``database`` (a second SQLite file,
+    PostgreSQL schema or MariaDB database), removed after the test: for running the real
+    Alembic beside dbshift and comparing the two."""
+    yield from _fresh(backend, tmp_path / "second.sqlite", request)
+
+
+class DatabaseFactory:
+    """Makes as many fresh databases on one backend as a test needs; all removed afterwards."""
+
+    def __init__(self, backend: str, folder: Path, request: pytest.FixtureRequest) -> None:
+        self.backend = backend
+        self.folder = folder
+        self.request = request
+        self._open: list[Iterator[Database]] = []
+
+    def new(self) -> Database:
+        made = _fresh(self.backend, self.folder / f"db{len(self._open)}.sqlite", self.request)
+        self._open.append(made)
+        return next(made)
+
+    def close(self) -> None:
+        while self._open:
+            for _ in self._open.pop():  # runs the generator's cleanup
+                pass
+
+
+@pytest.fixture
+def database_factory(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[DatabaseFactory]:
+    """``database_factory.new()``: one more fresh database on ``backend`` (multi-database projects)."""
+    factory = DatabaseFactory(backend, tmp_path, request)
+    try:
+        yield factory
+    finally:
+        factory.close()

@@ -1,0 +1,224 @@
+"""Running a corpus project (tests/fixtures/alembic/<scenario>) with dbshift and with the real Alembic.
+
+A scenario is copied twice into the test's folder and each copy is pointed at its own fresh
+database of the same backend: dbshift's CLI runs the steps in the first, each in a fresh
+interpreter where Alembic cannot be imported; the real Alembic runs the same steps in the
+second, all of them in one child process (``alembic_driver.py``) started first so that it runs
+while dbshift does. After every step both databases are snapshotted (schema, rows, version
+rows) and compared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.cli_helpers import run_cli
+from tests.compat.snapshot import Snapshot, differences, snapshot
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "alembic"
+DRIVER = Path(__file__).resolve().parent / "alembic_driver.py"
+REPO = Path(__file__).resolve().parents[2]
+
+STANDARD_STEPS: tuple[tuple[str, ...], ...] = (
+    ("upgrade", "head"),
+    ("current",),
+    ("history",),
+    ("heads",),
+    ("downgrade", "-1"),
+    ("downgrade", "base"),
+    ("upgrade", "head", "--sql"),
+)
+"""What every scenario runs, in this order, unless it says otherwise."""
+
+
+def without_alembic(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for dbshift's child processes: no PYTHONPATH entry that holds an Alembic."""
+    env = dict(environ)
+    entries = [e for e in env.get("PYTHONPATH", "").split(os.pathsep) if e]
+    kept = [e for e in entries if not (Path(e) / "alembic").exists()]
+    if kept:
+        env["PYTHONPATH"] = os.pathsep.join(kept)
+    else:
+        env.pop("PYTHONPATH", None)
+    return env
+
+
+def ini_url(url: str) -> str:
+    """A URL as a value in an ini file (configparser interpolation: ``%`` is written ``%%``)."""
+    return url.replace("%", "%%")
+
+
+def set_ini_values(ini: Path, values: Mapping[tuple[str, str], str]) -> None:
+    """Replace ``key = value`` lines of given sections (``{(section, key): value}``) in place."""
+    section = ""
+    lines = []
+    seen: set[tuple[str, str]] = set()
+    for line in ini.read_text(encoding="utf-8").splitlines():
+        header = re.match(r"\s*\[([^]]+)\]\s*$", line)
+        if header:
+            section = header.group(1)
+        match = re.match(r"\s*([^=#;\s][^=]*?)\s*=", line)
+        if match and (section, match.group(1)) in values:
+            key = (section, match.group(1))
+            line = f"{key[1]} = {values[key]}"
+            seen.add(key)
+        lines.append(line)
+    missing = set(values) - seen
+    assert not missing, f"{ini}: no line for {sorted(missing)}"
+    ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def async_url(url: str) -> str:
+    """The asyncio driver's URL for a test database URL (aiosqlite, psycopg's async mode, aiomysql)."""
+    parsed = sa.engine.make_url(url)
+    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg_async", "mysql": "mysql+aiomysql"}
+    parsed = parsed.set(drivername=driver[parsed.get_backend_name()])
+    if "ssl_disabled" in parsed.query:  # PyMySQL's option; aiomysql has none by that name
+        parsed = parsed.difference_update_query(["ssl_disabled"])
+    return parsed.render_as_string(hide_password=False)
+
+
+Pointer = Callable[[Path, Sequence[str]], None]
+
+
+def point_main_section(project: Path, urls: Sequence[str]) -> None:
+    set_ini_values(project / "alembic.ini", {("alembic", "sqlalchemy.url"): ini_url(urls[0])})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How to run one corpus project: where its URLs go, what it passes, what it expects."""
+
+    name: str
+    point: Pointer = point_main_section
+    databases: int = 1
+    backends: tuple[str, ...] = ("sqlite", "postgresql", "mariadb")
+    x_args: tuple[str, ...] = ()
+    version_table: str = "alembic_version"
+    steps: tuple[tuple[str, ...], ...] = STANDARD_STEPS
+    fails: frozenset[int] = frozenset()
+    """Steps (by position) that fail with both tools (non-zero exit, nothing changed)."""
+    url_for: Callable[[str], str] = lambda url: url
+    """The URL written into the project for a test database URL (e.g. its asyncio driver)."""
+    offline_apply: bool = True
+    """Whether the --sql output of the last step is applied to fresh databases and compared."""
+    notes: str = ""
+
+    @property
+    def source(self) -> Path:
+        return FIXTURES / self.name
+
+    def revision_ids(self) -> list[str]:
+        ids = []
+        for path in (self.source / "migrations").rglob("*.py"):
+            found = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", path.read_text(encoding="utf-8"), re.M)
+            if found:
+                ids.append(found.group(1))
+        return ids
+
+
+@dataclass
+class StepResult:
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+
+def copy_project(scenario: Scenario, into: Path, urls: Sequence[str]) -> Path:
+    shutil.copytree(scenario.source, into, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+    scenario.point(into, [scenario.url_for(url) for url in urls])
+    return into
+
+
+def start_alembic(
+    real_alembic_path: Path, project: Path, steps: Sequence[Sequence[str]], urls: Sequence[str], version_tables: Sequence[str]
+) -> tuple[subprocess.Popen[str], Path]:
+    """Start the real Alembic on ``steps`` in ``project``; returns the process and its result file."""
+    work = Path(tempfile.mkdtemp(prefix="alembic-driver-", dir=project.parent))
+    spec = work / "spec.json"
+    out = work / "out.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "project": str(project),
+                "steps": [list(s) for s in steps],
+                "databases": [{"url": url, "version_tables": list(version_tables)} for url in urls],
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DBSHIFT_URL", "PYTHONPATH")}
+    env["PYTHONPATH"] = str(real_alembic_path)
+    process = subprocess.Popen(
+        [sys.executable, str(DRIVER), str(spec), str(out)],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, out
+
+
+def finish_alembic(process: subprocess.Popen[str], out: Path) -> dict[str, Any]:
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, f"the Alembic driver failed:\n{stdout}\n{stderr}"
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    assert "real-alembic" in result["alembic_file"] or "alembic" in result["alembic_file"]
+    return result
+
+
+def run_dbshift(
+    project: Path, steps: Sequence[Sequence[str]], urls: Sequence[str], version_tables: Sequence[str], x_args: Sequence[str] = ()
+) -> list[StepResult]:
+    env = without_alembic(os.environ)
+    results = []
+    for args in steps:
+        x = [part for arg in x_args for part in ("-x", arg)]
+        done = run_cli(project, *x, *args, env=env, fresh_interpreter=True)
+        assert "Traceback" not in done.stderr, f"dbshift {' '.join(args)}:\n{done.stderr}"
+        result = StepResult(tuple(args), done.returncode, done.stdout, done.stderr)
+        result.snapshots = [snapshot(url, tuple(version_tables)) for url in urls]
+        results.append(result)
+    return results
+
+
+def ids_by_line(text: str, known: Sequence[str]) -> list[list[str]]:
+    """Per output line, the known revision ids it names, in order (lines naming none are left out)."""
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True)) + r")\b")
+    lines = [pattern.findall(line) for line in text.splitlines()]
+    return [ids for ids in lines if ids]
+
+
+def head_marks(text: str, known: Sequence[str]) -> list[str]:
+    """The ids marked ``(head)`` in an output, sorted."""
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in known) + r")\b[^,\n]*?\(head\)")
+    return sorted(pattern.findall(text))
+
+
+def execute_script(url: str, sql: str) -> None:
+    """Run a --sql script statement by statement (each ends with ';' at a line end)."""
+    statements = [s.strip() for s in re.split(r";\s*\n", sql) if s.strip()]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                body = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+                if body.strip():
+                    connection.exec_driver_sql(body)
+    finally:
+        engine.dispose()
