@@ -122,7 +122,7 @@ class Scenario:
 
     def revision_ids(self) -> list[str]:
         ids = []
-        for path in (self.source / "migrations").rglob("*.py"):
+        for path in self.source.rglob("versions/**/*.py"):
             found = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", path.read_text(encoding="utf-8"), re.M)
             if found:
                 ids.append(found.group(1))

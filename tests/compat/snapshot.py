@@ -44,7 +44,9 @@ def _table(inspector: sa.Inspector, connection: sa.Connection, name: str, schema
             "name": c["name"],
             "type": _type_text(c["type"]),
             "nullable": bool(c["nullable"]),
-            "default": _norm_sql(c.get("default")),
+            # Alembic's table copy (batch recreate) on PostgreSQL leaves the id sequence named
+            # after its temporary table; the table is the same.
+            "default": _norm_sql(str(c["default"]).replace("_alembic_tmp_", "") if c.get("default") else None),
         }
         for c in inspector.get_columns(name, schema=schema)
     ]

@@ -13,27 +13,70 @@ databases, which must end up alike.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.compat.corpus import (
+    STANDARD_STEPS,
     Scenario,
     StepResult,
+    async_url,
     copy_project,
     differences,
     execute_script,
     finish_alembic,
     head_marks,
     ids_by_line,
+    ini_url,
     run_dbshift,
+    set_ini_values,
     snapshot,
     start_alembic,
 )
 from tests.conftest import Database, DatabaseFactory
 
+
+
+def point_multidb(project: Path, urls: Sequence[str]) -> None:
+    set_ini_values(
+        project / "alembic.ini", {("shop", "sqlalchemy.url"): ini_url(urls[0]), ("audit", "sqlalchemy.url"): ini_url(urls[1])}
+    )
+
+
 SCENARIOS = [
     Scenario("basic"),
+    Scenario("pyproject"),
+    Scenario("multidb", point=point_multidb, databases=2),
+    Scenario("async_env", url_for=async_url),
+    Scenario(
+        "hand_edited",
+        x_args=("seed=demo",),
+        version_table="crm_schema_history",
+        steps=(("upgrade", "head"), ("check",), *STANDARD_STEPS[1:]),
+    ),
+    Scenario("plugin_ops"),
+    Scenario("batch"),
+    Scenario("autocommit"),
+    Scenario(
+        "branches",
+        steps=(
+            ("upgrade", "reports@head"),
+            ("current",),
+            ("upgrade", "head"),
+            ("history",),
+            ("heads",),
+            ("downgrade", "-1"),
+            ("current",),
+            ("downgrade", "reports@base"),
+            ("current",),
+            ("downgrade", "base"),
+            ("upgrade", "head", "--sql"),
+        ),
+    ),
+    Scenario("no_downgrade", fails=frozenset({5})),
 ]
 
 
@@ -97,9 +140,19 @@ def test_scenario_runs_as_with_alembic(
     if scenario.offline_apply and "--sql" in scenario.steps[last] and last not in scenario.fails:
         applied = []
         for script in (ours[last].stdout, str(theirs[last]["stdout"])):
-            fresh = database_factory.new()
-            execute_script(fresh.url, script)
-            applied.append(snapshot(fresh.url, (scenario.version_table,)))
-        diff = differences(applied[0], applied[1])
-        assert not diff, "the --sql scripts of dbshift and Alembic, run, give different databases:\n" + "\n".join(diff)
-        assert applied[0]["versions"], "the --sql script wrote no version row"
+            # A multi-database env.py marks each database's part with '-- database: NAME'.
+            parts = re.split(r"^-- database: \w+\s*$", script, flags=re.M)[-scenario.databases :]
+            made = []
+            for part in parts:
+                fresh = database_factory.new()
+                execute_script(fresh.url, part)
+                made.append(snapshot(fresh.url, (scenario.version_table,)))
+            applied.append(made)
+        for index, (a, b) in enumerate(zip(*applied)):
+            diff = differences(a, b)
+            assert not diff, (
+                f"database {index}: the --sql scripts of dbshift and Alembic, run, give different databases:\n"
+                + "\n".join(diff)
+                + f"\n--- dbshift\n{ours[last].stdout}\n--- alembic\n{theirs[last]['stdout']}"
+            )
+            assert a["versions"], "the --sql script wrote no version row"
