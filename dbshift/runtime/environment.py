@@ -245,11 +245,14 @@ class Environment:
         definitions even in --sql mode. Never creates the file; None when there is none."""
         if dialect.name != "sqlite" or url is None:
             return None
-        database = sa.engine.make_url(url).database
+        parsed = sa.engine.make_url(url)
+        database = parsed.database
         if not database or database == ":memory:" or not Path(database).is_file():
             return None
         try:
-            engine = create_engine(str(url))
+            # Read with the standard driver whatever the URL names: an asyncio one (aiosqlite)
+            # cannot be used outside its event loop, and the file is the same.
+            engine = create_engine(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
             reader = connect(engine)
         except DbshiftError:
             return None
