@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import sys
 from pathlib import Path
 
-from dbshift.commands import migrate
+from dbshift.commands import migrate, revision
 from tests.compat.project import AlembicProject
+from tests.conftest import Database
 
 
 def test_sql_mode_reads_an_existing_sqlite_file_through_an_async_url(tmp_path: Path) -> None:
@@ -26,3 +28,69 @@ def test_sql_mode_reads_an_existing_sqlite_file_through_an_async_url(tmp_path: P
     assert "name VARCHAR(20) NOT NULL" in script, script
     assert "note TEXT" in script, script  # the rebuilt table kept the column it read from the file
     project.engine.dispose()
+
+
+FILTERED_ENV_OPTIONS = """
+        include_object=include_object, include_name=include_name"""
+
+FILTERS = '''
+import models
+
+def include_name(name, type_, parent_names):
+    # reflected names only: the audit tool's tables are not ours
+    return not (type_ == "table" and name.startswith("audit_"))
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and name.startswith("report_"):
+        return False
+    if type_ == "column" and name.startswith("x_"):  # columns another tool adds
+        return False
+    return True
+'''
+
+
+def test_check_and_autogenerate_honour_include_object_and_include_name(tmp_path: Path, database: Database) -> None:
+    """env.py's include_object / include_name keep tables and columns out of the comparison, as
+    with Alembic: ``check`` passes and autogenerate writes no drop for them."""
+    project = AlembicProject(
+        tmp_path, database.url, metadata="models.metadata", env_options=FILTERED_ENV_OPTIONS.strip()
+    )
+    env = project.root / "migrations" / "env.py"
+    env.write_text(env.read_text(encoding="utf-8").replace("config = context.config", FILTERS + "\nconfig = context.config"))
+    project.write(
+        "models.py",
+        """
+        import sqlalchemy as sa
+
+        metadata = sa.MetaData()
+        sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(20)))
+        sa.Table("report_totals", metadata, sa.Column("id", sa.Integer, primary_key=True))  # never created
+        """,
+    )
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("item", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(20)),
+                        sa.Column("x_sync", sa.Integer))
+        op.create_table("report_cache", sa.Column("key", sa.String(20), primary_key=True))
+        op.create_table("audit_trail", sa.Column("id", sa.Integer, primary_key=True))
+        """,
+        'op.drop_table("audit_trail")\nop.drop_table("report_cache")\nop.drop_table("item")',
+    )
+    config = project.config()
+    try:
+        migrate.upgrade(config, "head", report=lambda _line: None)
+        assert revision.check(config) == []
+        project.write(
+            "models.py",
+            project.root.joinpath("models.py").read_text(encoding="utf-8")
+            + 'sa.Table("tag", metadata, sa.Column("id", sa.Integer, primary_key=True))\n',
+        )
+        for name in [n for n in sys.modules if n == "models"]:
+            del sys.modules[name]
+        assert revision.check(project.config()) == ["added table 'tag'"]
+    finally:
+        sys.modules.pop("models", None)
+        project.engine.dispose()
