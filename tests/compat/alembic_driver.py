@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from snapshot import snapshot  # noqa: E402  (after the path is set)
+from snapshot import snapshot
 
 
 def run_step(args: list[str]) -> dict[str, Any]:
@@ -40,7 +40,9 @@ def run_step(args: list[str]) -> dict[str, Any]:
             line = CommandLine(prog="alembic")
             options = line.parser.parse_args(args)
             toml, ini = line._inis_from_config(options)
-            line.run_cmd(Config(file_=ini, toml_file=toml, ini_section=options.name, cmd_opts=options, stdout=out), options)
+            line.run_cmd(
+                Config(file_=ini, toml_file=toml, ini_section=options.name, cmd_opts=options, stdout=out), options
+            )
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except Exception:  # noqa: BLE001 - what the alembic command prints for an uncaught error

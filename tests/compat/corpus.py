@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.cli_helpers import run_cli
-from tests.compat.snapshot import Snapshot, differences, snapshot
+from tests.compat.snapshot import Snapshot, snapshot
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "alembic"
 DRIVER = Path(__file__).resolve().parent / "alembic_driver.py"
@@ -145,7 +145,11 @@ def copy_project(scenario: Scenario, into: Path, urls: Sequence[str]) -> Path:
 
 
 def start_alembic(
-    real_alembic_path: Path, project: Path, steps: Sequence[Sequence[str]], urls: Sequence[str], version_tables: Sequence[str]
+    real_alembic_path: Path,
+    project: Path,
+    steps: Sequence[Sequence[str]],
+    urls: Sequence[str],
+    version_tables: Sequence[str],
 ) -> tuple[subprocess.Popen[str], Path]:
     """Start the real Alembic on ``steps`` in ``project``; returns the process and its result file."""
     work = Path(tempfile.mkdtemp(prefix="alembic-driver-", dir=project.parent))
@@ -183,7 +187,11 @@ def finish_alembic(process: subprocess.Popen[str], out: Path) -> dict[str, Any]:
 
 
 def run_dbshift(
-    project: Path, steps: Sequence[Sequence[str]], urls: Sequence[str], version_tables: Sequence[str], x_args: Sequence[str] = ()
+    project: Path,
+    steps: Sequence[Sequence[str]],
+    urls: Sequence[str],
+    version_tables: Sequence[str],
+    x_args: Sequence[str] = (),
 ) -> list[StepResult]:
     env = without_alembic(os.environ)
     results = []

@@ -63,7 +63,10 @@ def _table(inspector: sa.Inspector, connection: sa.Connection, name: str, schema
         key=lambda ix: str(ix["name"]),
     )
     uniques = sorted(
-        ({"name": uq["name"], "columns": list(uq["column_names"])} for uq in inspector.get_unique_constraints(name, schema=schema)),
+        (
+            {"name": uq["name"], "columns": list(uq["column_names"])}
+            for uq in inspector.get_unique_constraints(name, schema=schema)
+        ),
         key=lambda uq: (str(uq["name"]), uq["columns"]),
     )
     fks = sorted(

@@ -39,10 +39,10 @@ from tests.compat.corpus import (
 from tests.conftest import Database, DatabaseFactory
 
 
-
 def point_multidb(project: Path, urls: Sequence[str]) -> None:
     set_ini_values(
-        project / "alembic.ini", {("shop", "sqlalchemy.url"): ini_url(urls[0]), ("audit", "sqlalchemy.url"): ini_url(urls[1])}
+        project / "alembic.ini",
+        {("shop", "sqlalchemy.url"): ini_url(urls[0]), ("audit", "sqlalchemy.url"): ini_url(urls[1])},
     )
 
 

@@ -33,7 +33,7 @@ def test_sql_mode_reads_an_existing_sqlite_file_through_an_async_url(tmp_path: P
 FILTERED_ENV_OPTIONS = """
         include_object=include_object, include_name=include_name"""
 
-FILTERS = '''
+FILTERS = """
 import models
 
 def include_name(name, type_, parent_names):
@@ -47,7 +47,7 @@ def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "column" and name.startswith("x_"):  # columns another tool adds
         return False
     return True
-'''
+"""
 
 
 def test_check_and_autogenerate_honour_include_object_and_include_name(tmp_path: Path, database: Database) -> None:
@@ -57,7 +57,9 @@ def test_check_and_autogenerate_honour_include_object_and_include_name(tmp_path:
         tmp_path, database.url, metadata="models.metadata", env_options=FILTERED_ENV_OPTIONS.strip()
     )
     env = project.root / "migrations" / "env.py"
-    env.write_text(env.read_text(encoding="utf-8").replace("config = context.config", FILTERS + "\nconfig = context.config"))
+    env.write_text(
+        env.read_text(encoding="utf-8").replace("config = context.config", FILTERS + "\nconfig = context.config")
+    )
     project.write(
         "models.py",
         """
