@@ -8,6 +8,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from dbshift.commands import migrate, revision
 from tests.compat.project import AlembicProject
 from tests.conftest import Database
@@ -95,4 +97,57 @@ def test_check_and_autogenerate_honour_include_object_and_include_name(tmp_path:
         assert revision.check(project.config()) == ["added table 'tag'"]
     finally:
         sys.modules.pop("models", None)
+        project.engine.dispose()
+
+
+NAMING = """__import__("sqlalchemy").MetaData(naming_convention={
+    "pk": "pk_%(table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+})"""
+
+
+def test_ops_name_constraints_with_the_target_metadata_naming_convention(tmp_path: Path, database: Database) -> None:
+    """Alembic builds what op.create_table & co. create on a MetaData carrying the naming
+    convention of env.py's target_metadata: unnamed keys get the convention's names, and names
+    given to a convention with %(constraint_name)s are completed by it."""
+    project = AlembicProject(tmp_path, database.url, metadata=NAMING)
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("owner", sa.Column("id", sa.Integer, primary_key=True), sa.Column("email", sa.String(50), unique=True))
+        op.create_table(
+            "item",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner_id", sa.Integer, sa.ForeignKey("owner.id")),
+            sa.Column("code", sa.String(10)),
+            sa.Column("qty", sa.Integer),
+        )
+        op.add_column("item", sa.Column("maker_id", sa.Integer, sa.ForeignKey("owner.id")))
+        op.create_unique_constraint(None, "item", ["code"])
+        op.create_check_constraint("qty_positive", "item", "qty > 0")
+        op.create_foreign_key(None, "item", "owner", ["qty"], ["id"])
+        """,
+    )
+    try:
+        migrate.upgrade(project.config(), "head", report=lambda _line: None)
+        insp = sa.inspect(project.engine)
+        if database.backend == "postgresql":
+            assert insp.get_pk_constraint("item")["name"] == "pk_item"
+        uniques = {u["name"] for u in insp.get_unique_constraints("item")} | {
+            i["name"] for i in insp.get_indexes("item") if i["unique"]
+        }
+        assert "uq_item_code" in uniques
+        assert {u["name"] for u in insp.get_unique_constraints("owner")} | {
+            i["name"] for i in insp.get_indexes("owner") if i["unique"]
+        } >= {"uq_owner_email"}
+        assert {f["name"] for f in insp.get_foreign_keys("item")} == {
+            "fk_item_owner_id_owner",
+            "fk_item_maker_id_owner",
+            "fk_item_qty_owner",
+        }
+        assert [c["name"] for c in insp.get_check_constraints("item")] == ["ck_item_qty_positive"]
+    finally:
         project.engine.dispose()
