@@ -9,7 +9,7 @@ functions: no generated methods, no proxy objects.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -112,9 +112,39 @@ def _default(value: Any) -> str | None | Unchanged:
     return server_default_text(value, get_context().dialect)
 
 
+def _metadata() -> sa.MetaData:
+    """The MetaData an op builds its objects on: with the naming convention of the
+    ``target_metadata`` env.py configured (Alembic's rule), so unnamed keys get its names."""
+    opts = getattr(get_context(), "opts", None) or {}
+    convention = getattr(opts.get("target_metadata"), "naming_convention", None)
+    return sa.MetaData(naming_convention=convention) if convention else sa.MetaData()
+
+
+def _conventional(
+    constraint_name: str | None, table_name: str, schema: str | None, build: Callable[[sa.Table], sa.Constraint]
+) -> str | None:
+    """A standalone constraint's name as the naming convention makes it (``build`` attaches the
+    constraint to a throwaway table); the name given when there is no convention for it."""
+    metadata = _metadata()
+    if set(metadata.naming_convention) <= {"ix"}:
+        return _name(constraint_name)
+    try:
+        name = build(sa.Table(table_name, metadata, schema=schema)).name
+    except sa.exc.SQLAlchemyError:  # e.g. a %(constraint_name)s convention and no name
+        return _name(constraint_name)
+    return _name(str(name)) if isinstance(name, str) else None
+
+
+def _columns(table: sa.Table, names: Sequence[str]) -> list[sa.Column[Any]]:
+    for name in names:
+        if name not in table.c:
+            table.append_column(sa.Column(name, sa.types.NULLTYPE))
+    return [table.c[name] for name in names]
+
+
 # -- tables -------------------------------------------------------------------------------------
 def create_table(table_name: str, *columns: Any, if_not_exists: bool | None = None, **kw: Any) -> sa.Table:
-    table = built("create_table", f"'{table_name}'", lambda: sa.Table(table_name, sa.MetaData(), *columns, **kw))
+    table = built("create_table", f"'{table_name}'", lambda: sa.Table(table_name, _metadata(), *columns, **kw))
     definition = table_def(table, get_context().dialect, sequence_defaults=True)
     _run(CreateTableOp(definition, if_not_exists=bool(if_not_exists)))
     return table
@@ -148,9 +178,12 @@ def add_column(
 ) -> None:
     dialect = get_context().dialect
     _run(AddColumnOp(table_name, column_def(column, dialect, sequence_default=True), schema, bool(if_not_exists)))
+    if column.foreign_keys and getattr(column, "table", None) is None:
+        sa.Table(table_name, _metadata(), column, schema=schema)  # names its keys, as Alembic's add_column does
     for fk in column.foreign_keys:
         target = fk.target_fullname.split(".")
         ref_schema = ".".join(target[:-2]) or None
+        name = fk.constraint.name if fk.constraint is not None else fk.name
         _run(
             AddConstraintOp(
                 table_name,
@@ -158,7 +191,7 @@ def add_column(
                     (column.name,),
                     target[-2],
                     (target[-1],),
-                    name=fit_optional(fk.name, dialect),
+                    name=fit_optional(name, dialect),
                     referred_schema=ref_schema,
                     ondelete=fk.ondelete,
                     onupdate=fk.onupdate,
@@ -227,7 +260,7 @@ def create_index(
     if_not_exists: bool | None = None,
     **kw: Any,
 ) -> None:
-    table = sa.Table(table_name, sa.MetaData(), schema=schema)
+    table = sa.Table(table_name, _metadata(), schema=schema)
     elements: list[Any] = []
     for c in columns:
         if isinstance(c, str):
@@ -271,7 +304,13 @@ def create_primary_key(
     as ``sa.PrimaryKeyConstraint`` takes them (``postgresql_include``, ``mysql_using``...)."""
     what = _what(constraint_name, table_name)
     con = built("create_primary_key", what, lambda: sa.PrimaryKeyConstraint(*columns, **kw))
-    pk = PrimaryKeyDef(tuple(columns), _name(constraint_name), dialect_options(con, get_context().dialect))
+    name = _conventional(
+        constraint_name,
+        table_name,
+        schema,
+        lambda t: sa.PrimaryKeyConstraint(*_columns(t, columns), name=constraint_name),
+    )
+    pk = PrimaryKeyDef(tuple(columns), name, dialect_options(con, get_context().dialect))
     _run(AddConstraintOp(table_name, pk, schema))
 
 
@@ -285,9 +324,12 @@ def create_unique_constraint(
     """``**kw``: ``deferrable``, ``initially`` and dialect keywords, as ``sa.UniqueConstraint`` takes them."""
     what = _what(constraint_name, table_name)
     con = built("create_unique_constraint", what, lambda: sa.UniqueConstraint(*columns, **kw))
+    name = _conventional(
+        constraint_name, table_name, schema, lambda t: sa.UniqueConstraint(*_columns(t, columns), name=constraint_name)
+    )
     unique = UniqueDef(
         tuple(columns),
-        _name(constraint_name),
+        name,
         deferrable=con.deferrable,
         initially=con.initially,
         dialect_options=dialect_options(con, get_context().dialect),
@@ -316,11 +358,20 @@ def create_foreign_key(
         _what(constraint_name, source_table),
         lambda: sa.ForeignKeyConstraint(local_cols, [f"{referent_table}.{c}" for c in remote_cols], **dialect_kw),
     )
+    prefix = f"{referent_schema}.{referent_table}" if referent_schema else referent_table
+    name = _conventional(
+        constraint_name,
+        source_table,
+        source_schema,
+        lambda t: sa.ForeignKeyConstraint(
+            _columns(t, local_cols), [f"{prefix}.{c}" for c in remote_cols], name=constraint_name
+        ),
+    )
     fk = ForeignKeyDef(
         tuple(local_cols),
         referent_table,
         tuple(remote_cols),
-        name=_name(constraint_name),
+        name=name,
         referred_schema=referent_schema,
         ondelete=ondelete,
         onupdate=onupdate,
@@ -341,9 +392,12 @@ def create_check_constraint(
     con = built(
         "create_check_constraint", _what(constraint_name, table_name), lambda: sa.CheckConstraint(sa.text(text), **kw)
     )
+    name = _conventional(
+        constraint_name, table_name, schema, lambda t: sa.CheckConstraint(sa.text(text), name=constraint_name, table=t)
+    )
     check = CheckDef(
         text,
-        _name(constraint_name),
+        name,
         deferrable=con.deferrable,
         initially=con.initially,
         dialect_options=dialect_options(con, dialect),
