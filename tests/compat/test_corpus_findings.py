@@ -151,3 +151,35 @@ def test_ops_name_constraints_with_the_target_metadata_naming_convention(tmp_pat
         assert [c["name"] for c in insp.get_check_constraints("item")] == ["ck_item_qty_positive"]
     finally:
         project.engine.dispose()
+
+
+def test_a_batch_naming_convention_finds_an_unnamed_sqlite_unique_constraint(tmp_path: Path) -> None:
+    """SQLite keeps no name for an unnamed UNIQUE; Alembic's batch block names the reflected
+    constraint with its ``naming_convention`` so that drop_constraint can find it by that name."""
+    db = tmp_path / "app.db"
+    project = AlembicProject(tmp_path, f"sqlite:///{db}")
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("tag", sa.Column("id", sa.Integer, primary_key=True), sa.Column("label", sa.String(20)),
+                        sa.Column("kind", sa.String(5)), sa.UniqueConstraint("label"), sa.UniqueConstraint("kind"))
+        op.execute("INSERT INTO tag (id, label, kind) VALUES (1, 'a', 'x')")
+        """,
+    )
+    project.add(
+        "a2",
+        "a1",
+        """
+        with op.batch_alter_table("tag", naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"}) as batch_op:
+            batch_op.drop_constraint("uq_tag_label", type_="unique")
+        """,
+    )
+    try:
+        migrate.upgrade(project.config(), "head", report=lambda _line: None)
+        insp = sa.inspect(project.engine)
+        assert [u["column_names"] for u in insp.get_unique_constraints("tag")] == [["kind"]]
+        with project.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT id, label, kind FROM tag")).all() == [(1, "a", "x")]
+    finally:
+        project.engine.dispose()
