@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any, ClassVar, TypeVar
+
+import sqlalchemy as sa
 
 from dbshift.compat.alembic.shim.util.exc import CommandError
 from dbshift.operations import api
@@ -129,7 +131,7 @@ class Operations(_PluginAPI):
     @contextlib.contextmanager
     def batch_alter_table(self, table_name: str, schema: str | None = None, **kw: Any) -> Iterator[BatchOperations]:
         with api.using_context(self.migration_context), api.batch_alter_table(table_name, schema, **kw) as native:
-            yield BatchOperations(self.migration_context, native)
+            yield BatchOperations(self.migration_context, native, kw.get("naming_convention"))
 
     def __getattr__(self, name: str) -> Any:
         registered = type(self)._registry.get(name)
@@ -146,9 +148,17 @@ class BatchOperations(_PluginAPI):
 
     _registry: ClassVar[dict[str, Callable[..., Any]]] = {}
 
-    def __init__(self, migration_context: MigrationContext, native: NativeBatch) -> None:
+    def __init__(
+        self,
+        migration_context: MigrationContext,
+        native: NativeBatch,
+        naming_convention: Mapping[str, Any] | None = None,
+    ) -> None:
         self.migration_context = migration_context
         self.native = native
+        self.naming_convention = dict(naming_convention or {})
+        """The block's ``naming_convention``: names for the table's unnamed constraints, as Alembic
+        gives them to the table it reflects (SQLite keeps no name for an unnamed UNIQUE)."""
         self.impl = SimpleNamespace(
             table_name=native.table_name, schema=native.schema, migration_context=migration_context
         )
@@ -167,6 +177,39 @@ class BatchOperations(_PluginAPI):
 
     def f(self, name: str) -> Any:
         return api.f(name)
+
+    def drop_constraint(self, constraint_name: str | None, type_: str | None = None, **kw: Any) -> None:
+        columns = self._unnamed_unique(constraint_name) if type_ == "unique" else None
+        with api.using_context(self.migration_context):
+            if columns is not None:
+                self.native.drop_constraint(None, type_, columns=columns)
+            else:
+                self.native.drop_constraint(constraint_name, type_, **kw)
+
+    def _unnamed_unique(self, constraint_name: str | None) -> list[str] | None:
+        """The columns of the table's unnamed unique constraint that the block's naming
+        convention names ``constraint_name``, if the table has no constraint of that name."""
+        lookup = getattr(self.migration_context.impl, "lookup", None)
+        connection = self.migration_context.connection or getattr(lookup, "connection", None)
+        if "uq" not in self.naming_convention or constraint_name is None or connection is None:
+            return None
+        table, schema = self.native.table_name, self.native.schema
+        insp = sa.inspect(connection)
+        if not insp.has_table(table, schema=schema):
+            return None
+        uniques = insp.get_unique_constraints(table, schema=schema)
+        if any(u.get("name") == constraint_name for u in uniques):
+            return None
+        for unique in uniques:
+            if unique.get("name"):
+                continue
+            stand_in = sa.Table(table, sa.MetaData(naming_convention=self.naming_convention), schema=schema)
+            cols = [sa.Column(c, sa.types.NULLTYPE) for c in unique["column_names"]]
+            for col in cols:
+                stand_in.append_column(col)
+            if sa.UniqueConstraint(*cols).name == constraint_name:
+                return list(unique["column_names"])
+        return None
 
     def __getattr__(self, name: str) -> Any:
         registered = type(self)._registry.get(name)
