@@ -187,11 +187,15 @@ def _fresh_mariadb() -> Iterator[Database]:
         admin.dispose()
 
 
-def _fresh(backend: str, sqlite_file: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+def _postgresql_session(backend: str, request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("postgresql_session_database")) if backend == "postgresql" else ""
+
+
+def _fresh(backend: str, sqlite_file: Path, postgresql_session: str) -> Iterator[Database]:
     if backend == "sqlite":
         yield Database("sqlite", f"sqlite:///{sqlite_file}")
     elif backend == "postgresql":
-        yield from _fresh_postgresql(request.getfixturevalue("postgresql_session_database"))
+        yield from _fresh_postgresql(postgresql_session)
     else:
         yield from _fresh_mariadb()
 
@@ -199,7 +203,7 @@ def _fresh(backend: str, sqlite_file: Path, request: pytest.FixtureRequest) -> I
 @pytest.fixture
 def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A fresh, empty database on ``backend``, removed after the test."""
-    yield from _fresh(backend, tmp_path / "test.sqlite", request)
+    yield from _fresh(backend, tmp_path / "test.sqlite", _postgresql_session(backend, request))
 
 
 @pytest.fixture
@@ -207,20 +211,23 @@ def second_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest
     """Another fresh, empty database on the same backend as ``database`` (a second SQLite file,
     PostgreSQL schema or MariaDB database), removed after the test: for running the real
     Alembic beside dbshift and comparing the two."""
-    yield from _fresh(backend, tmp_path / "second.sqlite", request)
+    yield from _fresh(backend, tmp_path / "second.sqlite", _postgresql_session(backend, request))
 
 
 class DatabaseFactory:
-    """Makes as many fresh databases on one backend as a test needs; all removed afterwards."""
+    """Makes as many fresh databases on one backend as a test needs; all removed by close().
+
+    Usable from worker threads once made (the PostgreSQL session database is looked up here,
+    in the thread that has the fixture request)."""
 
     def __init__(self, backend: str, folder: Path, request: pytest.FixtureRequest) -> None:
         self.backend = backend
         self.folder = folder
-        self.request = request
+        self.postgresql_session = _postgresql_session(backend, request)
         self._open: list[Iterator[Database]] = []
 
     def new(self) -> Database:
-        made = _fresh(self.backend, self.folder / f"db{len(self._open)}.sqlite", self.request)
+        made = _fresh(self.backend, self.folder / f"db{len(self._open)}.sqlite", self.postgresql_session)
         self._open.append(made)
         return next(made)
 

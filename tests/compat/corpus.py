@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,3 +231,51 @@ def execute_script(url: str, sql: str) -> None:
                     connection.exec_driver_sql(body)
     finally:
         engine.dispose()
+
+
+@dataclass
+class ScenarioRun:
+    """Everything one scenario did on one backend, with both tools; checked by the test."""
+
+    ours: list[StepResult]
+    theirs: list[dict[str, Any]]
+    offline: list[list[Snapshot]] | None = None
+    """The --sql scripts of dbshift and of Alembic, each run on fresh databases: [ours, theirs]."""
+    seconds: float = 0.0
+
+
+def run_scenario(scenario: Scenario, factory: Any, real_alembic_path: Path, folder: Path) -> ScenarioRun:
+    """Run a scenario with both tools on fresh databases made by ``factory`` (a DatabaseFactory)."""
+    started = time.perf_counter()
+    ours_urls = [factory.new().url for _ in range(scenario.databases)]
+    theirs_urls = [factory.new().url for _ in range(scenario.databases)]
+    ours_dir = copy_project(scenario, folder / "dbshift", ours_urls)
+    theirs_dir = copy_project(scenario, folder / "alembic", theirs_urls)
+    x = [part for arg in scenario.x_args for part in ("-x", arg)]
+    steps = [(*x, *step) for step in scenario.steps]
+    tables = [scenario.version_table]
+    process, out = start_alembic(real_alembic_path, theirs_dir, steps, theirs_urls, tables)
+    try:
+        ours = run_dbshift(ours_dir, scenario.steps, ours_urls, tables, scenario.x_args)
+    finally:
+        theirs = finish_alembic(process, out)["steps"]
+    run = ScenarioRun(ours, theirs)
+    last = len(scenario.steps) - 1
+    if (
+        scenario.offline_apply
+        and "--sql" in scenario.steps[last]
+        and ours[last].code == 0
+        and theirs[last]["code"] == 0
+    ):
+        run.offline = []
+        for script in (ours[last].stdout, str(theirs[last]["stdout"])):
+            # A multi-database env.py marks each database's part with '-- database: NAME'.
+            parts = re.split(r"^-- database: \w+\s*$", script, flags=re.M)[-scenario.databases :]
+            made = []
+            for part in parts:
+                fresh = factory.new()
+                execute_script(fresh.url, part)
+                made.append(snapshot(fresh.url, (scenario.version_table,)))
+            run.offline.append(made)
+    run.seconds = time.perf_counter() - started
+    return run

@@ -9,12 +9,17 @@ same tables, columns, types, defaults, keys, indexes, constraints, rows (in key 
 version rows, the exit codes must agree, and what ``current``, ``history`` and ``heads`` print
 must name the same revisions. The ``--sql`` scripts of both are then run on two more fresh
 databases, which must end up alike.
+
+Speed: each scenario costs about seven interpreter start-ups for dbshift plus one for Alembic
+(which runs meanwhile). The module starts every selected scenario at once on a small pool of
+threads (each mostly waits for its child processes), and each test waits for its own.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,21 +27,17 @@ import pytest
 from tests.compat.corpus import (
     STANDARD_STEPS,
     Scenario,
+    ScenarioRun,
     StepResult,
     async_url,
-    copy_project,
-    differences,
-    execute_script,
-    finish_alembic,
     head_marks,
     ids_by_line,
     ini_url,
-    run_dbshift,
+    run_scenario,
     set_ini_values,
-    snapshot,
-    start_alembic,
 )
-from tests.conftest import Database, DatabaseFactory
+from tests.compat.snapshot import differences
+from tests.conftest import DatabaseFactory
 
 
 def point_multidb(project: Path, urls: Sequence[str]) -> None:
@@ -80,17 +81,64 @@ SCENARIOS = [
 ]
 
 
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+class Pool:
+    """The selected scenario runs, started at once, each waited for by its own test."""
+
+    def __init__(self, request: pytest.FixtureRequest, real_alembic_path: Path, folder: Path) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        self.futures: dict[tuple[str, str], Future[ScenarioRun]] = {}
+        self.factories: list[DatabaseFactory] = []
+        wanted = [
+            (item.callspec.params["scenario"].name, item.callspec.params["backend"])
+            for item in request.session.items
+            if getattr(item, "originalname", "") == "test_scenario_runs_as_with_alembic" and hasattr(item, "callspec")
+        ]
+        for name, backend in wanted:
+            scenario = BY_NAME[name]
+            if backend not in scenario.backends:
+                continue
+            factory = DatabaseFactory(backend, folder / f"{name}-{backend}", request)
+            (folder / f"{name}-{backend}").mkdir(parents=True)
+            self.factories.append(factory)
+            self.futures[(name, backend)] = self.executor.submit(
+                run_scenario, scenario, factory, real_alembic_path, folder / f"{name}-{backend}"
+            )
+
+    def result(self, scenario: Scenario, backend: str) -> ScenarioRun:
+        return self.futures[(scenario.name, backend)].result()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.executor.shutdown(wait=True)
+        for factory in self.factories:
+            factory.close()
+
+
+@pytest.fixture(scope="module")
+def pool(
+    request: pytest.FixtureRequest, real_alembic_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pool]:
+    started = Pool(request, real_alembic_path, tmp_path_factory.mktemp("corpus"))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
 def _shown(step: StepResult | dict[str, object]) -> str:
     if isinstance(step, StepResult):
         return f"exit {step.code}\nstdout:\n{step.stdout}\nstderr:\n{step.stderr}"
     return f"exit {step['code']}\nstdout:\n{step['stdout']}\nstderr:\n{step['stderr']}"
 
 
-def _compare_output(scenario: Scenario, number: int, ours: StepResult, theirs: dict[str, object]) -> None:
+def _compare_output(scenario: Scenario, ours: StepResult, theirs: dict[str, object], context: str) -> None:
     command = ours.args[0]
     known = scenario.revision_ids()
     their_out = str(theirs["stdout"])
-    context = f"step {number} ({' '.join(ours.args)})\n--- dbshift\n{_shown(ours)}\n--- alembic\n{_shown(theirs)}"
     if command in ("current", "heads"):
         assert sorted(i for line in ids_by_line(ours.stdout, known) for i in line) == sorted(
             i for line in ids_by_line(their_out, known) for i in line
@@ -102,29 +150,12 @@ def _compare_output(scenario: Scenario, number: int, ours: StepResult, theirs: d
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-def test_scenario_runs_as_with_alembic(
-    scenario: Scenario,
-    backend: str,
-    database: Database,
-    second_database: Database,
-    database_factory: DatabaseFactory,
-    real_alembic_path: Path,
-    tmp_path: Path,
-) -> None:
+def test_scenario_runs_as_with_alembic(scenario: Scenario, backend: str, pool: Pool) -> None:
     if backend not in scenario.backends:
         pytest.skip(f"{scenario.name} is specific to {', '.join(scenario.backends)}")
-    ours_urls = [database.url] + [database_factory.new().url for _ in range(scenario.databases - 1)]
-    theirs_urls = [second_database.url] + [database_factory.new().url for _ in range(scenario.databases - 1)]
-    ours_dir = copy_project(scenario, tmp_path / "dbshift", ours_urls)
-    theirs_dir = copy_project(scenario, tmp_path / "alembic", theirs_urls)
-    steps = [(*[p for x in scenario.x_args for p in ("-x", x)], *step) for step in scenario.steps]
-    tables = [scenario.version_table]
-
-    process, out = start_alembic(real_alembic_path, theirs_dir, steps, theirs_urls, tables)
-    ours = run_dbshift(ours_dir, scenario.steps, ours_urls, tables, scenario.x_args)
-    theirs = finish_alembic(process, out)["steps"]
-
-    for number, (mine, their) in enumerate(zip(ours, theirs)):
+    run = pool.result(scenario, backend)
+    assert len(run.ours) == len(run.theirs) == len(scenario.steps)
+    for number, (mine, their) in enumerate(zip(run.ours, run.theirs)):
         context = f"step {number} ({' '.join(mine.args)})\n--- dbshift\n{_shown(mine)}\n--- alembic\n{_shown(their)}"
         if number in scenario.fails:
             assert mine.code != 0 and their["code"] != 0, context
@@ -134,25 +165,17 @@ def test_scenario_runs_as_with_alembic(
         for index, (a, b) in enumerate(zip(mine.snapshots, their["snapshots"])):
             diff = differences(a, b)
             assert not diff, f"database {index} after {context}\n" + "\n".join(diff)
-        _compare_output(scenario, number, mine, their)
+        _compare_output(scenario, mine, their, context)
 
     last = len(scenario.steps) - 1
     if scenario.offline_apply and "--sql" in scenario.steps[last] and last not in scenario.fails:
-        applied = []
-        for script in (ours[last].stdout, str(theirs[last]["stdout"])):
-            # A multi-database env.py marks each database's part with '-- database: NAME'.
-            parts = re.split(r"^-- database: \w+\s*$", script, flags=re.M)[-scenario.databases :]
-            made = []
-            for part in parts:
-                fresh = database_factory.new()
-                execute_script(fresh.url, part)
-                made.append(snapshot(fresh.url, (scenario.version_table,)))
-            applied.append(made)
-        for index, (a, b) in enumerate(zip(*applied)):
+        assert run.offline is not None
+        ours_sql, theirs_sql = run.ours[last].stdout, run.theirs[last]["stdout"]
+        for index, (a, b) in enumerate(zip(*run.offline)):
             diff = differences(a, b)
             assert not diff, (
                 f"database {index}: the --sql scripts of dbshift and Alembic, run, give different databases:\n"
                 + "\n".join(diff)
-                + f"\n--- dbshift\n{ours[last].stdout}\n--- alembic\n{theirs[last]['stdout']}"
+                + f"\n--- dbshift\n{ours_sql}\n--- alembic\n{theirs_sql}"
             )
-            assert a["versions"], "the --sql script wrote no version row"
+            assert a["versions"][scenario.version_table], "the --sql script wrote no version row"
