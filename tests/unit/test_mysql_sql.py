@@ -292,3 +292,15 @@ def test_index_keywords_reach_the_dialect_whatever_its_name() -> None:
     assert offline("mariadb-url", body) == "CREATE INDEX ix_name ON t (name(12)) USING hash;\n\n"
     assert offline("mariadb", body) == "CREATE INDEX ix_name ON t (name(12)) USING hash;\n\n"
     assert offline("mysql", body) == "CREATE INDEX ix_name ON t (name(12));\n\n"
+
+
+def test_sql_mode_needs_no_existing_nullable_when_nullable_is_given() -> None:
+    """``nullable=`` says what the restated column's NULL-ness is: existing_nullable (which Alembic
+    does not need either) is not asked for then; found by the Alembic corpus (batch scenario)."""
+    written = offline(
+        "mariadb",
+        lambda: op.alter_column(
+            "customers", "name", existing_type=sa.String(50), nullable=False, existing_server_default=None
+        ),
+    )
+    assert written == "ALTER TABLE customers MODIFY COLUMN name VARCHAR(50) NOT NULL;\n\n"
