@@ -135,7 +135,7 @@ class MySQLImpl(DialectImpl):
         writes it, only hand-written revisions can leave it out)."""
         known = (
             op.existing_type is not None,
-            op.existing_nullable is not None,
+            op.existing_nullable is not None or op.nullable is not None,
             op.existing_server_default is not UNCHANGED,
         )
         return [hint for hint, ok in zip(HINTS, known) if not ok]

@@ -193,7 +193,7 @@ def test_rename_alone_is_rename_column_unless_the_hints_describe_the_column() ->
         AlterColumnOp("items", "name", new_column_name="title", nullable=True),
         "'items.name'",
         "--sql",
-        "missing: existing_type, existing_nullable, existing_server_default",
+        "missing: existing_type, existing_server_default",  # nullable= is given
     )
     assert sql("mariadb", hints(new_column_name="title", nullable=True, comment="shown")) == [
         "ALTER TABLE items CHANGE COLUMN name title VARCHAR(50) COMMENT 'shown' DEFAULT 'x'"
