@@ -417,7 +417,10 @@ def test_mysql_alter_column_offline_needs_the_hints() -> None:
     bare = AlterColumnOp("items", "qty", type=sa.BigInteger())
     message = unsupported("mysql", bare, "'items.qty'", "--sql", "MySQL", "existing_type")
     assert "missing: existing_type, existing_nullable, existing_server_default" in message
-    partial = AlterColumnOp("items", "qty", nullable=False, existing_type=sa.Integer(), existing_server_default=None)
+    # (nullable= would stand for existing_nullable: the restated column takes it)
+    partial = AlterColumnOp(
+        "items", "qty", type=sa.BigInteger(), existing_type=sa.Integer(), existing_server_default=None
+    )
     message = unsupported("mariadb", partial, "MariaDB", "missing: existing_nullable")
     assert "existing_type," in message  # lists all it needs, then what is missing
 
