@@ -220,7 +220,8 @@ def ids_by_line(text: str, known: Sequence[str]) -> list[list[str]]:
 
 def head_marks(text: str, known: Sequence[str]) -> list[str]:
     """The ids marked ``(head)`` in an output, sorted."""
-    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in known) + r")\b[^,\n]*?\(head\)")
+    # Alembic: "<id> (label, label) (head)"; dbshift: "<id> (head)"; other parentheses may come between.
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in known) + r")\b(?:\s+\((?!head\))[^)]*\))*\s+\(head\)")
     return sorted(pattern.findall(text))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dbshift.commands import migrate, revision
+from dbshift.commands import migrate, revision, status
 from tests.compat.project import AlembicProject
 from tests.conftest import Database
 
@@ -181,5 +181,27 @@ def test_a_batch_naming_convention_finds_an_unnamed_sqlite_unique_constraint(tmp
         assert [u["column_names"] for u in insp.get_unique_constraints("tag")] == [["kind"]]
         with project.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT id, label, kind FROM tag")).all() == [(1, "a", "x")]
+    finally:
+        project.engine.dispose()
+
+
+def test_current_shows_the_revisions_the_current_ones_depend_on(tmp_path: Path, database: Database) -> None:
+    """A revision on its own branch that depends_on another branch: the version table holds only
+    it, and ``current`` (Alembic's get_all_current) also shows the revision it depends on."""
+    project = AlembicProject(tmp_path, database.url)
+    project.add("c1", None, message="core")
+    project.add("c2", "c1", message="core more")
+    project.write(
+        "migrations/versions/r1_report.py",
+        '"""report\n\nRevision ID: r1\n"""\nrevision = "r1"\ndown_revision = None\nbranch_labels = ("reports",)\n'
+        'depends_on = "c1"\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n',
+    )
+    config = project.config()
+    try:
+        migrate.upgrade(config, "r1", report=lambda _line: None)
+        assert project.versions_in_db() == ["r1"]
+        assert sorted(line.split()[0].rstrip(":") for line in status.current(config).lines) == ["c1", "r1"]
+        migrate.upgrade(config, "c2", report=lambda _line: None)
+        assert sorted(line.split()[0].rstrip(":") for line in status.current(config).lines) == ["c2", "r1"]
     finally:
         project.engine.dispose()
