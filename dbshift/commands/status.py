@@ -115,7 +115,7 @@ def _current_lines(
         return CurrentResult(True, (), table, ["The database is at base: no revision applied."])
     graph = script.graph()
     lines = []
-    for head in heads:
+    for head in _all_current(graph, heads):
         if head not in graph:
             lines.append(f"{head} (not in the migration folder)")
             continue
@@ -124,6 +124,15 @@ def _current_lines(
             continue
         lines.append(_revision_line(graph, head))
     return CurrentResult(True, heads, table, lines)
+
+
+def _all_current(graph: RevisionGraph, rows: tuple[str, ...]) -> list[str]:
+    """What ``current`` shows, as Alembic's ``get_all_current``: the version rows, plus the
+    revisions they depend on (depends_on) that no applied revision descends from; rows first.
+    (A revision has an applied descendant exactly when one of its children is applied.)"""
+    applied = graph.ancestors(row for row in rows if row in graph)
+    extra = sorted(rid for rid in applied - set(rows) if not any(child in applied for child in graph.children(rid)))
+    return [*rows, *extra]
 
 
 def _revision_line(graph: RevisionGraph, rev_id: str) -> str:
