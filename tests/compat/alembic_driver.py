@@ -58,7 +58,19 @@ def main(spec_path: str, out_path: str) -> int:
     import alembic
 
     records: list[dict[str, Any]] = []
+    project = Path(spec["project"]).resolve()
     for args in spec["steps"]:
+        # Each step as a fresh 'alembic' process would see the project: its own modules
+        # (models, plugins) imported anew.
+        for name, module in list(sys.modules.items()):
+            if str(getattr(module, "__file__", None) or "").startswith(str(project)):
+                del sys.modules[name]
+        if args and args[0] == "!models":  # the application's models change: models_<v>.py becomes models.py
+            (project / "models.py").write_text(
+                (project / f"models_{args[1]}.py").read_text(encoding="utf-8"), encoding="utf-8"
+            )
+            records.append({"args": args, "code": 0, "stdout": "", "stderr": "", "snapshots": []})
+            continue
         record = run_step(list(args))
         record["snapshots"] = [
             snapshot(db["url"], tuple(db.get("version_tables", ["alembic_version"]))) for db in spec["databases"]

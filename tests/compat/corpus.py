@@ -49,10 +49,7 @@ def without_alembic(environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
     entries = [e for e in env.get("PYTHONPATH", "").split(os.pathsep) if e]
     kept = [e for e in entries if not (Path(e) / "alembic").exists()]
-    if kept:
-        env["PYTHONPATH"] = os.pathsep.join(kept)
-    else:
-        env.pop("PYTHONPATH", None)
+    env["PYTHONPATH"] = os.pathsep.join(kept)  # "" rather than absent: run_cli only adds to os.environ
     return env
 
 
@@ -200,12 +197,22 @@ def run_dbshift(
     urls: Sequence[str],
     version_tables: Sequence[str],
     x_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> list[StepResult]:
-    env = without_alembic(os.environ)
+    """dbshift's CLI on each step, in a fresh interpreter each; ``env`` defaults to this process's
+    environment without any PYTHONPATH entry holding an Alembic. ``["!models", v]`` is not a
+    command: the application's models change (``models_<v>.py`` becomes ``models.py``)."""
+    environ = dict(env) if env is not None else without_alembic(os.environ)
     results = []
     for args in steps:
+        if args and args[0] == "!models":
+            (project / "models.py").write_text(
+                (project / f"models_{args[1]}.py").read_text(encoding="utf-8"), encoding="utf-8"
+            )
+            results.append(StepResult(tuple(args), 0, "", ""))
+            continue
         x = [part for arg in x_args for part in ("-x", arg)]
-        done = run_cli(project, *x, *args, env=env, fresh_interpreter=True)
+        done = run_cli(project, *x, *args, env=environ, fresh_interpreter=True)
         assert "Traceback" not in done.stderr, f"dbshift {' '.join(args)}:\n{done.stderr}"
         result = StepResult(tuple(args), done.returncode, done.stdout, done.stderr)
         result.snapshots = [snapshot(url, tuple(version_tables)) for url in urls]

@@ -205,3 +205,49 @@ def test_current_shows_the_revisions_the_current_ones_depend_on(tmp_path: Path, 
         assert sorted(line.split()[0].rstrip(":") for line in status.current(config).lines) == ["c2", "r1"]
     finally:
         project.engine.dispose()
+
+
+EXTERNAL_TRANSACTION_ENV = '''
+import sqlalchemy as sa
+from alembic import context
+
+import models
+
+engine = sa.create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+connection = engine.connect()
+transaction = connection.begin()  # as the multidb template does: begin first, commit at the end
+try:
+    context.configure(connection=connection, target_metadata=models.metadata)
+    context.run_migrations()
+    transaction.commit()
+except BaseException:
+    transaction.rollback()
+    raise
+finally:
+    connection.close()
+    engine.dispose()
+'''
+
+
+def test_check_leaves_the_transaction_env_py_began_to_env_py(tmp_path: Path, database: Database) -> None:
+    """``check`` and autogenerate compare inside the transaction env.py began before configure()
+    (multidb template) and do not end it: env.py's commit() used to fail ('inactive')."""
+    project = AlembicProject(tmp_path, database.url, env=EXTERNAL_TRANSACTION_ENV)
+    project.write(
+        "models.py",
+        """
+        import sqlalchemy as sa
+
+        metadata = sa.MetaData()
+        sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        """,
+    )
+    project.add("a1", None, 'op.create_table("item", sa.Column("id", sa.Integer, primary_key=True))')
+    config = project.config()
+    try:
+        migrate.upgrade(config, "head", report=lambda _line: None)
+        assert revision.check(config) == []
+        assert project.versions_in_db() == ["a1"]
+    finally:
+        sys.modules.pop("models", None)
+        project.engine.dispose()
