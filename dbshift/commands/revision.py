@@ -305,7 +305,8 @@ def _diff(config: Config, context: MigrationContext) -> list[Operation]:
         exclude=config.exclude_tables,
         options=CompareOptions.from_opts(context.opts, context),
     )
-    context.connection.rollback()
+    if not context.external_transaction:  # a transaction env.py began is env.py's to end
+        context.connection.rollback()
     return ops
 
 
