@@ -251,3 +251,56 @@ def test_check_leaves_the_transaction_env_py_began_to_env_py(tmp_path: Path, dat
     finally:
         sys.modules.pop("models", None)
         project.engine.dispose()
+
+
+TOKEN_TEMPLATE = '''"""${message}
+
+Revision ID: ${up_revision}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    ${context.get("main_upgrades", "pass")}
+
+
+def downgrade():
+    ${context.get("main_downgrades", "pass")}
+'''
+
+
+def test_autogenerate_renders_into_the_upgrade_token_env_py_names(tmp_path: Path, database: Database) -> None:
+    """configure(upgrade_token=..., downgrade_token=...) (the multidb template's) names the
+    template variables autogenerate's operations go to, as with Alembic."""
+    project = AlembicProject(
+        tmp_path,
+        database.url,
+        metadata="__import__('models').metadata",
+        env_options='upgrade_token="main_upgrades", downgrade_token="main_downgrades"',
+    )
+    project.write("migrations/script.py.mako", TOKEN_TEMPLATE)
+    project.write(
+        "models.py",
+        """
+        import sqlalchemy as sa
+
+        metadata = sa.MetaData()
+        sa.Table("item", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        """,
+    )
+    config = project.config()
+    try:
+        result = revision.revision(config, "add item", autogenerate=True, rev_id="a1", report=lambda _line: None)
+        assert result.path is not None
+        text = result.path.read_text(encoding="utf-8")
+        assert 'op.create_table(\n        "item"' in text or "op.create_table('item'" in text or 'op.create_table("item"' in text, text
+        assert "op.drop_table" in text, text
+    finally:
+        sys.modules.pop("models", None)
+        project.engine.dispose()
