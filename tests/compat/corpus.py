@@ -19,9 +19,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -299,3 +300,51 @@ def run_scenario(scenario: Scenario, factory: Any, real_alembic_path: Path, fold
             run.offline.append(made)
     run.seconds = time.perf_counter() - started
     return run
+
+
+T = TypeVar("T")
+
+
+class RunPool(Generic[T]):
+    """Starts the work of every selected item of one test function at once, on a few threads
+    (each mostly waits for its child processes), so that each test only waits for its own.
+
+    ``make_job(params)`` gives, for one item's parameters, the work to do with a
+    DatabaseFactory for its backend and a folder of its own (None: nothing to prepare).
+    """
+
+    def __init__(
+        self,
+        request: Any,
+        test_name: str,
+        make_job: Callable[[dict[str, Any]], Callable[[Any, Path], T] | None],
+        folder: Path,
+    ) -> None:
+        from tests.conftest import DatabaseFactory
+
+        self.executor = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        self.futures: dict[str, Future[T]] = {}
+        self.factories: list[Any] = []
+        for item in request.session.items:
+            if getattr(item, "originalname", "") != test_name or not hasattr(item, "callspec"):
+                continue
+            params = dict(item.callspec.params)
+            job = make_job(params)
+            if job is None:
+                continue
+            key = item.callspec.id
+            where = folder / re.sub(r"[^\w.-]+", "_", key)
+            where.mkdir(parents=True)
+            factory = DatabaseFactory(params["backend"], where, request)
+            self.factories.append(factory)
+            self.futures[key] = self.executor.submit(job, factory, where)
+
+    def result(self, request: Any) -> T:
+        return self.futures[request.node.callspec.id].result()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.executor.shutdown(wait=True)
+        for factory in self.factories:
+            factory.close()

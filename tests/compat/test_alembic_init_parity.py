@@ -20,12 +20,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.compat.corpus import (
+    RunPool,
+    StepResult,
     finish_alembic,
     head_marks,
     ids_by_line,
@@ -214,6 +218,65 @@ def _shown(code: int, stdout: str, stderr: str) -> str:
     return f"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
 
 
+@dataclass
+class ParityRun:
+    ours: list[StepResult]
+    theirs: list[dict[str, Any]]
+    ours_dir: Path
+    theirs_dir: Path
+
+
+def run_parity(
+    template: str, alembic_imported: bool, made: Path, factory: DatabaseFactory, real_alembic_path: Path, folder: Path
+) -> ParityRun:
+    count = 1 if template == "generic" else 2
+    ours_urls = [factory.new().url for _ in range(count)]
+    theirs_urls = [factory.new().url for _ in range(count)]
+    ours_dir = folder / "dbshift"
+    theirs_dir = folder / "alembic"
+    for where, urls in ((ours_dir, ours_urls), (theirs_dir, theirs_urls)):
+        shutil.copytree(made, where, ignore=shutil.ignore_patterns("__pycache__"))
+        _point(where, template, urls)
+    env = without_alembic(os.environ)
+    if alembic_imported:
+        startup = folder / "startup"
+        startup.mkdir()
+        # The application has imported the real Alembic (and its models, which import it too)
+        # before dbshift's command runs.
+        (startup / "sitecustomize.py").write_text(
+            "import alembic\nimport alembic.op\nimport models\n", encoding="utf-8"
+        )
+        env["PYTHONPATH"] = os.pathsep.join([str(startup), str(ours_dir), str(real_alembic_path)])
+    process, out = start_alembic(real_alembic_path, theirs_dir, STEPS, theirs_urls, ["alembic_version"])
+    try:
+        ours = run_dbshift(ours_dir, STEPS, ours_urls, ["alembic_version"], env=env)
+    finally:
+        theirs = finish_alembic(process, out)["steps"]
+    return ParityRun(ours, theirs, ours_dir, theirs_dir)
+
+
+@pytest.fixture(scope="module")
+def pool(
+    request: pytest.FixtureRequest,
+    made: dict[str, Path],
+    real_alembic_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunPool[ParityRun]]:
+    def make_job(params: dict[str, Any]) -> Callable[[DatabaseFactory, Path], ParityRun]:
+        template, imported = params["template"], params["alembic_imported"]
+        return lambda factory, folder: run_parity(
+            template, imported, made[template], factory, real_alembic_path, folder
+        )
+
+    started = RunPool(
+        request, "test_an_alembic_init_project_behaves_as_under_alembic", make_job, tmp_path_factory.mktemp("parity")
+    )
+    try:
+        yield started
+    finally:
+        started.close()
+
+
 @pytest.mark.parametrize(
     ("template", "alembic_imported"),
     [("generic", False), ("multidb", False), ("generic", True)],
@@ -223,33 +286,12 @@ def test_an_alembic_init_project_behaves_as_under_alembic(
     template: str,
     alembic_imported: bool,
     backend: str,
-    made: dict[str, Path],
-    database_factory: DatabaseFactory,
+    pool: RunPool[ParityRun],
     real_alembic_path: Path,
-    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    count = 1 if template == "generic" else 2
-    ours_urls = [database_factory.new().url for _ in range(count)]
-    theirs_urls = [database_factory.new().url for _ in range(count)]
-    ours_dir = tmp_path / "dbshift"
-    theirs_dir = tmp_path / "alembic"
-    for folder, urls in ((ours_dir, ours_urls), (theirs_dir, theirs_urls)):
-        shutil.copytree(made[template], folder, ignore=shutil.ignore_patterns("__pycache__"))
-        _point(folder, template, urls)
-    env = without_alembic(os.environ)
-    if alembic_imported:
-        startup = tmp_path / "startup"
-        startup.mkdir()
-        # The application has imported the real Alembic (and its models, which import it too)
-        # before dbshift's command runs.
-        (startup / "sitecustomize.py").write_text(
-            "import alembic\nimport alembic.op\nimport models\n", encoding="utf-8"
-        )
-        env["PYTHONPATH"] = os.pathsep.join([str(startup), str(ours_dir), str(real_alembic_path)])
-
-    process, out = start_alembic(real_alembic_path, theirs_dir, STEPS, theirs_urls, ["alembic_version"])
-    ours = run_dbshift(ours_dir, STEPS, ours_urls, ["alembic_version"], env=env)
-    theirs = finish_alembic(process, out)["steps"]
+    run = pool.result(request)
+    ours, theirs, ours_dir, theirs_dir = run.ours, run.theirs, run.ours_dir, run.theirs_dir
     known = ["0001", "0002", "0003"]
 
     for number, (mine, their) in enumerate(zip(ours, theirs)):

@@ -17,15 +17,15 @@ threads (each mostly waits for its child processes), and each test waits for its
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.compat.corpus import (
     STANDARD_STEPS,
+    RunPool,
     Scenario,
     ScenarioRun,
     StepResult,
@@ -99,48 +99,17 @@ SCENARIOS = [
 ]
 
 
-BY_NAME = {s.name: s for s in SCENARIOS}
-
-
-class Pool:
-    """The selected scenario runs, started at once, each waited for by its own test."""
-
-    def __init__(self, request: pytest.FixtureRequest, real_alembic_path: Path, folder: Path) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-        self.futures: dict[tuple[str, str], Future[ScenarioRun]] = {}
-        self.factories: list[DatabaseFactory] = []
-        wanted = [
-            (item.callspec.params["scenario"].name, item.callspec.params["backend"])
-            for item in request.session.items
-            if getattr(item, "originalname", "") == "test_scenario_runs_as_with_alembic" and hasattr(item, "callspec")
-        ]
-        for name, backend in wanted:
-            scenario = BY_NAME[name]
-            if backend not in scenario.backends:
-                continue
-            factory = DatabaseFactory(backend, folder / f"{name}-{backend}", request)
-            (folder / f"{name}-{backend}").mkdir(parents=True)
-            self.factories.append(factory)
-            self.futures[(name, backend)] = self.executor.submit(
-                run_scenario, scenario, factory, real_alembic_path, folder / f"{name}-{backend}"
-            )
-
-    def result(self, scenario: Scenario, backend: str) -> ScenarioRun:
-        return self.futures[(scenario.name, backend)].result()
-
-    def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.executor.shutdown(wait=True)
-        for factory in self.factories:
-            factory.close()
-
-
 @pytest.fixture(scope="module")
 def pool(
     request: pytest.FixtureRequest, real_alembic_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Pool]:
-    started = Pool(request, real_alembic_path, tmp_path_factory.mktemp("corpus"))
+) -> Iterator[RunPool[ScenarioRun]]:
+    def make_job(params: dict[str, Any]) -> Callable[[DatabaseFactory, Path], ScenarioRun] | None:
+        scenario: Scenario = params["scenario"]
+        if params["backend"] not in scenario.backends:
+            return None
+        return lambda factory, folder: run_scenario(scenario, factory, real_alembic_path, folder)
+
+    started = RunPool(request, "test_scenario_runs_as_with_alembic", make_job, tmp_path_factory.mktemp("corpus"))
     try:
         yield started
     finally:
@@ -168,10 +137,12 @@ def _compare_output(scenario: Scenario, ours: StepResult, theirs: dict[str, obje
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-def test_scenario_runs_as_with_alembic(scenario: Scenario, backend: str, pool: Pool) -> None:
+def test_scenario_runs_as_with_alembic(
+    scenario: Scenario, backend: str, pool: RunPool[ScenarioRun], request: pytest.FixtureRequest
+) -> None:
     if backend not in scenario.backends:
         pytest.skip(f"{scenario.name} is specific to {', '.join(scenario.backends)}")
-    run = pool.result(scenario, backend)
+    run = pool.result(request)
     assert len(run.ours) == len(run.theirs) == len(scenario.steps)
     for number, (mine, their) in enumerate(zip(run.ours, run.theirs)):
         context = f"step {number} ({' '.join(mine.args)})\n--- dbshift\n{_shown(mine)}\n--- alembic\n{_shown(their)}"

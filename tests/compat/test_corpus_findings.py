@@ -207,7 +207,7 @@ def test_current_shows_the_revisions_the_current_ones_depend_on(tmp_path: Path, 
         project.engine.dispose()
 
 
-EXTERNAL_TRANSACTION_ENV = '''
+EXTERNAL_TRANSACTION_ENV = """
 import sqlalchemy as sa
 from alembic import context
 
@@ -226,7 +226,7 @@ except BaseException:
 finally:
     connection.close()
     engine.dispose()
-'''
+"""
 
 
 def test_check_leaves_the_transaction_env_py_began_to_env_py(tmp_path: Path, database: Database) -> None:
@@ -299,7 +299,11 @@ def test_autogenerate_renders_into_the_upgrade_token_env_py_names(tmp_path: Path
         result = revision.revision(config, "add item", autogenerate=True, rev_id="a1", report=lambda _line: None)
         assert result.path is not None
         text = result.path.read_text(encoding="utf-8")
-        assert 'op.create_table(\n        "item"' in text or "op.create_table('item'" in text or 'op.create_table("item"' in text, text
+        assert (
+            'op.create_table(\n        "item"' in text
+            or "op.create_table('item'" in text
+            or 'op.create_table("item"' in text
+        ), text
         assert "op.drop_table" in text, text
     finally:
         sys.modules.pop("models", None)
