@@ -25,6 +25,7 @@ each run gets a schema of its own, dropped afterwards. Exit status: 0 when every
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -48,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from tests.compat.snapshot import differences, snapshot  # noqa: E402  (after the path)
 
 SITES = ROOT / ".venv" / "real-histories"
+RESULTS = ROOT / "bench" / "results" / "real_histories.json"
 REAL_ALEMBIC = Path(os.environ.get("DBSHIFT_TEST_ALEMBIC_PATH", str(ROOT / ".venv" / "real-alembic")))
 DRIVER = ROOT / "tests" / "compat" / "alembic_driver.py"
 POSTGRESQL = os.environ.get("DBSHIFT_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -62,6 +64,8 @@ class History:
     """Installed with ``--no-deps``: the package and what its env.py and revisions import."""
     folder: str
     """The folder holding ``alembic.ini``, relative to the installed packages."""
+    with_deps: tuple[str, ...] = ()
+    """Installed first, with their dependencies (Alembic and SQLAlchemy are removed after)."""
     ini: str = "alembic.ini"
     set_ini: Callable[[str, str], str] = lambda text, url: re.sub(
         r"^sqlalchemy\.url\s*=.*$", lambda _m: f"sqlalchemy.url = {url.replace('%', '%%')}", text, flags=re.M
@@ -77,20 +81,16 @@ class History:
 
 
 def _mlflow_prepare(url: str, site: Path) -> None:
-    """MLflow creates its first tables from ``initial_models`` and then runs the history from base."""
+    """MLflow creates its first tables from ``initial_models`` (``mlflow.store.db.utils._initialize_tables``) and then runs the history from base."""
     code = (
         "import sqlalchemy as sa, sys\n"
-        "from mlflow.store.db.initial_models import Base\n"
+        "from mlflow.store.tracking.dbmodels.initial_models import Base\n"
         f"engine = sa.create_engine({url!r})\n"
         "Base.metadata.create_all(engine)\n"
         "engine.dispose()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
-
-
-def _jupyterhub_ini(text: str, url: str) -> str:
-    return text.replace("{alembic_dir}", "%(here)s/alembic").replace("{db_url}", url.replace("%", "%%"))
 
 
 HISTORIES = {
@@ -105,25 +105,11 @@ HISTORIES = {
         ),
         History(
             "mlflow",
-            ("mlflow==3.18.0", "mlflow-skinny==3.18.0", "mlflow-tracing==3.18.0", "packaging", "protobuf", "pydantic",
-             "pydantic-core", "typing-extensions", "typing-inspection", "annotated-types", "cachetools", "pyyaml",
-             "sqlparse", "importlib-metadata", "zipp", "opentelemetry-api", "opentelemetry-sdk",
-             "opentelemetry-semantic-conventions", "opentelemetry-proto", "requests", "urllib3", "idna", "charset-normalizer",
-             "certifi", "click", "cloudpickle", "python-dotenv", "gitpython", "gitdb", "smmap", "databricks-sdk",
-             "google-auth", "rsa", "pyasn1", "pyasn1-modules", "starlette", "anyio", "sniffio", "fastapi",
-             "uvicorn", "h11", "Flask", "Werkzeug", "Jinja2", "MarkupSafe", "itsdangerous", "blinker", "numpy"),
+            ("mlflow==3.18.0",),
             "mlflow/store/db_migrations",
+            with_deps=("mlflow-skinny==3.18.0",),
             prepare=_mlflow_prepare,
-            notes="the first revision alters tables mlflow.store.db.initial_models creates: created on both databases first",
-        ),
-        History(
-            "jupyterhub",
-            ("jupyterhub==6.1.1", "traitlets", "python-dateutil", "six", "packaging", "certipy", "oauthlib",
-             "pamela", "prometheus_client", "requests", "tornado", "jupyter-events", "idna", "urllib3", "certifi",
-             "charset-normalizer", "pydantic", "pydantic-core", "typing-extensions", "annotated-types", "typing-inspection"),
-            "jupyterhub",
-            set_ini=_jupyterhub_ini,
-            notes="alembic.ini is a template ({alembic_dir}, {db_url}) the hub fills in; set the same way here",
+            notes="the first revision alters tables mlflow.store.tracking.dbmodels.initial_models creates: created on both databases first",
         ),
     )
 }
@@ -153,10 +139,17 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
 def install(history: History) -> Path:
     site = SITES / history.name
     marker = site / ".installed"
-    if marker.exists() and marker.read_text(encoding="utf-8") == "\n".join(history.requirements):
+    wanted = "\n".join((*history.with_deps, *history.requirements))
+    if marker.exists() and marker.read_text(encoding="utf-8") == wanted:
         return site
     shutil.rmtree(site, ignore_errors=True)
     print(f"installing {history.name} into {site} ...", file=sys.stderr, flush=True)
+    if history.with_deps:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--target", str(site), *history.with_deps],
+            check=True,
+        )  # fmt: skip
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
          "--target", str(site), *history.requirements],
@@ -164,7 +157,9 @@ def install(history: History) -> Path:
     )  # fmt: skip
     for name in ("alembic", "sqlalchemy"):  # never shadow the real ones (or make Alembic importable)
         shutil.rmtree(site / name, ignore_errors=True)
-    marker.write_text("\n".join(history.requirements), encoding="utf-8")
+    for leftover in [*site.glob("alembic-*.dist-info"), *site.glob("[Ss][Qq][Ll][Aa]lchemy-*.dist-info"), site / "bin"]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    marker.write_text(wanted, encoding="utf-8")
     return site
 
 
@@ -173,10 +168,14 @@ def project_copy(history: History, site: Path, into: Path, url: str) -> Path:
     ini_text = (source / history.ini).read_text(encoding="utf-8")
     location = re.search(r"^script_location\s*=\s*(.+)$", ini_text, re.M)
     assert location is not None, f"{source / history.ini}: no script_location"
-    folder = location.group(1).strip().replace("%(here)s/", "").replace("{alembic_dir}", "alembic")
+    # Applications point script_location at the package themselves (MLflow sets it in code,
+    # optuna runs with the package folder as working folder): here it is the copy's folder.
+    given = location.group(1).strip().replace("%(here)s/", "")
+    found = next(p for p in (source / given, site / given, source / Path(given).name) if (p / "env.py").is_file())
     into.mkdir(parents=True)
-    shutil.copytree(source / folder, into / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(found, into / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
     text = history.set_ini(ini_text, url)
+    text = re.sub(r"^script_location\s*=.*$", "script_location = %(here)s/migrations", text, count=1, flags=re.M)
     (into / "alembic.ini").write_text(text, encoding="utf-8")
     return into
 
@@ -305,9 +304,9 @@ def report(runs: Sequence[Run]) -> str:
                 details.append(f"  dbshift: {step.ours_error}")
             if step.theirs_error:
                 details.append(f"  alembic: {step.theirs_error}")
-            details += [f"  {line}" for line in step.diff[:20]]
-            if len(step.diff) > 20:
-                details.append(f"  ... {len(step.diff) - 20} more")
+            details += [f"  {line[:300]}{' ...' if len(line) > 300 else ''}" for line in step.diff[:12]]
+            if len(step.diff) > 12:
+                details.append(f"  ... {len(step.diff) - 12} more (all in {RESULTS.relative_to(ROOT)})")
     return "\n".join(lines + details)
 
 
@@ -338,6 +337,8 @@ def main(argv: Sequence[str]) -> int:
             print(f"scratch folder kept: {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps([dataclasses.asdict(run) for run in runs], indent=1), encoding="utf-8")
     print(report(runs))
     return 0 if all(run.ok for run in runs) else 1
 
