@@ -308,3 +308,57 @@ def test_autogenerate_renders_into_the_upgrade_token_env_py_names(tmp_path: Path
     finally:
         sys.modules.pop("models", None)
         project.engine.dispose()
+
+
+def test_a_batch_naming_convention_finds_an_unnamed_sqlite_foreign_key(tmp_path: Path) -> None:
+    """MLflow's history (0584bdc529eb) drops SQLite's unnamed foreign key by the name a batch
+    block's naming convention gives it, then creates it again with ON DELETE CASCADE."""
+    project = AlembicProject(tmp_path, f"sqlite:///{tmp_path / 'app.db'}")
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("experiments", sa.Column("experiment_id", sa.Integer, primary_key=True))
+        op.create_table("datasets", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("experiment_id", sa.Integer, sa.ForeignKey("experiments.experiment_id")))
+        """,
+    )
+    project.add(
+        "a2",
+        "a1",
+        """
+        name = "fk_datasets_experiment_id_experiments"
+        with op.batch_alter_table(
+            "datasets", naming_convention={"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+        ) as batch_op:
+            batch_op.drop_constraint(name, type_="foreignkey")
+            batch_op.create_foreign_key(name, "experiments", ["experiment_id"], ["experiment_id"], ondelete="CASCADE")
+        """,
+    )
+    try:
+        migrate.upgrade(project.config(), "head", report=lambda _line: None)
+        (fk,) = sa.inspect(project.engine).get_foreign_keys("datasets")
+        assert fk["name"] == "fk_datasets_experiment_id_experiments"
+        assert fk["options"].get("ondelete") == "CASCADE"
+    finally:
+        project.engine.dispose()
+
+
+def test_the_migration_context_has_alembics_version_table_schema(tmp_path: Path, database: Database) -> None:
+    """MLflow's history (1b5f0d9ad7c1) reads ``op.get_context().version_table_schema``."""
+    project = AlembicProject(tmp_path, database.url)
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("seen", sa.Column("schema_", sa.String(40)), sa.Column("table_", sa.String(40)))
+        ctx = op.get_context()
+        op.execute(sa.text("INSERT INTO seen VALUES (:s, :t)").bindparams(s=str(ctx.version_table_schema), t=str(ctx.version_table)))
+        """,
+    )
+    try:
+        migrate.upgrade(project.config(), "head", report=lambda _line: None)
+        with project.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT schema_, table_ FROM seen")).all() == [("None", "alembic_version")]
+    finally:
+        project.engine.dispose()
