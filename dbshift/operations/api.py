@@ -41,7 +41,7 @@ from dbshift.schema.from_metadata import (
     sql_text,
     table_def,
 )
-from dbshift.schema.model import CheckDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.model import CheckDef, ConstraintDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
 from dbshift.schema.names import fit_index_name, fit_name, fit_optional
 
 
@@ -413,12 +413,15 @@ def drop_constraint(
     schema: str | None = None,
     if_exists: bool | None = None,
     columns: Sequence[str] | None = None,
+    constraint: ConstraintDef | None = None,
     **kw: Any,
 ) -> None:
     """``columns`` (a dbshift addition) picks an *unnamed* unique constraint by its columns,
-    which SQLite's table rebuild can then drop; named constraints need only their name."""
+    which SQLite's table rebuild can then drop; named constraints need only their name.
+    ``constraint`` (also dbshift's) is the definition of an unnamed one, as the table holds it."""
     options = dialect_keywords("drop_constraint", _what(constraint_name, table_name), kw)
-    constraint = UniqueDef(tuple(columns), None) if constraint_name is None and columns and type_ == "unique" else None
+    if constraint is None and constraint_name is None and columns and type_ == "unique":
+        constraint = UniqueDef(tuple(columns), None)
     _run(
         DropConstraintOp(
             table_name,

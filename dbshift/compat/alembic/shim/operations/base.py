@@ -23,6 +23,7 @@ from dbshift.operations import api
 from dbshift.operations.base import Operation
 from dbshift.operations.batch import BatchOperations as NativeBatch
 from dbshift.runtime.context import MigrationContext
+from dbshift.schema.model import ConstraintDef, ForeignKeyDef, UniqueDef
 
 __all__ = ["BatchOperations", "Operations"]
 
@@ -179,37 +180,55 @@ class BatchOperations(_PluginAPI):
         return api.f(name)
 
     def drop_constraint(self, constraint_name: str | None, type_: str | None = None, **kw: Any) -> None:
-        columns = self._unnamed_unique(constraint_name) if type_ == "unique" else None
+        unnamed = self._unnamed(constraint_name, type_)
         with api.using_context(self.migration_context):
-            if columns is not None:
-                self.native.drop_constraint(None, type_, columns=columns)
+            if unnamed is not None:
+                self.native.drop_constraint(None, type_, constraint=unnamed)
             else:
                 self.native.drop_constraint(constraint_name, type_, **kw)
 
-    def _unnamed_unique(self, constraint_name: str | None) -> list[str] | None:
-        """The columns of the table's unnamed unique constraint that the block's naming
-        convention names ``constraint_name``, if the table has no constraint of that name."""
-        lookup = getattr(self.migration_context.impl, "lookup", None)
-        connection = self.migration_context.connection or getattr(lookup, "connection", None)
-        if "uq" not in self.naming_convention or constraint_name is None or connection is None:
+    def _unnamed(self, constraint_name: str | None, type_: str | None) -> ConstraintDef | None:
+        """The table's unnamed unique constraint or foreign key that the block's naming
+        convention names ``constraint_name`` (SQLite keeps no name for them), if the table has
+        no constraint of that name; as the table rebuild reads it, so that it drops that one."""
+        kind = {"unique": "uq", "foreignkey": "fk"}.get(type_ or "")
+        context = self.migration_context
+        lookup = getattr(context.impl, "lookup", None)
+        connection = context.connection or getattr(lookup, "connection", None)
+        if kind not in self.naming_convention or constraint_name is None or connection is None:
             return None
-        table, schema = self.native.table_name, self.native.schema
-        insp = sa.inspect(connection)
-        if not insp.has_table(table, schema=schema):
+        if connection.dialect.name != "sqlite" or self.native.schema is not None:
             return None
-        uniques = insp.get_unique_constraints(table, schema=schema)
-        if any(u.get("name") == constraint_name for u in uniques):
+        from dbshift.dialects.sqlite_disk import read_table
+
+        table = self.native.table_name
+        if not sa.inspect(connection).has_table(table):
             return None
-        for unique in uniques:
-            if unique.get("name"):
-                continue
-            stand_in = sa.Table(table, sa.MetaData(naming_convention=self.naming_convention), schema=schema)
-            cols = [sa.Column(c, sa.types.NULLTYPE) for c in unique["column_names"]]
-            for col in cols:
-                stand_in.append_column(col)
-            if sa.UniqueConstraint(*cols).name == constraint_name:
-                return list(unique["column_names"])
+        current = read_table(connection, table).table
+        if current.constraint(constraint_name) is not None:
+            return None
+        candidates: list[UniqueDef | ForeignKeyDef] = list(current.uniques if kind == "uq" else current.foreign_keys)
+        for candidate in candidates:
+            if candidate.name is None and self._conventional_name(table, candidate) == constraint_name:
+                return candidate
         return None
+
+    def _conventional_name(self, table: str, constraint: UniqueDef | ForeignKeyDef) -> str | None:
+        stand_in = sa.Table(table, sa.MetaData(naming_convention=self.naming_convention))
+        cols = [sa.Column(c, sa.types.NULLTYPE) for c in constraint.columns]
+        for col in cols:
+            stand_in.append_column(col)
+        made: sa.Constraint
+        if isinstance(constraint, ForeignKeyDef):
+            referred = (
+                f"{constraint.referred_schema}.{constraint.referred_table}"
+                if constraint.referred_schema
+                else constraint.referred_table
+            )
+            made = sa.ForeignKeyConstraint(cols, [f"{referred}.{c}" for c in constraint.referred_columns])
+        else:
+            made = sa.UniqueConstraint(*cols)
+        return str(made.name) if isinstance(made.name, str) else None
 
     def __getattr__(self, name: str) -> Any:
         registered = type(self)._registry.get(name)
