@@ -24,6 +24,10 @@ class VersionTable:
             schema=schema,
         )
 
+    def __str__(self) -> str:
+        """The table's name: Alembic's ``MigrationContext.version_table`` is that string."""
+        return self.name
+
     @property
     def key(self) -> str:
         """``schema.name`` or ``name``, as messages show it."""

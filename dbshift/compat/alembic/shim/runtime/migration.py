@@ -25,6 +25,12 @@ ALEMBIC_VERSION_TABLE = "alembic_version"
 class MigrationContext(CoreMigrationContext):
     """dbshift's migration context, under Alembic's name and with its ``configure()``."""
 
+    @property
+    def version_table_schema(self) -> str | None:
+        """The version table's schema, as Alembic's context names it (``version_table``, the
+        table, reads as its name)."""
+        return self.version_table.schema
+
     @classmethod
     def configure(
         cls,
