@@ -362,3 +362,38 @@ def test_the_migration_context_has_alembics_version_table_schema(tmp_path: Path,
             assert conn.execute(sa.text("SELECT schema_, table_ FROM seen")).all() == [("None", "alembic_version")]
     finally:
         project.engine.dispose()
+
+
+def test_alter_column_replaces_the_check_constraint_of_an_enum_type(tmp_path: Path, database: Database) -> None:
+    """MLflow's history (cfd24bdc0731) widens a non-native Enum: as with Alembic, the CHECK the
+    existing type made (named by it) is dropped and the new type's CHECK is added."""
+    project = AlembicProject(tmp_path, database.url)
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("runs", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("status", sa.Enum("RUNNING", "FAILED", create_constraint=True, native_enum=False, name="status")))
+        """,
+    )
+    project.add(
+        "a2",
+        "a1",
+        """
+        with op.batch_alter_table("runs") as batch_op:
+            batch_op.alter_column(
+                "status",
+                type_=sa.Enum("RUNNING", "FAILED", "KILLED", create_constraint=True, native_enum=False),
+                existing_type=sa.Enum("RUNNING", "FAILED", create_constraint=True, native_enum=False, name="status"),
+            )
+        """,
+    )
+    try:
+        migrate.upgrade(project.config(), "head", report=lambda _line: None)
+        with project.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO runs (id, status) VALUES (1, 'KILLED')"))
+        checks = sa.inspect(project.engine).get_check_constraints("runs")
+        assert [c for c in checks if c["name"] == "status"] == []
+        assert any("KILLED" in c["sqltext"] for c in checks), checks
+    finally:
+        project.engine.dispose()
