@@ -33,7 +33,7 @@ def sa_column(col: ColumnDef, *, primary_key: bool = False) -> sa.Column[Any]:
         args.append(sa.Identity(**dict(col.identity_options)))
     return sa.Column(
         col.name,
-        col.type,
+        _without_own_constraint(col.type),
         *args,
         nullable=col.nullable,
         primary_key=primary_key,
@@ -42,6 +42,16 @@ def sa_column(col: ColumnDef, *, primary_key: bool = False) -> sa.Column[Any]:
         autoincrement=col.autoincrement,  # type: ignore[arg-type]
         **sa_options(col.dialect_options),
     )
+
+
+def _without_own_constraint(type_: Any) -> Any:
+    """A type that makes no CHECK of its own (a non-native Enum, a Boolean with
+    ``create_constraint=True``): the table's checks already hold that constraint, once."""
+    if not getattr(type_, "create_constraint", False):
+        return type_
+    plain = type_.copy()
+    plain.create_constraint = False
+    return plain
 
 
 def _referred_target(fk: ForeignKeyDef, column: str) -> str:
