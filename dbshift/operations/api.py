@@ -230,6 +230,12 @@ def alter_column(
     options = dialect_keywords(
         "alter_column", f"'{table_name}.{column_name}'", kw, also=("autoincrement", "existing_autoincrement")
     )
+    # As Alembic: the CHECK a type makes itself (non-native Enum, Boolean with create_constraint)
+    # goes with the old type and comes with the new one.
+    if type_ is not None and existing_type is not None:
+        for check in _type_checks(table_name, column_name, existing_type, schema):
+            if isinstance(check.name, str):
+                _run(DropConstraintOp(table_name, _name(check.name), "check", schema))
     _run(
         AlterColumnOp(
             table_name,
@@ -247,6 +253,20 @@ def alter_column(
             dialect_options=options,
         )
     )
+    if type_ is not None:
+        dialect = get_context().dialect
+        for check in _type_checks(table_name, new_column_name or column_name, type_, schema):
+            name = check.name if isinstance(check.name, str) else None
+            _run(AddConstraintOp(table_name, CheckDef(sql_text(check.sqltext, dialect), _name(name)), schema))
+
+
+def _type_checks(table_name: str, column_name: str, type_: Any, schema: str | None) -> list[sa.CheckConstraint]:
+    """The CHECK constraints a column of this type makes by itself."""
+    instance = sa.types.to_instance(type_)
+    if not getattr(instance, "create_constraint", False):
+        return []
+    table = sa.Table(table_name, _metadata(), sa.Column(column_name, instance.copy()), schema=schema)
+    return [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
 
 
 # -- indexes ------------------------------------------------------------------------------------
