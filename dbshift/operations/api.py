@@ -37,6 +37,7 @@ from dbshift.schema.from_metadata import (
     column_def,
     dialect_options,
     index_def,
+    is_created,
     server_default_text,
     sql_text,
     table_def,
@@ -266,7 +267,8 @@ def _type_checks(table_name: str, column_name: str, type_: Any, schema: str | No
     if not getattr(instance, "create_constraint", False):
         return []
     table = sa.Table(table_name, _metadata(), sa.Column(column_name, instance.copy()), schema=schema)
-    return [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    dialect = get_context().dialect
+    return [c for c in table.constraints if isinstance(c, sa.CheckConstraint) and is_created(c, dialect)]
 
 
 # -- indexes ------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                     dialect_options=dialect_options(con, dialect),
                 )
             )
-        elif isinstance(con, sa.CheckConstraint):
+        elif isinstance(con, sa.CheckConstraint) and is_created(con, dialect):
             checks.append(
                 CheckDef(
                     sqltext=sql_text(con.sqltext, dialect),
@@ -213,6 +213,13 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
         dialect_options=freeze_options(dict(table.dialect_kwargs)),
         prefixes=tuple(str(p) for p in table._prefixes),
     )
+
+
+def is_created(constraint: sa.Constraint, dialect: Dialect) -> bool:
+    """Whether SQLAlchemy would write the constraint for this dialect: a type's own CHECK has a
+    rule (a Boolean's, for one, only where there is no native boolean, so not on PostgreSQL)."""
+    rule = getattr(constraint, "_create_rule", None)
+    return rule is None or bool(rule(dialect.ddl_compiler(dialect, None)))  # type: ignore[arg-type]
 
 
 def schema_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaDef:

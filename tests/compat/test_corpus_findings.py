@@ -397,3 +397,24 @@ def test_alter_column_replaces_the_check_constraint_of_an_enum_type(tmp_path: Pa
         assert any("KILLED" in c["sqltext"] for c in checks), checks
     finally:
         project.engine.dispose()
+
+
+def test_a_boolean_check_is_added_only_where_the_backend_has_no_boolean(tmp_path: Path, database: Database) -> None:
+    """MLflow's history (39d1c3be5f05) alters a column to Boolean(create_constraint=True): the
+    CHECK (x IN (0, 1)) goes only where SQLAlchemy writes it (not on PostgreSQL's native boolean)."""
+    project = AlembicProject(tmp_path, database.url)
+    project.add(
+        "a1",
+        None,
+        """
+        op.create_table("metrics", sa.Column("id", sa.Integer, primary_key=True), sa.Column("is_nan", sa.Boolean))
+        with op.batch_alter_table("metrics") as batch_op:
+            batch_op.alter_column("is_nan", type_=sa.Boolean(create_constraint=True), existing_type=sa.Boolean(), nullable=False)
+        """,
+    )
+    try:
+        migrate.upgrade(project.config(), "head", report=lambda _line: None)
+        checks = sa.inspect(project.engine).get_check_constraints("metrics")
+        assert bool(checks) == (database.backend != "postgresql"), checks
+    finally:
+        project.engine.dispose()
