@@ -126,8 +126,10 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     try:
-        yield sa.engine.make_url(POSTGRESQL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
+        yield (
+            sa.engine.make_url(POSTGRESQL)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as conn:
@@ -260,11 +262,13 @@ def run_history(history: History, backend: str, work: Path) -> Run:
                 check=False,
             )
             mine.append((done, time.perf_counter() - began, snapshot(ours_url)))
-        driver_out, driver_err = alembic.communicate()
+        _driver_out, driver_err = alembic.communicate()
         theirs_seconds = time.perf_counter() - started
         revisions = count_revisions(ours)
         if alembic.returncode != 0:
-            return Run(history.name, backend, revisions, [], theirs_seconds, f"the Alembic driver failed: {driver_err[-2000:]}")
+            return Run(
+                history.name, backend, revisions, [], theirs_seconds, f"the Alembic driver failed: {driver_err[-2000:]}"
+            )
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
         records = []
         for (done, seconds, ours_snapshot), their in zip(mine, result["steps"]):
@@ -282,10 +286,15 @@ def run_history(history: History, backend: str, work: Path) -> Run:
 
 
 def report(runs: Sequence[Run]) -> str:
-    lines = ["| history | backend | revisions | step | dbshift | Alembic | dbshift time | result |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| history | backend | revisions | step | dbshift | Alembic | dbshift time | result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for run in runs:
         if run.error:
-            lines.append(f"| {run.history} | {run.backend} | {run.revisions} | - | - | - | - | error: {run.error[:200]} |")
+            lines.append(
+                f"| {run.history} | {run.backend} | {run.revisions} | - | - | - | - | error: {run.error[:200]} |"
+            )
         for step in run.steps:
             result = "same" if step.ok else (f"{len(step.diff)} difference(s)" if step.diff else "exit codes differ")
             if step.ours_code == step.theirs_code != 0 and not step.diff:
@@ -322,7 +331,9 @@ def main(argv: Sequence[str]) -> int:
             print(f"{history.name}: {history.folder} ({history.notes})")
         return 0
     if not (REAL_ALEMBIC / "alembic" / "__init__.py").exists():
-        print(f"real Alembic not found in {REAL_ALEMBIC}: run .venv/bin/python -c 'import dev; dev.ensure_real_alembic()'")
+        print(
+            f"real Alembic not found in {REAL_ALEMBIC}: run .venv/bin/python -c 'import dev; dev.ensure_real_alembic()'"
+        )
         return 2
     chosen = options.histories or list(HISTORIES)
     scratch = Path(tempfile.mkdtemp(prefix="real-histories-"))
