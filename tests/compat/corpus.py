@@ -221,6 +221,12 @@ def run_dbshift(
     return results
 
 
+def revision_files(project: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(project)) for p in project.rglob("versions/**/*.py") if "__pycache__" not in p.parts
+    )
+
+
 def ids_by_line(text: str, known: Sequence[str]) -> list[list[str]]:
     """Per output line, the known revision ids it names, in order (lines naming none are left out)."""
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True)) + r")\b")
@@ -258,6 +264,8 @@ class ScenarioRun:
     offline: list[list[Snapshot]] | None = None
     """The --sql scripts of dbshift and of Alembic, each run on fresh databases: [ours, theirs]."""
     seconds: float = 0.0
+    files: tuple[list[str], list[str]] = ([], [])
+    """The revision files of both copies at the end (a revision command must write the same)."""
 
 
 def run_scenario(scenario: Scenario, factory: Any, real_alembic_path: Path, folder: Path) -> ScenarioRun:
@@ -276,6 +284,7 @@ def run_scenario(scenario: Scenario, factory: Any, real_alembic_path: Path, fold
     finally:
         theirs = finish_alembic(process, out)["steps"]
     run = ScenarioRun(ours, theirs)
+    run.files = (revision_files(ours_dir), revision_files(theirs_dir))
     last = len(scenario.steps) - 1
     if (
         scenario.offline_apply
