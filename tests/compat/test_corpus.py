@@ -17,6 +17,9 @@ threads (each mostly waits for its child processes), and each test waits for its
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,7 @@ from tests.compat.corpus import (
     ini_url,
     run_scenario,
     set_ini_values,
+    without_alembic,
 )
 from tests.compat.snapshot import differences
 from tests.conftest import DatabaseFactory
@@ -187,3 +191,14 @@ def test_scenario_runs_as_with_alembic(
                 + f"\n--- dbshift\n{ours_sql}\n--- alembic\n{theirs_sql}"
             )
             assert a["versions"][scenario.version_table], "the --sql script wrote no version row"
+
+
+def test_the_dbshift_processes_cannot_import_alembic(real_alembic_path: Path, tmp_path: Path) -> None:
+    """The environment the corpus gives dbshift's CLI has no Alembic, even when the tests' own
+    PYTHONPATH names the real one."""
+    env = without_alembic({**os.environ, "PYTHONPATH": os.pathsep.join([str(real_alembic_path), str(tmp_path)])})
+    assert str(real_alembic_path) not in env["PYTHONPATH"]
+    done = subprocess.run(
+        [sys.executable, "-c", "import alembic"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode != 0 and "No module named 'alembic'" in done.stderr, done.stderr
