@@ -133,20 +133,21 @@ def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) ->
         undo -= graph.ancestors(target_rows)  # e.g. "-1" from a merge: both parents stay
     revs = [graph.get(rid) for rid in graph.walk_down(undo, raw)]
 
-    # alive[p]: applied children of p (along down_revisions); p is a row again when it has none.
-    alive = dict.fromkeys((pid for rev in revs for pid in rev.down_revisions + rev.depends_on), 0)
+    # alive[p]: applied revisions that need p (through down_revisions or depends_on); p is a
+    # row again when none is left, as Alembic writes rows (the applied revisions nothing applied
+    # needs): a dependency a kept revision still needs stays folded into that revision's row.
+    alive = dict.fromkeys((pid for rev in revs for pid in graph.parents(rev.revision)), 0)
     for pid in alive:
-        alive[pid] = sum(1 for kid in graph.children(pid) if kid in applied)
+        alive[pid] = sum(1 for kid in graph.dependents(pid) if kid in applied)
     steps: list[Step] = []
     before = raw
     state = set(rows)
     for rev in revs:
         state.discard(rev.revision)
-        for pid in dict.fromkeys(rev.down_revisions) if rev.is_merge else rev.down_revisions:
+        parents = graph.parents(rev.revision)
+        for pid in parents:
             alive[pid] -= 1
-        # A depends_on parent may have no row of its own (Alembic merges it into its
-        # dependent's row on upgrade): it gets one back, as in Alembic.
-        for pid in rev.down_revisions + rev.depends_on:
+        for pid in parents:
             if not alive[pid]:
                 state.add(pid)
         after = frozenset(state)

@@ -248,6 +248,11 @@ class RevisionGraph:
         self.get(rev_id)
         return tuple(self._children[rev_id])
 
+    def dependents(self, rev_id: str) -> tuple[str, ...]:
+        """Revisions that need this one: through down_revisions or depends_on."""
+        self.get(rev_id)
+        return tuple(self._dependents[rev_id])
+
     def parents(self, rev_id: str) -> tuple[str, ...]:
         """Everything that must run before this revision: down_revisions then depends_on."""
         self.get(rev_id)
