@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,6 +116,25 @@ def _call(func: str, args: Sequence[str], *, multiline: bool = False) -> str:
     if not args or (not multiline and len(line) <= MAX_WIDTH):
         return line
     return func + "(\n" + "".join(f"    {arg},\n" for arg in args) + ")"
+
+
+@dataclass(frozen=True)
+class _TableCall:
+    """An ``op.<func>(...)`` call on one table, which can also be written for a batch block."""
+
+    func: str
+    args: tuple[str, ...]
+    table_position: int | None
+    """Where the table name is among the positional arguments (None: passed as ``table_name=``)."""
+
+    def render(self) -> str:
+        return _call(f"op.{self.func}", self.args)
+
+    def for_batch(self) -> str:
+        """``batch_op.<func>(...)``: the table (and its schema) come from the block."""
+        args = [a for i, a in enumerate(self.args) if i != self.table_position]
+        dropped = ("schema=", "source_schema=", "table_name=")
+        return _call(f"batch_op.{self.func}", [a for a in args if not a.startswith(dropped)])
 
 
 # -- types --------------------------------------------------------------------------------------
@@ -225,30 +245,37 @@ def _create_table(op: CreateTableOp, imports: set[str]) -> list[str]:
 
 
 def _create_index(table_name: str, index: IndexDef, schema: str | None, if_not_exists: bool) -> str:
+    return _index_call(table_name, index, schema, if_not_exists).render()
+
+
+def _index_call(table_name: str, index: IndexDef, schema: str | None, if_not_exists: bool) -> _TableCall:
     elements = [_text(c) if index.is_expression(position) else quote(c) for position, c in enumerate(index.columns)]
     args = [quote(index.name), quote(table_name), "[" + ", ".join(elements) + "]", f"unique={index.unique!r}"]
     args += _kw(schema=schema, if_not_exists=if_not_exists or None)
     args += _options(index.dialect_options)
-    return _call("op.create_index", args)
+    return _TableCall("create_index", tuple(args), 1)
 
 
 def _add_constraint(op: AddConstraintOp) -> str:
+    return _constraint_call(op).render()
+
+
+def _constraint_call(op: AddConstraintOp) -> _TableCall:
     con, table, schema = op.constraint, quote(op.table_name), _kw(schema=op.schema)
     name = _lit(con.name) if con.name is not None else "None"
     if isinstance(con, ForeignKeyDef):
         args = [name, table, quote(con.referred_table), _lit(con.columns), _lit(con.referred_columns)]
         args += _fk_options(con)
         args += _kw(source_schema=op.schema, referent_schema=con.referred_schema)
-        return _call("op.create_foreign_key", args)
+        return _TableCall("create_foreign_key", tuple(args), 1)
     if isinstance(con, UniqueDef):
         args = [name, table, _lit(con.columns), *schema, *_constraint_options(con)]
-        return _call("op.create_unique_constraint", args)
+        return _TableCall("create_unique_constraint", tuple(args), 1)
     if isinstance(con, CheckDef):
-        return _call(
-            "op.create_check_constraint", [name, table, quote(con.sqltext), *schema, *_constraint_options(con)]
-        )
+        args = [name, table, quote(con.sqltext), *schema, *_constraint_options(con)]
+        return _TableCall("create_check_constraint", tuple(args), 1)
     args = [name, table, _lit(con.columns), *schema, *_options(con.dialect_options)]
-    return _call("op.create_primary_key", args)
+    return _TableCall("create_primary_key", tuple(args), 1)
 
 
 def _constraint_kind(con: ConstraintDef | None) -> str | None:
@@ -274,6 +301,10 @@ def _default_arg(key: str, value: str | None | Unchanged) -> list[str]:
 
 
 def _alter_column(op: AlterColumnOp, imports: set[str]) -> str:
+    return _alter_call(op, imports).render()
+
+
+def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
     args = [quote(op.table_name), quote(op.column_name)]
     if op.existing_type is not None:
         args.append(f"existing_type={_type(op.existing_type, imports)}")
@@ -287,7 +318,7 @@ def _alter_column(op: AlterColumnOp, imports: set[str]) -> str:
             args.append(f"{key}={_lit(comment)}")
     args += _kw(new_column_name=op.new_column_name, schema=op.schema)
     args += _options(op.dialect_options)
-    return _call("op.alter_column", args)
+    return _TableCall("alter_column", tuple(args), 0)
 
 
 # -- dispatch -----------------------------------------------------------------------------------
@@ -307,32 +338,9 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
     if isinstance(op, DropTableCommentOp):
         args = [quote(op.table_name), *_kw(existing_comment=op.existing_comment, schema=op.schema)]
         return [_call("op.drop_table_comment", args)]
-    if isinstance(op, AddColumnOp):
-        args = [quote(op.table_name), _column(op.column, imports)]
-        args += _kw(schema=op.schema, if_not_exists=op.if_not_exists or None)
-        return [_call("op.add_column", args)]
-    if isinstance(op, DropColumnOp):
-        args = [quote(op.table_name), quote(op.column_name)]
-        args += _kw(schema=op.schema, if_exists=op.if_exists or None)
-        return [_call("op.drop_column", [*args, *_options(op.dialect_options)])]
-    if isinstance(op, AlterColumnOp):
-        return [_alter_column(op, imports)]
-    if isinstance(op, CreateIndexOp):
-        return [_create_index(op.table_name, op.index, op.schema, op.if_not_exists)]
-    if isinstance(op, DropIndexOp):
-        args = [quote(op.index_name)]
-        args += _kw(table_name=op.table_name, schema=op.schema, if_exists=op.if_exists or None)
-        args += _options(op.dialect_options)
-        return [_call("op.drop_index", args)]
-    if isinstance(op, AddConstraintOp):
-        return [_add_constraint(op)]
-    if isinstance(op, DropConstraintOp):
-        name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
-        type_ = op.type_ or _constraint_kind(op.constraint)
-        args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema, if_exists=op.if_exists or None)]
-        if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
-            args.append(f"columns={_lit(op.constraint.columns)}")
-        return [_call("op.drop_constraint", [*args, *_options(op.dialect_options)])]
+    call = _table_call(op, imports)
+    if call is not None:
+        return [call.render()]
     if isinstance(op, (CreateEnumTypeOp, DropEnumTypeOp)):
         return [_enum_type(op, imports)]
     if isinstance(op, ExecuteOp):
@@ -347,10 +355,58 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
     raise RenderError(f"cannot render {op.describe()}: no renderer for {type(op).__name__}")
 
 
-def render_ops(ops: Sequence[Operation]) -> RenderedOps:
-    """The body (statements, unindented) and extra imports that perform ``ops`` in order."""
+def _table_call(op: Operation, imports: set[str]) -> _TableCall | None:
+    """The call of an operation on one existing table (what a batch block can hold), else None."""
+    if isinstance(op, AddColumnOp):
+        args = [quote(op.table_name), _column(op.column, imports)]
+        args += _kw(schema=op.schema, if_not_exists=op.if_not_exists or None)
+        return _TableCall("add_column", tuple(args), 0)
+    if isinstance(op, DropColumnOp):
+        args = [quote(op.table_name), quote(op.column_name)]
+        args += _kw(schema=op.schema, if_exists=op.if_exists or None)
+        return _TableCall("drop_column", (*args, *_options(op.dialect_options)), 0)
+    if isinstance(op, AlterColumnOp):
+        return _alter_call(op, imports)
+    if isinstance(op, CreateIndexOp):
+        return _index_call(op.table_name, op.index, op.schema, op.if_not_exists)
+    if isinstance(op, DropIndexOp):
+        args = [quote(op.index_name)]
+        args += _kw(table_name=op.table_name, schema=op.schema, if_exists=op.if_exists or None)
+        return _TableCall("drop_index", (*args, *_options(op.dialect_options)), None)
+    if isinstance(op, AddConstraintOp):
+        return _constraint_call(op)
+    if isinstance(op, DropConstraintOp):
+        name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
+        type_ = op.type_ or _constraint_kind(op.constraint)
+        args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema, if_exists=op.if_exists or None)]
+        if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
+            args.append(f"columns={_lit(op.constraint.columns)}")
+        return _TableCall("drop_constraint", (*args, *_options(op.dialect_options)), 1)
+    return None
+
+
+def render_ops(ops: Sequence[Operation], *, as_batch: bool = False) -> RenderedOps:
+    """The body (statements, unindented) and extra imports that perform ``ops`` in order.
+
+    ``as_batch`` (env.py's ``render_as_batch``): consecutive operations on one existing table
+    are written inside ``with op.batch_alter_table(...) as batch_op:``, as Alembic writes them,
+    so the revision also runs under Alembic on SQLite. dbshift itself needs no batch block.
+    """
     imports: set[str] = set()
     statements: list[str] = []
+    group: tuple[str, str | None] | None = None
     for op in ops:
-        statements.extend(_render_op(op, imports))
+        table = getattr(op, "table_name", None)
+        call = _table_call(op, imports) if as_batch and table is not None else None
+        key = (str(table), getattr(op, "schema", None)) if call is not None else None
+        if call is None:
+            group = None
+            statements.extend(_render_op(op, imports))
+            continue
+        if key != group:
+            assert key is not None
+            opener = _inline("op.batch_alter_table", [quote(key[0]), *_kw(schema=key[1])])
+            statements.append(f"with {opener} as batch_op:")
+            group = key
+        statements.append(textwrap.indent(call.for_batch(), "    "))
     return RenderedOps(body="\n".join(statements) if statements else "pass", imports=tuple(sorted(imports)))

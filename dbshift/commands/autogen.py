@@ -36,6 +36,8 @@ class OpList:
     ops: list[Any]
     upgrade_token: str = "upgrades"
     downgrade_token: str = "downgrades"
+    as_batch: bool = False
+    """env.py's ``render_as_batch``: operations on one table are written in a batch block."""
 
     def is_empty(self) -> bool:
         return not self.ops
@@ -104,10 +106,9 @@ def run_revision_environment(
             ops = differ(context)
         if directives:
             target = directives[-1]
-            target.upgrade_ops_list.append(OpList(list(ops), upgrade_token=up_token, downgrade_token=down_token))
-            target.downgrade_ops_list.append(
-                OpList(reverse_ops(ops), upgrade_token=up_token, downgrade_token=down_token)
-            )
+            batch = bool(opts.get("render_as_batch", False))
+            target.upgrade_ops_list.append(OpList(list(ops), up_token, down_token, batch))
+            target.downgrade_ops_list.append(OpList(reverse_ops(ops), up_token, down_token, batch))
         hook = opts.get("process_revision_directives")
         if callable(hook):
             hook(context, tuple(graph.heads), directives)
@@ -144,7 +145,7 @@ def render_directive(directive: RevisionDirective) -> Rendered:
                 detected += [f"Detected {op.describe()}" for op in ops.ops]
             if not ops.ops:
                 continue
-            rendered = render_ops(ops.ops)
+            rendered = render_ops(ops.ops, as_batch=ops.as_batch)
             imports |= set(rendered.imports)
             if token in bodies:
                 bodies[token] = rendered.body

@@ -71,6 +71,7 @@ KNOWN_OPTIONS = frozenset(
         "compare_type",
         "compare_server_default",
         "process_revision_directives",
+        "render_as_batch",
         "upgrade_token",
         "downgrade_token",
         "starting_rev",

@@ -248,3 +248,44 @@ def test_revision_environment_runs_env_py_for_a_plain_revision_even_with_sql(pro
     assert '"""renamed by env.py offline' in Path(str(result.path)).read_text(encoding="utf-8")
     result = revision(config, "plain", rev_id="bbb222", report=quiet)
     assert '"""renamed by env.py online' in Path(str(result.path)).read_text(encoding="utf-8")
+
+
+def test_render_as_batch_writes_batch_blocks_that_alembic_runs_too(
+    project: AlembicProject, real_alembic_path: Path
+) -> None:
+    env = project.root / "migrations" / "env.py"
+    env.write_text(env.read_text(encoding="utf-8").replace("include_object=", "render_as_batch=True, include_object="))
+    models = project.root / "shop" / "models.py"
+    models.write_text(
+        models.read_text(encoding="utf-8").replace(
+            'sa.Column("name", sa.String(40))', 'sa.Column("name", sa.String(40), nullable=False)'
+        )
+    )
+    config = project.config()
+    result = revision(config, "tighten", autogenerate=True, rev_id="bbb222", report=quiet)
+    text = Path(str(result.path)).read_text(encoding="utf-8")
+    assert 'with op.batch_alter_table("item") as batch_op:' in text
+    assert "batch_op.add_column(" in text and "batch_op.alter_column(" in text and " op.add_column(" not in text
+    from dbshift.commands import migrate
+
+    migrate.upgrade(config, "head", report=quiet)
+    with project.engine.connect() as conn:
+        columns = {c["name"]: c for c in sa.inspect(conn).get_columns("item")}
+    assert columns["name"]["nullable"] is False and "price" in columns
+    migrate.downgrade(config, "base", report=quiet)
+    if project.engine.dialect.name == "sqlite":  # the same file under the real Alembic, where SQLite needs batch
+        import os
+        import subprocess
+
+        environ = {**os.environ, "PYTHONPATH": f"{real_alembic_path}{os.pathsep}{project.root}"}
+        for target in ("head", "base"):
+            command = "upgrade" if target == "head" else "downgrade"
+            done = subprocess.run(
+                [sys.executable, "-m", "alembic", command, target],
+                cwd=project.root,
+                env=environ,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr

@@ -684,3 +684,28 @@ def test_identity_options_render() -> None:
         "id", sa.Integer(), nullable=False, identity=True, identity_options=(("always", True), ("start", 100))
     )
     assert "sa.Identity(always=True, start=100)" in render_ops([AddColumnOp("t", col)]).body
+
+
+def test_render_as_batch_groups_consecutive_operations_on_one_table() -> None:
+    ops: list[Operation] = [
+        AddColumnOp("item", ColumnDef("price", sa.Integer())),
+        AlterColumnOp("item", "name", nullable=False, existing_type=sa.String(40), existing_nullable=True),
+        CreateIndexOp("item", IndexDef("ix_item_price", ("price",))),
+        AddColumnOp("order", ColumnDef("note", sa.Text()), schema="sales"),
+        DropIndexOp("ix_order_old", "order", "sales"),
+        CreateTableOp(TableDef("fresh", (ColumnDef("id", sa.Integer(), nullable=False),))),
+        DropConstraintOp("item", "uq_item_name", "unique"),
+    ]
+    body = render_ops(ops, as_batch=True).body
+    lines = body.splitlines()
+    assert lines[:3] == [
+        'with op.batch_alter_table("item") as batch_op:',
+        '    batch_op.add_column(sa.Column("price", sa.Integer(), nullable=True))',
+        "    batch_op.alter_column(",
+    ]
+    assert '        "name",' in lines and '    batch_op.create_index("ix_item_price", ["price"], unique=False)' in lines
+    assert 'with op.batch_alter_table("order", schema="sales") as batch_op:' in body
+    assert '    batch_op.drop_index("ix_order_old")' in body
+    assert "op.create_table(" in body.split('with op.batch_alter_table("order"')[1]
+    assert body.rstrip().endswith('    batch_op.drop_constraint("uq_item_name", type_="unique")')
+    compile(body, "body", "exec")
