@@ -24,9 +24,23 @@ REAL_ALEMBIC = VENV / "real-alembic"
 """Real Alembic, installed beside dbshift (never into the venv's site-packages): the tests that
 compare with Alembic or check that dbshift wins over an installed Alembic put it on sys.path."""
 ALEMBIC_REQUIREMENT = "alembic>=1.16"
+ALEMBIC_PLUGINS = VENV / "alembic-plugins"
+"""Third-party Alembic operation plugins (views and functions as ops, enum syncing) and what they
+need, installed beside dbshift without Alembic itself: revisions that use them must run under
+dbshift's compatibility layer alone."""
+PLUGIN_REQUIREMENTS = ["alembic_utils>=0.8", "alembic-postgresql-enum>=1.3", "flupy", "parse"]
 
 
 def ensure_real_alembic() -> None:
+    if not (ALEMBIC_PLUGINS / "alembic_utils" / "__init__.py").exists():
+        print(f"Installing Alembic operation plugins beside dbshift into {ALEMBIC_PLUGINS} ...", flush=True)
+        subprocess.run(
+            [
+                str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                "--no-deps", "--target", str(ALEMBIC_PLUGINS), *PLUGIN_REQUIREMENTS,
+            ],
+            check=True,
+        )  # fmt: skip
     if (REAL_ALEMBIC / "alembic" / "__init__.py").exists():
         return
     print(f"Installing {ALEMBIC_REQUIREMENT} beside dbshift into {REAL_ALEMBIC} ...", flush=True)

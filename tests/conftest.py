@@ -66,6 +66,21 @@ def _unavailable(backend: str, reason: str) -> None:
     pytest.skip(f"!!! SKIPPED {message} !!!")
 
 
+ALEMBIC_PLUGINS = REAL_ALEMBIC.parent / "alembic-plugins"
+
+
+@pytest.fixture(scope="session")
+def alembic_plugins_path() -> Path:
+    """The folder holding third-party Alembic operation plugins (alembic_utils,
+    alembic-postgresql-enum) and their own dependencies, without Alembic: put it on PYTHONPATH."""
+    if not (ALEMBIC_PLUGINS / "alembic_utils" / "__init__.py").is_file():
+        message = f"Alembic operation plugins not found in {ALEMBIC_PLUGINS} (python3 dev.py test installs them)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}: CI must run them", pytrace=False)
+        pytest.skip(f"!!! SKIPPED {message} !!!")
+    return ALEMBIC_PLUGINS
+
+
 @pytest.fixture(scope="session")
 def real_alembic_path() -> Path:
     """The folder to put on ``sys.path`` (or PYTHONPATH) to import the real Alembic."""

@@ -33,6 +33,9 @@ PROVIDED = (
     "alembic.script",
     "alembic.util",
     "alembic.util.exc",
+    "alembic.autogenerate",
+    "alembic.autogenerate.api",
+    "alembic.autogenerate.render",
 )
 """The ``alembic`` modules revision files and env.py files may import while dbshift runs them."""
 

@@ -11,7 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["DowngradeOps", "MigrateOperation", "MigrationScript", "OpContainer", "UpgradeOps"]
+__all__ = [
+    "AddColumnOp",
+    "AddConstraintOp",
+    "AlterColumnOp",
+    "CreateIndexOp",
+    "CreateTableOp",
+    "DowngradeOps",
+    "DropColumnOp",
+    "DropConstraintOp",
+    "DropIndexOp",
+    "DropTableOp",
+    "ExecuteSQLOp",
+    "MigrateOperation",
+    "MigrationScript",
+    "ModifyTableOps",
+    "OpContainer",
+    "UpgradeOps",
+]
 
 
 class MigrateOperation:
@@ -94,3 +111,59 @@ class MigrationScript(MigrateOperation):
     @property
     def downgrade_ops_list(self) -> list[DowngradeOps]:
         return [self.downgrade_ops]
+
+
+class _AutogenerateOp(MigrateOperation):
+    """Alembic's autogenerate operation classes, importable for plugins that build them in their
+    comparators; dbshift's autogenerate does not use them (its operations are its own)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        self.args = args
+        self.kw = kw
+
+
+class ModifyTableOps(OpContainer):
+    def __init__(self, table_name: str, ops: Iterable[Any], schema: str | None = None) -> None:
+        super().__init__(ops)
+        self.table_name = table_name
+        self.schema = schema
+
+
+class AddColumnOp(_AutogenerateOp):
+    pass
+
+
+class DropColumnOp(_AutogenerateOp):
+    pass
+
+
+class AlterColumnOp(_AutogenerateOp):
+    pass
+
+
+class CreateTableOp(_AutogenerateOp):
+    pass
+
+
+class DropTableOp(_AutogenerateOp):
+    pass
+
+
+class CreateIndexOp(_AutogenerateOp):
+    pass
+
+
+class DropIndexOp(_AutogenerateOp):
+    pass
+
+
+class AddConstraintOp(_AutogenerateOp):
+    pass
+
+
+class DropConstraintOp(_AutogenerateOp):
+    pass
+
+
+class ExecuteSQLOp(_AutogenerateOp):
+    pass
