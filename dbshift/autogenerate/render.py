@@ -20,7 +20,7 @@ import inspect
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -137,6 +137,33 @@ class _TableCall:
         return _call(f"batch_op.{self.func}", [a for a in args if not a.startswith(dropped)])
 
 
+@dataclass
+class RenderContext:
+    """What env.py's rendering hooks see (Alembic's ``autogen_context``): ``imports`` they may add
+    to, the ``configure()`` options, the migration context."""
+
+    opts: dict[str, Any] = field(default_factory=dict)
+    migration_context: Any = None
+    imports: set[str] = field(default_factory=set)
+
+    @property
+    def render_item(self) -> Any:
+        return self.opts.get("render_item")
+
+    @property
+    def user_module_prefix(self) -> str | None:
+        prefix = self.opts.get("user_module_prefix")
+        return str(prefix) if prefix else None
+
+
+class _Imports(set[str]):
+    """The import lines a rendering needs, carrying the env.py hooks it honours."""
+
+    def __init__(self, context: RenderContext | None = None) -> None:
+        super().__init__()
+        self.context = context
+
+
 # -- types --------------------------------------------------------------------------------------
 def render_type(type_: TypeEngine[Any]) -> tuple[str, set[str]]:
     """Source for ``type_`` and the import lines it needs (``sa`` itself is assumed)."""
@@ -144,7 +171,20 @@ def render_type(type_: TypeEngine[Any]) -> tuple[str, set[str]]:
     return _type(type_, imports), imports
 
 
+def _hooked(kind: str, obj: Any, imports: set[str]) -> str | None:
+    """env.py's ``render_item(kind, obj, autogen_context)``: its text, or None for the default."""
+    context: RenderContext | None = getattr(imports, "context", None)
+    if context is None or not callable(context.render_item):
+        return None
+    result = context.render_item(kind, obj, context)
+    imports.update(context.imports)
+    return result if isinstance(result, str) else None
+
+
 def _type(type_: TypeEngine[Any], imports: set[str]) -> str:
+    hooked = _hooked("type", type_, imports)
+    if hooked is not None:
+        return hooked
     text = _prefix(type(type_), imports) + repr(type_)
     for sub in _nested_types(type_):
         rendered = _type(sub, imports)
@@ -180,6 +220,10 @@ def _prefix(cls: type, imports: set[str]) -> str:
             return "sa."
         if getattr(sa.types, name, None) is cls:
             return "sa.types."
+    context: RenderContext | None = getattr(imports, "context", None)
+    prefix = context.user_module_prefix if context is not None else None
+    if prefix:  # env.py names the module its user types are imported from
+        return prefix
     imports.add(f"import {module}")
     return f"{module}."
 
@@ -385,14 +429,17 @@ def _table_call(op: Operation, imports: set[str]) -> _TableCall | None:
     return None
 
 
-def render_ops(ops: Sequence[Operation], *, as_batch: bool = False) -> RenderedOps:
+def render_ops(
+    ops: Sequence[Operation], *, as_batch: bool = False, context: RenderContext | None = None
+) -> RenderedOps:
     """The body (statements, unindented) and extra imports that perform ``ops`` in order.
 
     ``as_batch`` (env.py's ``render_as_batch``): consecutive operations on one existing table
     are written inside ``with op.batch_alter_table(...) as batch_op:``, as Alembic writes them,
     so the revision also runs under Alembic on SQLite. dbshift itself needs no batch block.
+    ``context`` carries env.py's ``render_item`` and ``user_module_prefix`` (for types).
     """
-    imports: set[str] = set()
+    imports: set[str] = _Imports(context)
     statements: list[str] = []
     group: tuple[str, str | None] | None = None
     for op in ops:

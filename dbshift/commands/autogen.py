@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbshift.autogenerate.compare import reverse_ops
-from dbshift.autogenerate.render import render_ops
+from dbshift.autogenerate.render import RenderContext, render_ops
 from dbshift.commands.common import script_directory
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError
@@ -38,6 +38,8 @@ class OpList:
     downgrade_token: str = "downgrades"
     as_batch: bool = False
     """env.py's ``render_as_batch``: operations on one table are written in a batch block."""
+    render: RenderContext | None = None
+    """env.py's rendering hooks (``render_item``, ``user_module_prefix``) and its context."""
 
     def is_empty(self) -> bool:
         return not self.ops
@@ -107,8 +109,9 @@ def run_revision_environment(
         if directives:
             target = directives[-1]
             batch = bool(opts.get("render_as_batch", False))
-            target.upgrade_ops_list.append(OpList(list(ops), up_token, down_token, batch))
-            target.downgrade_ops_list.append(OpList(reverse_ops(ops), up_token, down_token, batch))
+            hooks = RenderContext(opts=dict(opts), migration_context=context)
+            target.upgrade_ops_list.append(OpList(list(ops), up_token, down_token, batch, hooks))
+            target.downgrade_ops_list.append(OpList(reverse_ops(ops), up_token, down_token, batch, hooks))
         hook = opts.get("process_revision_directives")
         if callable(hook):
             hook(context, tuple(graph.heads), directives)
@@ -145,7 +148,7 @@ def render_directive(directive: RevisionDirective) -> Rendered:
                 detected += [f"Detected {op.describe()}" for op in ops.ops]
             if not ops.ops:
                 continue
-            rendered = render_ops(ops.ops, as_batch=ops.as_batch)
+            rendered = render_ops(ops.ops, as_batch=ops.as_batch, context=ops.render)
             imports |= set(rendered.imports)
             if token in bodies:
                 bodies[token] = rendered.body

@@ -49,8 +49,7 @@ Job = Callable[[MigrationContext, Mapping[str, Any]], object]
 
 ENV_SCRIPT = "env.py"
 
-# configure() keywords dbshift acts on; any other is accepted and listed by --debug (e.g.
-# render_as_batch, render_item, user_module_prefix: dbshift renders revisions its own way).
+# configure() keywords dbshift acts on; any other is accepted and listed by --debug.
 KNOWN_OPTIONS = frozenset(
     {
         "connection",
@@ -72,6 +71,8 @@ KNOWN_OPTIONS = frozenset(
         "compare_server_default",
         "process_revision_directives",
         "render_as_batch",
+        "render_item",
+        "user_module_prefix",
         "upgrade_token",
         "downgrade_token",
         "starting_rev",

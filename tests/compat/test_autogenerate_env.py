@@ -289,3 +289,48 @@ def test_render_as_batch_writes_batch_blocks_that_alembic_runs_too(
                 check=False,
             )
             assert done.returncode == 0, done.stderr
+
+
+def test_render_item_and_user_module_prefix_shape_the_rendered_types(project: AlembicProject) -> None:
+    project.write(
+        "shop/types.py",
+        """
+        import sqlalchemy as sa
+
+
+        class Money(sa.TypeDecorator):
+            impl = sa.Integer
+            cache_ok = True
+        """,
+    )
+    models = project.root / "shop" / "models.py"
+    models.write_text(
+        models.read_text(encoding="utf-8")
+        .replace(
+            'sa.Column("price", sa.Integer, server_default="0"),',
+            'sa.Column("price", shop.types.Money()),\n    sa.Column("label", sa.Unicode(30)),',
+        )
+        .replace("import sqlalchemy as sa", "import sqlalchemy as sa\nimport shop.types"),
+        encoding="utf-8",
+    )
+    hooks = project.root / "shop" / "env_options.py"
+    hooks.write_text(
+        hooks.read_text(encoding="utf-8")
+        + "\n\ndef render_item(type_, obj, autogen_context):\n"
+        + "    if type_ == 'type' and obj.__class__.__name__ == 'Unicode':\n"
+        + "        autogen_context.imports.add('from shop import custom_types')\n"
+        + "        return 'custom_types.Label()'\n"
+        + "    return False\n",
+        encoding="utf-8",
+    )
+    env = project.root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text(encoding="utf-8").replace(
+            "include_object=", 'render_item=shop.env_options.render_item, user_module_prefix="money.", include_object='
+        ),
+        encoding="utf-8",
+    )
+    result = revision(project.config(), "types", autogenerate=True, report=quiet)
+    text = Path(str(result.path)).read_text(encoding="utf-8")
+    assert "money.Money()" in text and "import shop.types" not in text  # the prefix, no import added
+    assert "custom_types.Label()" in text and "from shop import custom_types" in text
