@@ -7,6 +7,7 @@ import user code and show database URLs without leaking passwords.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from sqlalchemy import URL
 
 __all__ = [
+    "NotLoadable",
     "display_path",
+    "exec_module_file",
     "import_modules",
     "import_object",
     "mask_url",
@@ -168,3 +171,37 @@ def import_modules(names: Sequence[str], config_path: Path | None, setting: str 
         prefix = f'{display_path(config_path)}: {setting} entry "{name}"'
         modules.append(_import_module(name.strip(), prefix))
     return modules
+
+
+class NotLoadable(Exception):
+    """The file cannot be loaded as a Python module at all (not a file Python knows how to load)."""
+
+
+def exec_module_file(path: Path, name: str, *, keep: bool) -> ModuleType:
+    """Run a Python file as the module ``name`` and return it.
+
+    The module is in ``sys.modules`` while it runs (dataclasses, pickling and typing look modules
+    up by name) and stays there afterwards only with ``keep``; a failure never leaves it there,
+    and a module it replaced under that name comes back. The file's own exceptions propagate.
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise NotLoadable(str(path))
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        _put_back(name, previous)
+        raise
+    if not keep:
+        _put_back(name, previous)
+    return module
+
+
+def _put_back(name: str, previous: ModuleType | None) -> None:
+    if previous is not None:
+        sys.modules[name] = previous
+    else:
+        sys.modules.pop(name, None)

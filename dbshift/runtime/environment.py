@@ -14,7 +14,6 @@ The core knows nothing of Alembic: only of a hook that is handed an Environment.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -32,7 +31,7 @@ from dbshift.runtime.connection import connect, create_engine
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.version_table import VersionTable
 from dbshift.script.directory import ScriptDirectory
-from dbshift.util import display_path, one_line, prepend_sys_path
+from dbshift.util import NotLoadable, display_path, exec_module_file, one_line, prepend_sys_path
 
 _log = logging.getLogger("dbshift")
 
@@ -75,8 +74,6 @@ KNOWN_OPTIONS = frozenset(
         "user_module_prefix",
         "upgrade_token",
         "downgrade_token",
-        "starting_rev",
-        "destination_rev",
     }
 )
 
@@ -292,12 +289,10 @@ def native_hook(config: Config) -> Callable[[Environment], None] | None:
         return None
     for folder in config.prepend_sys_path or (config.root,):
         prepend_sys_path(folder)
-    spec = importlib.util.spec_from_file_location("_dbshift_env", path)
-    if spec is None or spec.loader is None:
-        raise ConfigError(f"{display_path(path)}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        module = exec_module_file(path, "_dbshift_env", keep=False)
+    except NotLoadable:
+        raise ConfigError(f"{display_path(path)}: cannot be imported as a Python module") from None
     except DbshiftError:
         raise
     except Exception as exc:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -43,7 +42,7 @@ from typing import Any
 from dbshift.errors import ScriptError
 from dbshift.script.headers import RevisionHeader, read_source, scan_source
 from dbshift.script.revision import Revision, RevisionGraph
-from dbshift.util import display_path
+from dbshift.util import NotLoadable, display_path, exec_module_file
 
 __all__ = ["CACHE_NAME", "ScriptDirectory"]
 
@@ -187,19 +186,13 @@ class ScriptDirectory:
             return module
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
         name = f"_dbshift_revision_{re.sub(r'[^0-9A-Za-z_]', '_', rev.revision)}_{digest}"
-        spec = importlib.util.spec_from_file_location(name, file)
-        if spec is None or spec.loader is None:
-            raise ScriptError(f"{path}: cannot be imported as a Python module")
-        module = importlib.util.module_from_spec(spec)
-        # Registered while it runs so dataclasses, pickling and typing can find it by name.
-        sys.modules[name] = module
         try:
-            spec.loader.exec_module(module)
+            module = exec_module_file(file, name, keep=True)
+        except NotLoadable:
+            raise ScriptError(f"{path}: cannot be imported as a Python module") from None
         except SyntaxError as exc:
-            del sys.modules[name]
             raise ScriptError(f"{path}: syntax error at line {exc.lineno}: {exc.msg}") from exc
         except Exception as exc:
-            del sys.modules[name]
             detail = " ".join(str(exc).split())
             raise ScriptError(f"{path}: importing failed: {type(exc).__name__}: {detail}") from exc
         declared = getattr(module, "revision", None)

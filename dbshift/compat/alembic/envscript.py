@@ -8,9 +8,6 @@ one-line error naming env.py; what the run does wrong keeps the runner's own mes
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import sqlalchemy as sa
 
 from dbshift.compat.alembic.activate import alembic_modules
@@ -20,7 +17,7 @@ from dbshift.compat.alembic.shim.runtime.migration import MigrationContext
 from dbshift.compat.alembic.shim.script import ScriptDirectory as AlembicScriptDirectory
 from dbshift.errors import ConfigError, DatabaseError, DbshiftError
 from dbshift.runtime.environment import ENV_SCRIPT, Environment
-from dbshift.util import display_path, one_line, prepend_sys_path
+from dbshift.util import NotLoadable, display_path, exec_module_file, one_line, prepend_sys_path
 
 MODULE_NAME = "env_py"
 
@@ -37,14 +34,10 @@ def run_env_py(env: Environment) -> None:
     env.context_class = MigrationContext
     session = Session(env, AlembicConfig.for_run(config, env.request.cmd_opts), AlembicScriptDirectory(env.script))
     with alembic_modules(), active(session):
-        spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
-        if spec is None or spec.loader is None:
-            raise ConfigError(f"{shown}: cannot be imported as a Python module")
-        module = importlib.util.module_from_spec(spec)
-        previous = sys.modules.get(MODULE_NAME)
-        sys.modules[MODULE_NAME] = module
         try:
-            spec.loader.exec_module(module)
+            exec_module_file(path, MODULE_NAME, keep=False)
+        except NotLoadable:
+            raise ConfigError(f"{shown}: cannot be imported as a Python module") from None
         except DbshiftError:
             raise
         except SyntaxError as exc:
@@ -54,11 +47,6 @@ def run_env_py(env: Environment) -> None:
             raise DatabaseError(f"{shown}: the database could not be reached or refused: {reason}") from exc
         except Exception as exc:
             raise ConfigError(f"{shown}: failed: {one_line(exc)}") from exc
-        finally:
-            if previous is not None:
-                sys.modules[MODULE_NAME] = previous
-            else:
-                sys.modules.pop(MODULE_NAME, None)
 
 
 def run_with_alembic_names(env: Environment) -> None:
