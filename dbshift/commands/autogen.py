@@ -12,7 +12,6 @@ list so that nothing is written.
 
 from __future__ import annotations
 
-import io
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +19,11 @@ from typing import Any
 
 from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.render import RenderContext, render_ops
-from dbshift.commands.common import script_directory
+from dbshift.commands.common import with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
-from dbshift.runtime.environment import Request, run_request
 from dbshift.script.revision import RevisionGraph
 
 
@@ -117,10 +115,7 @@ def run_revision_environment(
             hook(context, tuple(graph.heads), directives)
 
     cmd_opts = {"cmd": "revision", "autogenerate": autogenerate, "message": directive.message, "sql": sql}
-    request = Request(
-        "revision", lambda context, _kw: job(context), as_sql=sql, output=io.StringIO(), cmd_opts=cmd_opts
-    )
-    run_request(config, request, script_directory(config))
+    with_database(config, "revision", job, cmd_opts=cmd_opts, as_sql=sql)
     return directives
 
 

@@ -6,6 +6,7 @@ commands that read only the migration folder (``heads``, ``show``) start quickly
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,13 +34,17 @@ def with_database(
     job: Callable[[MigrationContext], T],
     script: ScriptDirectory | None = None,
     cmd_opts: Mapping[str, Any] | None = None,
+    *,
+    as_sql: bool = False,
 ) -> list[T]:
-    """Run a job that only reads, through the project's environment (env.py if it has one);
-    its result once per database the environment visits (several for a multi-database env.py)."""
+    """Run a job that writes no revision, through the project's environment (env.py if it has
+    one); its result once per database the environment visits (several for a multi-database
+    env.py). With ``as_sql`` the environment runs in --sql mode, its SQL output discarded."""
     from dbshift.runtime.environment import Request, run_request
 
     def run(context: MigrationContext, _kw: Mapping[str, Any]) -> T:
         return job(context)
 
-    request = Request(command, run, cmd_opts=dict(cmd_opts or {"cmd": command}))
+    output = io.StringIO() if as_sql else None
+    request = Request(command, run, as_sql=as_sql, output=output, cmd_opts=dict(cmd_opts or {"cmd": command}))
     return run_request(config, request, script or script_directory(config))  # type: ignore[return-value]

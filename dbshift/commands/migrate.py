@@ -84,8 +84,11 @@ def _migrate(
         output=output,
         cmd_opts={"cmd": direction, "revision": target, "sql": sql, "tag": tag},
     )
-    results = run_request(config, request, script)
-    return [step for steps in results for step in steps]  # type: ignore[attr-defined]
+    steps: list[Step] = []
+    for result in run_request(config, request, script):  # one list per database the environment visits
+        assert isinstance(result, list)
+        steps += result
+    return steps
 
 
 def stamp(

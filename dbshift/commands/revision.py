@@ -117,9 +117,7 @@ def _write_directive(
     """Write one revision as the (possibly hook-edited) directive describes it."""
     parents = _parents(graph, directive.head or "head", splice=bool(directive.splice))
     folder = _version_folder(script, parents, directive.version_path)
-    new_id = directive.rev_id if directive.rev_id else new_revision_id()
-    if new_id != directive.rev_id or new_id in graph:
-        new_id = _check_rev_id(graph, new_id)
+    new_id = _check_rev_id(graph, directive.rev_id) if directive.rev_id else new_revision_id()
     labels = _check_labels(graph, _as_tuple(directive.branch_label))
     rendered = render_directive(directive)
     for line in rendered.detected:

@@ -252,7 +252,7 @@ class Runner:
         context = self.context
         if purge:
             current: frozenset[str] = frozenset()
-            raw: tuple[str, ...] = () if context.as_sql else self._raw_rows()
+            raw: tuple[str, ...] = () if context.as_sql else context.get_current_heads()  # unknown ones too
         else:
             current = self.current_rows(graph, start)
             raw = tuple(sorted(current))
@@ -279,7 +279,3 @@ class Runner:
                 else:
                     self._write_versions(current, frozenset(after))
         return StampResult(raw, tuple(sorted(after)))
-
-    def _raw_rows(self) -> tuple[str, ...]:
-        """Every row, whether the migration folder knows it or not (``stamp --purge``)."""
-        return self.context.get_current_heads()
