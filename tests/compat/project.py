@@ -8,6 +8,7 @@ Tests that compare with the real Alembic create projects with it instead.
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,12 @@ def _body(code: str) -> str:
     return textwrap.indent(textwrap.dedent(code).strip() or "pass", "    ")
 
 
+def forget_package(name: str) -> None:
+    """Drop a test project's package from ``sys.modules``: the next test's project has its own."""
+    for module in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
+        del sys.modules[module]
+
+
 class AlembicProject:
     """An Alembic project in ``root`` whose database is ``url``."""
 
@@ -134,6 +141,15 @@ class AlembicProject:
         )
         (root / "migrations" / "script.py.mako").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+    def import_in_env(self, *modules: str) -> None:
+        """Make env.py import these modules (models, plugins, hooks) right after alembic.context."""
+        env = self.root / "migrations" / "env.py"
+        lines = "".join(f"\nimport {module}" for module in modules)
+        text = env.read_text(encoding="utf-8")
+        env.write_text(
+            text.replace("from alembic import context", "from alembic import context" + lines, 1), encoding="utf-8"
+        )
 
     def write(self, relative: str, text: str) -> Path:
         path = self.root / relative

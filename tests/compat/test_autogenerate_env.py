@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from dbshift.commands import revision as revision_command
 from dbshift.commands.revision import check, revision
-from tests.compat.project import AlembicProject
+from tests.compat.project import AlembicProject, forget_package
 from tests.conftest import Database
 
 MODELS = """
@@ -68,13 +68,7 @@ def project(database: Database, tmp_path: Path) -> Iterator[AlembicProject]:
             "process_revision_directives=shop.env_options.no_empty"
         ),
     )
-    env = p.root / "migrations" / "env.py"
-    env.write_text(
-        env.read_text(encoding="utf-8").replace(
-            "from alembic import context", "from alembic import context\nimport shop.models\nimport shop.env_options"
-        ),
-        encoding="utf-8",
-    )
+    p.import_in_env("shop.models", "shop.env_options")
     p.write("shop/__init__.py", "")
     p.write("shop/models.py", MODELS)
     p.write("shop/env_options.py", OPTIONS)
@@ -87,8 +81,7 @@ def project(database: Database, tmp_path: Path) -> Iterator[AlembicProject]:
         yield p
     finally:
         p.engine.dispose()
-        for name in [n for n in sys.modules if n == "shop" or n.startswith("shop.")]:
-            del sys.modules[name]
+        forget_package("shop")
 
 
 def test_include_hooks_and_process_revision_directives(project: AlembicProject) -> None:
@@ -228,8 +221,7 @@ def test_multidb_autogenerate_writes_each_database_s_operations(tmp_path: Path) 
         assert revision_command.check(config) == []
     finally:
         p.engine.dispose()
-        for name in [n for n in sys.modules if n == "shop" or n.startswith("shop.")]:
-            del sys.modules[name]
+        forget_package("shop")
 
 
 def test_revision_environment_runs_env_py_for_a_plain_revision_even_with_sql(project: AlembicProject) -> None:

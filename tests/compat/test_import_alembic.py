@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 
 from dbshift.config import load_config
 from tests.cli_helpers import assert_one_line_error, run_cli
-from tests.compat.project import AlembicProject
+from tests.compat.project import AlembicProject, forget_package
 from tests.conftest import Database
 
 MODELS = """
@@ -44,13 +43,7 @@ def project(database: Database, tmp_path: Path) -> Iterator[AlembicProject]:
         metadata="shop.db.Base.metadata",
         env_options='version_table="shop_versions", transaction_per_migration=True',
     )
-    env = p.root / "migrations" / "env.py"
-    env.write_text(
-        env.read_text(encoding="utf-8").replace(
-            "from alembic import context", "from alembic import context\nimport shop.db\nimport shop.models"
-        ),
-        encoding="utf-8",
-    )
+    p.import_in_env("shop.db", "shop.models")
     p.write("shop/__init__.py", "")
     p.write("shop/db.py", MODELS)
     p.write("shop/models.py", ITEM)
@@ -64,8 +57,7 @@ def project(database: Database, tmp_path: Path) -> Iterator[AlembicProject]:
         yield p
     finally:
         p.engine.dispose()
-        for name in [n for n in sys.modules if n == "shop" or n.startswith("shop.")]:
-            del sys.modules[name]
+        forget_package("shop")
 
 
 def test_import_writes_dbshift_toml_and_the_project_keeps_working(project: AlembicProject) -> None:

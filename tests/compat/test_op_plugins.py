@@ -7,7 +7,6 @@ operations; the revisions call them through ``op`` and batch operations, on ever
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 
 from dbshift.commands import migrate
 from dbshift.errors import MigrationError
-from tests.compat.project import AlembicProject
+from tests.compat.project import AlembicProject, forget_package
 from tests.conftest import Database
 
 PLUGIN = '''
@@ -134,8 +133,7 @@ def project(database: Database, tmp_path: Path) -> Iterator[AlembicProject]:
         yield p
     finally:
         p.engine.dispose()
-        for name in [n for n in sys.modules if n == "myapp" or n.startswith("myapp.")]:
-            del sys.modules[name]  # the next test's project has its own myapp
+        forget_package("myapp")
 
 
 def views(p: AlembicProject) -> list[str]:

@@ -33,13 +33,7 @@ def project(database: Database, tmp_path: Path) -> Iterator[AlembicProject]:
         pytest.skip("views, functions and enum types as operations are PostgreSQL's")
     schema = sa.engine.make_url(database.url).query["options"].split("search_path=")[1]  # type: ignore[union-attr]
     p = AlembicProject(tmp_path, database.url)
-    env = p.root / "migrations" / "env.py"
-    env.write_text(
-        env.read_text(encoding="utf-8").replace(
-            "from alembic import context", "from alembic import context\nimport alembic_postgresql_enum  # noqa\n"
-        ),
-        encoding="utf-8",
-    )
+    p.import_in_env("alembic_postgresql_enum")
     plugins = "from alembic_utils.pg_function import PGFunction\nfrom alembic_utils.pg_view import PGView"
     p.add(
         "aaa111",
