@@ -1,0 +1,98 @@
+"""The ``dbshift`` group, its global options and the option decorators commands share.
+
+The commands themselves are registered by the modules beside this one (:mod:`.migrate`,
+:mod:`.report`, :mod:`.project`); :mod:`.main` imports them all and turns errors into one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from dbshift.config import Config
+
+
+class Options:
+    """The global options, and the configuration they select (loaded when a command needs it)."""
+
+    def __init__(
+        self,
+        config_file: Path | None,
+        url: str | None,
+        debug: bool,
+        name: str | None = None,
+        x_arguments: tuple[str, ...] = (),
+    ) -> None:
+        self.config_file = config_file
+        self.url = url
+        self.debug = debug
+        self.name = name
+        self.x_arguments = x_arguments
+
+    def config(self) -> Config:
+        """The project's configuration, whatever its format; ``--debug`` lists what was ignored."""
+        from dbshift.compat.loader import load_project
+
+        loaded = load_project(self.config_file, url=self.url, name=self.name, x_arguments=self.x_arguments)
+        if self.debug:
+            for line in loaded.debug_lines():
+                click.echo(f"debug: {line}", err=True)
+        return loaded.config
+
+
+pass_options = click.make_pass_decorator(Options)
+ALLOW_DASH = {"ignore_unknown_options": True}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Config file (dbshift.toml, pyproject.toml, alembic.ini or another ini file).",
+)
+@click.option("--url", help="Database URL; overrides DBSHIFT_URL and the config file.")
+@click.option("-n", "--name", help="Section of alembic.ini holding the settings (default: alembic).")
+@click.option(
+    "-x",
+    "x_arguments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Argument for the project's env.py (context.get_x_argument()); repeatable.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors, and config keys that were ignored.")
+@click.version_option(package_name="dbshift")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_file: Path | None,
+    url: str | None,
+    name: str | None,
+    x_arguments: tuple[str, ...],
+    debug: bool,
+) -> None:
+    """Schema migrations for SQLAlchemy applications."""
+    ctx.obj = Options(config_file, url, debug, name=name, x_arguments=x_arguments)
+    if debug:
+        show_debug_notes()
+
+
+TAG = click.option("--tag", help="An arbitrary string for custom env.py scripts (context.get_tag_argument()).")
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Show each revision's links, path and docstring.")
+
+
+def show_debug_notes() -> None:
+    """``--debug``: the notes dbshift logs (ignored configure() options...) go to stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("dbshift")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
