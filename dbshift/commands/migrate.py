@@ -14,10 +14,15 @@ from dbshift.config import Config
 from dbshift.errors import TargetError
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.environment import Request, run_request
+from dbshift.runtime.progress import Progress
 from dbshift.runtime.runner import Runner, StampResult
 from dbshift.script.plan import Step
 
 Report = Callable[[str], None]
+
+
+def _timeout(config: Config, given: float | None) -> float | None:
+    return given if given is not None else config.lock_timeout
 
 
 def _split_range(target: str, sql: bool) -> tuple[str | None, str]:
@@ -39,8 +44,24 @@ def upgrade(
     output: TextIO | None = None,
     report: Report = print,
     tag: str | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float | None = None,
 ) -> list[Step]:
-    return _migrate(config, target, "upgrade", sql=sql, output=output, report=report, tag=tag)
+    """Run the pending revisions up to ``target``; the steps run ([] when there was nothing to do).
+
+    ``progress`` receives each event (default: plain lines through ``report``);
+    ``lock_timeout`` overrides the configured wait for the migration lock.
+    """
+    return _migrate(
+        config,
+        target,
+        "upgrade",
+        sql=sql,
+        output=output,
+        progress=progress or Progress(report),
+        tag=tag,
+        lock_timeout=lock_timeout,
+    )
 
 
 def downgrade(
@@ -51,10 +72,21 @@ def downgrade(
     output: TextIO | None = None,
     report: Report = print,
     tag: str | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float | None = None,
 ) -> list[Step]:
     if sql and ":" not in target:
         raise TargetError("downgrade --sql needs a range FROM:TO (e.g. head:base), as there is no database to read")
-    return _migrate(config, target, "downgrade", sql=sql, output=output, report=report, tag=tag)
+    return _migrate(
+        config,
+        target,
+        "downgrade",
+        sql=sql,
+        output=output,
+        progress=progress or Progress(report),
+        tag=tag,
+        lock_timeout=lock_timeout,
+    )
 
 
 def _migrate(
@@ -64,15 +96,17 @@ def _migrate(
     *,
     sql: bool,
     output: TextIO | None,
-    report: Report,
+    progress: Progress,
     tag: str | None,
+    lock_timeout: float | None,
 ) -> list[Step]:
     start, end = _split_range(target, sql)
     script = script_directory(config)
     script.graph()  # a broken history is reported before any env script or connection
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> list[Step]:
-        return Runner(context, script, report=report, fn_kwargs=kw).run(direction, end, start=start)
+        runner = Runner(context, script, progress=progress, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))
+        return runner.run(direction, end, start=start)
 
     request = Request(
         direction,
@@ -99,6 +133,8 @@ def stamp(
     output: TextIO | None = None,
     purge: bool = False,
     tag: str | None = None,
+    lock_timeout: float | None = None,
+    report: Report = print,
 ) -> tuple[str, ...]:
     """Write the version table to say ``target`` without running any migration; the rows after.
 
@@ -115,7 +151,8 @@ def stamp(
     script.graph()
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> StampResult:
-        return Runner(context, script, fn_kwargs=kw).stamp(end, start=start, purge=purge)
+        runner = Runner(context, script, report=report, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))
+        return runner.stamp(end, start=start, purge=purge)
 
     request = Request(
         "stamp",
@@ -138,7 +175,7 @@ def ensure_version(config: Config, *, sql: bool = False, output: TextIO | None =
     script = script_directory(config)
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> bool:
-        return Runner(context, script).ensure_version_table()
+        return Runner(context, script, lock_timeout=config.lock_timeout).ensure_version_table()
 
     request = Request("ensure_version", job, as_sql=sql, output=output, cmd_opts={"cmd": "ensure_version", "sql": sql})
     return bool(run_request(config, request, script)[-1])

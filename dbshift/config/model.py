@@ -117,6 +117,11 @@ class Config:
     """dbshift's own environment: one transaction per revision (True) or one per run (False,
     where the DDL is transactional). An env script decides for itself."""
     env_hook: EnvHook | None = None
+    log_table: str | None = None
+    """The applied-migration log's table; None: ``<version_table>_log``; "": no log (and so no
+    checksums or resumable steps)."""
+    lock_timeout: float | None = None
+    """Seconds a writing command waits for the migration lock; None: as long as it takes."""
     """Runs the project's env script; None: dbshift connects by itself (or runs a native hook)."""
 
     def __repr__(self) -> str:

@@ -66,6 +66,8 @@ DEFAULTS: Mapping[str, object] = {
     "post_write_hooks": [],
     "template_file": "script.py.tmpl",
     "transaction_per_migration": True,
+    "log_table": None,
+    "lock_timeout": None,
 }
 KNOWN_KEYS: frozenset[str] = frozenset(DEFAULTS)
 
@@ -187,8 +189,19 @@ def build_config(
         post_write_hooks=check_hook_tables(label("post_write_hooks"), values["post_write_hooks"], custom_types=False),
         template_file=_check_template_file(label("template_file"), values["template_file"]),
         transaction_per_migration=check_bool(label("transaction_per_migration"), values["transaction_per_migration"]),
+        log_table=check_optional_str(label("log_table"), values["log_table"]),
+        lock_timeout=_check_lock_timeout(label("lock_timeout"), values["lock_timeout"]),
         x_arguments=tuple(x_arguments),
     )
+
+
+def _check_lock_timeout(label: str, value: object) -> float | None:
+    """Seconds to wait for the migration lock; None (unset) waits as long as it takes."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"{label} must be a number of seconds (0 or more), got {value!r}")
+    return float(value)
 
 
 def _check_template_file(label: str, value: object) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TextIO
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import impl_for
 from dbshift.dialects.ddl import OutsideTransaction
-from dbshift.errors import DbshiftError, TargetError
+from dbshift.errors import DbshiftError, MigrationError, TargetError
 from dbshift.operations.base import Operation
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
 from dbshift.runtime.connection import begin_real_transaction
@@ -167,6 +167,16 @@ class MigrationContext:
         self.committed = 0
         """How many of ``executed`` are permanent whatever happens next: where DDL commits
         implicitly (MySQL, MariaDB), each DDL statement commits everything before it."""
+        self.checkpoint: Callable[[Sequence[str], str | None], None] | None = None
+        """Told the statements run so far (one line each) just before and after a statement
+        that makes them permanent, with the one about to run (the applied log's per-statement
+        record; set by the runner)."""
+        self.on_statement: Callable[[str], None] | None = None
+        """Told each statement (one line of SQL) as it is about to run (``-v``)."""
+        self.replay: list[str] = []
+        """Statements an interrupted run of this revision already made permanent: they are
+        checked against what the revision asks for and skipped, not run again (resume)."""
+        self._done_sql: list[str] = []
 
     # -- Alembic's public attributes ----------------------------------------------------------
     @property
@@ -260,6 +270,7 @@ class MigrationContext:
         """Forget the statements of the previous revision: failure reports name this one's."""
         self.executed = []
         self.committed = 0
+        self._done_sql = []
 
     def get_bind(self) -> Connection:
         """The connection; in --sql mode a stand-in that writes what is executed on it (as
@@ -323,6 +334,8 @@ class MigrationContext:
                 self.output.write("BEGIN;\n\n")
             return
         connection = self.connection
+        if self.checkpoint is not None:
+            self.checkpoint(self.done_sql(), None)
         if connection.in_transaction():
             connection.commit()
         self.committed = len(self.executed)
@@ -364,6 +377,14 @@ class MigrationContext:
             return
         # Where DDL commits implicitly it does so before it runs, even when it then fails.
         commits = not self.impl.features.transactional_ddl and is_ddl(statement)
+        permanent = commits or self._in_autocommit
+        line = self._line(statement) if self.replay or self.on_statement or self.checkpoint else ""
+        if self._replayed(statement, line):
+            return
+        if self.on_statement is not None:
+            self.on_statement(line)
+        if permanent and self.checkpoint is not None:
+            self.checkpoint(self.done_sql(), line)
         try:
             result = self.connection.execute(statement, execution_options=execution_options or {})
             verify = getattr(statement, "verify", None)
@@ -374,9 +395,39 @@ class MigrationContext:
                 self.committed = len(self.executed)
             reason = one_line(str(exc.orig)) if exc.orig is not None else one_line(str(exc))
             raise StatementFailed(one_line(self._display(statement)), reason) from exc
-        self.executed.append(statement)
+        self._ran(statement, line)
         if commits:
             self.committed = len(self.executed)
+        if permanent and self.checkpoint is not None:
+            self.checkpoint(self.done_sql(), None)
+
+    def _line(self, statement: Executable | str) -> str:
+        return statement if isinstance(statement, str) else one_line(self._display(statement))
+
+    def _ran(self, statement: Executable | str, line: str) -> None:
+        self.executed.append(statement)
+        if self.checkpoint is not None:
+            self._done_sql.append(line or self._line(statement))
+
+    def done_sql(self) -> list[str]:
+        """One line per statement this revision ran so far (kept only while a log is written)."""
+        return list(self._done_sql)
+
+    def _replayed(self, statement: Executable | str, line: str) -> bool:
+        """Skip a statement an interrupted run already made permanent, after checking it is
+        the same one; False when nothing is left to replay."""
+        if not self.replay:
+            return False
+        expected = self.replay.pop(0)
+        if line != expected:
+            position = len(self.executed) + 1
+            raise MigrationError(
+                f"cannot resume: statement {position} of this revision is now `{line}`, but the interrupted "
+                f"run had made `{expected}` permanent; the file changed since"
+            )
+        self._ran(statement, line)
+        self.committed = len(self.executed)
+        return True
 
     def executed_sql(self, start: int = 0, stop: int | None = None) -> list[str]:
         """One-line SQL of ``executed[start:stop]``, for failure reports."""
@@ -397,11 +448,15 @@ class MigrationContext:
             # single executemany would demand every row name every column.
             for run in _runs_with_same_keys(op.rows):
                 label = f"INSERT INTO {table.name} ({len(run)} rows)"
+                if self._replayed(label, label):
+                    continue
+                if self.on_statement is not None:
+                    self.on_statement(label)
                 try:
                     self.connection.execute(sa.insert(table), run)
                 except sa.exc.DBAPIError as exc:
                     raise StatementFailed(label, one_line(str(exc.orig))) from exc
-                self.executed.append(label)
+                self._ran(label, label)
             return
         for row in op.rows:
             self.execute(sa.insert(table).values(**row))

@@ -29,6 +29,7 @@ from dbshift.config import Config
 from dbshift.errors import ConfigError, DbshiftError
 from dbshift.runtime.connection import connect, create_engine
 from dbshift.runtime.context import MigrationContext
+from dbshift.runtime.journal import log_table_name
 from dbshift.runtime.version_table import VersionTable
 from dbshift.script.directory import ScriptDirectory
 from dbshift.util import NotLoadable, display_path, exec_module_file, one_line, prepend_sys_path
@@ -181,9 +182,11 @@ class Environment:
         self.ignored_options = sorted(set(options) - KNOWN_OPTIONS)
         if self.ignored_options:
             debug(f"{self._script_name()}: configure() options dbshift does not use: {', '.join(self.ignored_options)}")
+        name = version_table or self.config.version_table
         table = VersionTable(
-            version_table or self.config.version_table,
+            name,
             version_table_schema if version_table_schema is not None else self.config.version_table_schema,
+            log=log_table_name(name, self.config.log_table),
         )
         self.context = self.context_class(
             dialect,

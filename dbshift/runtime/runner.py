@@ -1,18 +1,21 @@
-"""The one run loop: read where the database stands, plan, run and record.
+"""The one run loop: lock, read where the database stands, plan, run and record.
 
 ``upgrade``, ``downgrade`` and ``stamp`` all go through :class:`Runner`, online or in --sql
-mode, whoever opened the connection (dbshift itself or a project's env.py). The runner never
-begins or commits on its own account: it asks the migration context for a transaction block
-around the run and around each revision, and the context's policy decides which of them is
-real (see :meth:`MigrationContext.begin_transaction`). The version table is written here and
-nowhere else, right after each revision's own statements and inside the same transaction, so a
-failure leaves it naming the last revision whose work is kept.
+mode, whoever opened the connection (dbshift itself or a project's env.py). Online, the whole
+command runs under the migration lock (:mod:`dbshift.runtime.guard`), and the version table
+and the applied log are read only once it is held. The runner never begins or commits on its
+own account: it asks the migration context for a transaction block around the run and around
+each revision, and the context's policy decides which of them is real (see
+:meth:`MigrationContext.begin_transaction`). The version table and the log are written right
+after each revision's own statements and inside the same transaction, so a failure leaves
+them naming the last revision whose work is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
 from typing import Any, Literal
@@ -22,28 +25,27 @@ import sqlalchemy as sa
 from dbshift.errors import DatabaseError, DbshiftError, MigrationError, ScriptError
 from dbshift.operations.api import using_context
 from dbshift.runtime.context import MigrationContext, Scope, StatementFailed, one_line
+from dbshift.runtime.guard import checksum_mismatches, locked, refuse_changed, refuse_outstanding
+from dbshift.runtime.journal import INTERRUPTED, Journal
+from dbshift.runtime.progress import Progress, Report, heads_label, step_line
+from dbshift.script.checksum import file_checksum
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
 from dbshift.script.revision import RevisionGraph
 from dbshift.script.targets import current_heads
 
-Report = Callable[[str], None]
 Direction = Literal["upgrade", "downgrade"]
 
-
-def heads_label(heads: frozenset[str] | set[str] | tuple[str, ...]) -> str:
-    return ", ".join(sorted(heads)) if heads else "base"
-
-
-def step_line(step: Step) -> str:
-    verb = "Upgrading" if step.direction == "upgrade" else "Downgrading"
-    message = f": {step.revision.message}" if step.revision.message else ""
-    return f"{verb} {step.source} -> {step.destination}{message}"
+__all__ = ["Runner", "StampResult", "heads_label", "step_line"]
 
 
 def _where(step: Step) -> str:
     rev = step.revision
     return f"revision {rev.revision} ({rev.path})" if rev.path else f"revision {rev.revision}"
+
+
+def _rows(heads: frozenset[str] | set[str]) -> str:
+    return ",".join(sorted(heads))
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Runner:
 
     ``fn_kwargs`` are passed to every ``upgrade()`` / ``downgrade()`` (Alembic's
     ``context.run_migrations(**kw)``: the multidb template passes ``engine_name``).
+    ``lock_timeout``: seconds to wait for the migration lock (None: as long as it takes).
     """
 
     def __init__(
@@ -67,12 +70,16 @@ class Runner:
         script: ScriptDirectory,
         *,
         report: Report = print,
+        progress: Progress | None = None,
         fn_kwargs: Mapping[str, Any] = MappingProxyType({}),
+        lock_timeout: float | None = None,
     ) -> None:
         self.context = context
         self.script = script
-        self.report = report
+        self.progress = progress if progress is not None else Progress(report)
         self.fn_kwargs = dict(fn_kwargs)
+        self.lock_timeout = lock_timeout
+        self.journal: Journal | None = None
 
     # -- where the database stands -----------------------------------------------------------
     def current_rows(self, graph: RevisionGraph, start: str | None = None) -> frozenset[str]:
@@ -81,25 +88,75 @@ class Runner:
             return resolve_heads(graph, start) if start else frozenset()
         return frozenset(self.context.get_current_heads())
 
+    @contextlib.contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Online: hold the migration lock (and know the log) for the block; --sql: nothing."""
+        if self.context.as_sql:
+            yield
+            return
+        with locked(self.context, timeout=self.lock_timeout, on_wait=self.progress.waiting_for_lock) as journal:
+            self.journal = journal
+            try:
+                yield
+            finally:
+                self.journal = None
+
+    def _check_applied(self, graph: RevisionGraph, current: frozenset[str]) -> None:
+        """Refuse when an applied revision's file changed since it ran."""
+        if self.journal is not None:
+            refuse_changed(checksum_mismatches(self.script, graph, current, self.journal.checksums()))
+
+    def _ensure_tables(self, *, created_in_script: bool) -> None:
+        self._ensure_version_table(created_in_script=created_in_script)
+        if self.journal is not None:
+            with self.context.begin_transaction(_per_migration=True):
+                self.journal.ensure()
+
     # -- upgrade and downgrade ---------------------------------------------------------------
     def run(self, direction: Direction, target: str, *, start: str | None = None) -> list[Step]:
         """Plan from the current rows to ``target`` and run the steps; [] when there is nothing to do."""
         graph = self.script.graph()
-        current = self.current_rows(graph, start)
-        planner = plan_upgrade if direction == "upgrade" else plan_downgrade
-        steps = planner(graph, current, target)
-        if not steps:
-            if not self.context.as_sql:
-                self.report(f"Nothing to do: the database is at {heads_label(current)}")
-            return steps
-        modules = self._load_modules(steps)  # a broken file fails before anything is written
-        context = self.context
-        with context.begin_transaction():
-            if direction == "upgrade":
-                self._ensure_version_table(created_in_script=not current)
-            for number, step in enumerate(steps):
-                self._run_step(steps, number, modules[step.revision.revision])
+        with self.guarded():
+            current = self.current_rows(graph, start)
+            self._check_applied(graph, current)
+            planner = plan_upgrade if direction == "upgrade" else plan_downgrade
+            steps = planner(graph, current, target)
+            replay = self._resumable(graph, direction, steps)
+            if not steps:
+                if not self.context.as_sql:
+                    self.progress.nothing_to_do(current)
+                return steps
+            modules = self._load_modules(steps)  # a broken file fails before anything is written
+            context = self.context
+            with context.begin_transaction():
+                self._ensure_tables(created_in_script=not current)
+                for number, step in enumerate(steps):
+                    self._run_step(steps, number, modules[step.revision.revision], replay if number == 0 else [])
+            self.progress.finished(steps, steps[-1].heads_after)
         return steps
+
+    def _resumable(self, graph: RevisionGraph, direction: Direction, steps: Sequence[Step]) -> list[str]:
+        """The statements to replay when the first step resumes a step cut short; refuses when
+        a step is left half done and this run is not its continuation."""
+        journal = self.journal
+        entry = journal.outstanding() if journal is not None else None
+        if entry is None or journal is None:
+            return []
+        resumes = (
+            entry.direction == direction
+            and entry.pending_statement is None
+            and bool(steps)
+            and steps[0].revision.revision == entry.revision
+        )
+        if not resumes:
+            refuse_outstanding(entry, graph, resumable_by=direction if entry.pending_statement is None else None)
+        journal.mark(entry, outcome=INTERRUPTED if entry.outcome != "failed" else None, resolution="resumed")
+        count = len(entry.statements)
+        self.progress.note(
+            f"Resuming the {direction} of revision {entry.revision}: {count} of its statements had taken effect "
+            "before it stopped; they are checked and skipped"
+        )
+        return list(entry.statements)
 
     def _load_modules(self, steps: Sequence[Step]) -> dict[str, ModuleType]:
         modules: dict[str, ModuleType] = {}
@@ -116,7 +173,8 @@ class Runner:
         return modules
 
     def _ensure_version_table(self, *, created_in_script: bool) -> None:
-        """Create the version table when it is missing (in --sql mode: when starting from base)."""
+        """Create the version table when it is missing (in --sql mode: when starting from base).
+        Online the lock is held, so no other process can be creating it at the same time."""
         context = self.context
         table = context.version_table
         if context.as_sql:
@@ -135,14 +193,33 @@ class Runner:
                     f"the database refused to create the version table '{table.key}': {reason}"
                 ) from exc
 
-    def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType) -> None:
+    def _checksum(self, step: Step) -> str | None:
+        rev = step.revision
+        return file_checksum(self.script.file_of(rev.revision)) if rev.path else None
+
+    def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType, replay: list[str]) -> None:
         step = steps[number]
         context = self.context
+        journal = self.journal
         context.begin_step()
         context.step_number = number
+        context.replay = list(replay)
         if context.as_sql:
             assert context.output is not None
             context.output.write(f"-- {step_line(step)}\n\n")
+        self.progress.step_started(step, number, len(steps))
+        if self.progress.verbose:
+            context.on_statement = self.progress.statement
+        if journal is not None:
+            journal.begin_step(
+                step.revision.revision,
+                step.direction,
+                _rows(step.heads_before),
+                _rows(step.heads_after),
+                self._checksum(step),
+                done=replay,
+            )
+            context.checkpoint = journal.checkpoint
         started = time.perf_counter()
         scope: Scope = context.scope
         try:
@@ -151,12 +228,29 @@ class Runner:
                 with using_context(context):
                     getattr(module, step.direction)(**self.fn_kwargs)
                     context.flush()
+                if context.replay:
+                    raise MigrationError(
+                        f"cannot resume: the interrupted run had made {len(replay)} statements permanent, "
+                        f"the revision now runs only {len(replay) - len(context.replay)}; the file changed since"
+                    )
                 self._write_versions(step.heads_before, step.heads_after)
+                if journal is not None:
+                    journal.step_succeeded(context.done_sql())
         except BaseException as exc:
-            raise self._failure(steps, number, exc, scope) from exc
+            failure = self._failure(steps, number, exc, scope)
+            if journal is not None and not isinstance(exc, KeyboardInterrupt):
+                kept = context.done_sql()[: context.committed]
+                with contextlib.suppress(sa.exc.SQLAlchemyError):  # the log must not hide the real error
+                    journal.step_failed(kept, str(failure))
+            self.progress.step_failed(step, number, len(steps), str(failure))
+            raise failure from exc
+        finally:
+            context.checkpoint = None
+            context.on_statement = None
+            context.replay = []
         if not context.as_sql:
             elapsed = (time.perf_counter() - started) * 1000
-            self.report(f"{step_line(step)} ({elapsed:.0f} ms)")
+            self.progress.step_finished(step, number, len(steps), elapsed)
 
     def _write_versions(self, before: frozenset[str], after: frozenset[str]) -> None:
         """The version-table statements for one move; online, an UPDATE or DELETE that matches
@@ -170,8 +264,9 @@ class Runner:
             result = context.connection.execute(statement)
             if result.rowcount != 1:
                 raise MigrationError(
-                    f"the version table '{table.name}' changed during the run: expected one row to move "
-                    f"from {heads_label(before)} to {heads_label(after)}, matched {result.rowcount}"
+                    f"another process moved the database: the version table '{table.key}' no longer holds "
+                    f"{heads_label(before)} (expected one row to move to {heads_label(after)}, matched "
+                    f"{result.rowcount}); this revision's transaction was rolled back"
                 )
 
     # -- failure reports ---------------------------------------------------------------------
@@ -235,9 +330,10 @@ class Runner:
     def ensure_version_table(self) -> bool:
         """Create the version table if it is missing (``ensure_version``); whether it was created."""
         context = self.context
-        existed = context.connection is not None and context.version_table.exists(context.connection)
-        with context.begin_transaction():
-            self._ensure_version_table(created_in_script=True)
+        with self.guarded():
+            existed = context.connection is not None and context.version_table.exists(context.connection)
+            with context.begin_transaction():
+                self._ensure_version_table(created_in_script=True)
         return not existed
 
     # -- stamp -------------------------------------------------------------------------------
@@ -247,35 +343,41 @@ class Runner:
         As in Alembic, rows on other branches stay: stamping a revision replaces only the rows
         of its own line of descent (its ancestors and descendants), or adds a row for a branch
         not represented yet; ``base`` empties the table and ``purge`` starts from an empty one.
+        Refused while the log shows a step left half done (``resolve`` first).
         """
         graph = self.script.graph()
         context = self.context
-        if purge:
-            current: frozenset[str] = frozenset()
-            raw: tuple[str, ...] = () if context.as_sql else context.get_current_heads()  # unknown ones too
-        else:
-            current = self.current_rows(graph, start)
-            raw = tuple(sorted(current))
-        targets = [target] if isinstance(target, str) else list(target)
-        wanted = frozenset(rid for one in targets for rid in resolve_heads(graph, one, current))
-        after = set(current)
-        if any(one.strip() == "base" for one in targets):
-            after = set()
-        for dest in sorted(wanted):
-            if dest in after:
-                continue
-            related = graph.ancestors([dest]) | graph.descendants([dest])
-            after = {row for row in after if row not in related}
-            after.add(dest)
-        # Only the rows nothing else stamped needs, as Alembic writes them ("heads" may name a
-        # head that another head depends on).
-        after = set(current_heads(graph, after))
-        with context.begin_transaction():
-            self._ensure_version_table(created_in_script=not current)
-            with context.begin_transaction(_per_migration=True):
-                if purge and raw:
-                    context.execute(sa.delete(context.version_table.table))
-                    self._write_versions(frozenset(), frozenset(after))
-                else:
-                    self._write_versions(current, frozenset(after))
+        with self.guarded():
+            if self.journal is not None:
+                refuse_outstanding(self.journal.outstanding(), graph)
+            if purge:
+                current: frozenset[str] = frozenset()
+                raw: tuple[str, ...] = () if context.as_sql else context.get_current_heads()  # unknown ones too
+            else:
+                current = self.current_rows(graph, start)
+                raw = tuple(sorted(current))
+            targets = [target] if isinstance(target, str) else list(target)
+            wanted = frozenset(rid for one in targets for rid in resolve_heads(graph, one, current))
+            after = set(current)
+            if any(one.strip() == "base" for one in targets):
+                after = set()
+            for dest in sorted(wanted):
+                if dest in after:
+                    continue
+                related = graph.ancestors([dest]) | graph.descendants([dest])
+                after = {row for row in after if row not in related}
+                after.add(dest)
+            # Only the rows nothing else stamped needs, as Alembic writes them ("heads" may name a
+            # head that another head depends on).
+            after = set(current_heads(graph, after))
+            with context.begin_transaction():
+                self._ensure_tables(created_in_script=not current)
+                with context.begin_transaction(_per_migration=True):
+                    if purge and raw:
+                        context.execute(sa.delete(context.version_table.table))
+                        self._write_versions(frozenset(), frozenset(after))
+                    else:
+                        self._write_versions(current, frozenset(after))
+                    if self.journal is not None:
+                        self.journal.record(_rows(after) or "base", "stamp", _rows(set(raw)), _rows(after))
         return StampResult(raw, tuple(sorted(after)))

@@ -11,11 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import Executable
 
+from dbshift.runtime.journal import LogTable
+
 
 class VersionTable:
-    def __init__(self, name: str = "dbshift_version", schema: str | None = None) -> None:
+    def __init__(self, name: str = "dbshift_version", schema: str | None = None, log: str | None = None) -> None:
+        """``log``: the applied-migration log's table name (in the same schema); None: no log."""
         self.name = name
         self.schema = schema
+        self.log = LogTable(log, schema) if log else None
         self.table = sa.Table(
             name,
             sa.MetaData(),
