@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ def diff_database(
     connection: Connection,
     metadata: sa.MetaData,
     *,
-    version_table: str,
+    version_table: str | Sequence[str],
     exclude: Iterable[str] = (),
     options: CompareOptions | None = None,
 ) -> list[Operation]:
@@ -30,18 +30,22 @@ def diff_database(
     include_object / include_name / compare_* choices."""
     options = options or CompareOptions()
     patterns = tuple(exclude)
-    # The version table is dbshift's own: never compared, even if the models declare it.
-    target = schema_from_metadata(metadata, connection.dialect).without_table(version_table)
-    current = reflect_schema(connection, exclude=(_glob_escape(version_table),))
+    # The version table and the applied log are dbshift's own: never compared, even if the
+    # models declare them.
+    own = (version_table,) if isinstance(version_table, str) else tuple(version_table)
+    target = schema_from_metadata(metadata, connection.dialect)
+    for name in own:
+        target = target.without_table(name)
+    current = reflect_schema(connection, exclude=tuple(_glob_escape(name) for name in own))
     if options.include_schemas:
-        current = _with_other_schemas(connection, current, options, version_table)
+        current = _with_other_schemas(connection, current, options, own)
     target, current = options.filter_schemas(target, current, metadata)
     ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
     return options.filter_ops(ops, target, current)
 
 
 def _with_other_schemas(
-    connection: Connection, current: SchemaDef, options: CompareOptions, version_table: str
+    connection: Connection, current: SchemaDef, options: CompareOptions, own: tuple[str, ...]
 ) -> SchemaDef:
     """The default schema's tables plus those of every other schema the options keep."""
     inspector = sa.inspect(connection)
@@ -50,7 +54,7 @@ def _with_other_schemas(
     for name in inspector.get_schema_names():
         if name == default or not options.keep_schema(name):
             continue
-        tables.update(reflect_schema(connection, schema=name, exclude=(_glob_escape(version_table),)).tables)
+        tables.update(reflect_schema(connection, schema=name, exclude=tuple(_glob_escape(t) for t in own)).tables)
     return dataclasses.replace(current, tables=MappingProxyType(tables))
 
 

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import click
 
-from dbshift.cli import migrate, project, report  # noqa: F401 - registers the commands
+from dbshift.cli import deploy, migrate, project, report  # noqa: F401 - registers the commands
 from dbshift.cli.app import Options, cli
 from dbshift.errors import DbshiftError
 

@@ -17,6 +17,8 @@ from dbshift.config import Config
 from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
+from dbshift.runtime.guard import Mismatch, checksum_mismatches
+from dbshift.runtime.journal import read_entries, recorded_checksums
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.hooks import PreparedHook, prepare_hooks, run_hooks
 from dbshift.script.mako_template import TemplateConfig
@@ -299,7 +301,7 @@ def _diff(config: Config, context: MigrationContext) -> list[Operation]:
     ops = diff_database(
         context.connection,
         metadata,
-        version_table=context.version_table.name,
+        version_table=context.version_table.own_tables,
         exclude=config.exclude_tables,
         options=CompareOptions.from_opts(context.opts, context),
     )
@@ -352,5 +354,22 @@ def merge(
 
 def check(config: Config) -> list[str]:
     """The differences between the models and the database; empty when they match."""
-    results = with_database(config, "check", lambda context: _diff(config, context))
-    return [op.describe() for ops in results for op in ops]
+    script = script_directory(config)
+
+    def job(context: MigrationContext) -> list[str]:
+        changed = [f"{m.line()}: run 'dbshift accept {m.revision}' once checked" for m in _changed(script, context)]
+        return changed + [op.describe() for op in _diff(config, context)]
+
+    return [line for lines in with_database(config, "check", job, script) for line in lines]
+
+
+def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:
+    """Applied revisions whose file changed since they ran (from the applied log, if any)."""
+    table = context.version_table
+    assert context.connection is not None
+    if table.log is None:
+        return []
+    recorded = recorded_checksums(read_entries(context.connection, table.log))
+    if not recorded:
+        return []
+    return checksum_mismatches(script, script.graph(), frozenset(table.read(context.connection)), recorded)

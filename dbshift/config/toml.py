@@ -189,10 +189,17 @@ def build_config(
         post_write_hooks=check_hook_tables(label("post_write_hooks"), values["post_write_hooks"], custom_types=False),
         template_file=_check_template_file(label("template_file"), values["template_file"]),
         transaction_per_migration=check_bool(label("transaction_per_migration"), values["transaction_per_migration"]),
-        log_table=check_optional_str(label("log_table"), values["log_table"]),
+        log_table=_check_log_table(label("log_table"), values["log_table"]),
         lock_timeout=_check_lock_timeout(label("lock_timeout"), values["lock_timeout"]),
         x_arguments=tuple(x_arguments),
     )
+
+
+def _check_log_table(label: str, value: object) -> str | None:
+    """A table name, or "" to turn the log off; None (unset): ``<version_table>_log``."""
+    if value is None or value == "":
+        return None if value is None else ""
+    return check_str(label, value)
 
 
 def _check_lock_timeout(label: str, value: object) -> float | None:

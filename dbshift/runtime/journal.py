@@ -40,6 +40,7 @@ RUNNING, SUCCESS, FAILED, INTERRUPTED = "running", "success", "failed", "interru
 RESOLUTIONS = ("applied", "rolled-back", "resumed", "pending-ran", "pending-not-run")
 
 _TIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+_LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")  # MySQL's TEXT stops at 64 KB
 
 
 def log_table_name(version_table: str, configured: str | None) -> str | None:
@@ -120,8 +121,8 @@ class LogTable:
             sa.Column("outcome", sa.String(16), nullable=False),
             sa.Column("resolution", sa.String(16)),
             sa.Column("error", sa.Text),
-            sa.Column("statements", sa.Text),
-            sa.Column("pending_statement", sa.Text),
+            sa.Column("statements", _LONG_TEXT),
+            sa.Column("pending_statement", _LONG_TEXT),
             sa.Column("user_name", sa.String(128)),
             sa.Column("host", sa.String(255)),
             sa.Column("pid", sa.Integer),

@@ -149,7 +149,7 @@ class Runner:
             and steps[0].revision.revision == entry.revision
         )
         if not resumes:
-            refuse_outstanding(entry, graph, resumable_by=direction if entry.pending_statement is None else None)
+            refuse_outstanding(entry, graph, resumable_by=entry.direction if entry.pending_statement is None else None)
         journal.mark(entry, outcome=INTERRUPTED if entry.outcome != "failed" else None, resolution="resumed")
         count = len(entry.statements)
         self.progress.note(

@@ -33,6 +33,11 @@ class VersionTable:
         return self.name
 
     @property
+    def own_tables(self) -> tuple[str, ...]:
+        """The tables dbshift keeps for itself (autogenerate never compares them)."""
+        return (self.name, self.log.name) if self.log is not None else (self.name,)
+
+    @property
     def key(self) -> str:
         """``schema.name`` or ``name``, as messages show it."""
         return f"{self.schema}.{self.name}" if self.schema else self.name

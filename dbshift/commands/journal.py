@@ -1,0 +1,93 @@
+"""The applied-migration log: ``log`` (and ``log --verify``) read it; ``accept`` and ``resolve``
+write to it, under the migration lock like every writing command."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dbshift.commands.common import script_directory, with_database
+from dbshift.config import Config
+
+if TYPE_CHECKING:
+    from dbshift.runtime.context import MigrationContext
+    from dbshift.runtime.guard import Mismatch
+    from dbshift.runtime.journal import Entry
+    from dbshift.runtime.repair import Resolution
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """The log's rows (newest first) and, with ``verify``, the applied revisions whose file changed."""
+
+    table: str | None
+    entries: list[Entry] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    checked: int = 0
+    """How many applied revisions have a recorded checksum (what ``verify`` compared)."""
+
+
+def log(config: Config, *, limit: int | None = None, verify: bool = False) -> LogReport:
+    """Read the applied-migration log; never creates it."""
+    from dbshift.runtime.guard import checksum_mismatches
+    from dbshift.runtime.journal import read_entries, recorded_checksums
+
+    script = script_directory(config)
+
+    def job(context: MigrationContext) -> LogReport:
+        table = context.version_table
+        assert context.connection is not None
+        if table.log is None:
+            return LogReport(None)
+        everything = read_entries(context.connection, table.log)
+        report = LogReport(table.log.key, everything[:limit] if limit is not None else everything)
+        if not verify:
+            return report
+        graph = script.graph()
+        rows = frozenset(table.read(context.connection))
+        recorded = recorded_checksums(everything)
+        applied = graph.ancestors(row for row in rows if row in graph)
+        mismatches = checksum_mismatches(script, graph, rows, recorded)
+        return LogReport(report.table, report.entries, mismatches, len(applied & set(recorded)))
+
+    results = with_database(config, "log", job, script, {"cmd": "log", "verify": verify})
+    return results[-1]
+
+
+def _writing(config: Config, command: str, job: Any, cmd_opts: Mapping[str, Any]) -> object:
+    from dbshift.runtime.environment import Request, run_request
+
+    script = script_directory(config)
+    script.graph()
+    return run_request(config, Request(command, job, cmd_opts=cmd_opts), script)[-1]
+
+
+def accept(config: Config, revisions: Sequence[str], *, lock_timeout: float | None = None) -> list[str]:
+    """Record the current checksum of edited applied revisions (all mismatches when none named)."""
+    from dbshift.runtime.repair import accept as run
+    from dbshift.runtime.runner import Runner
+
+    script = script_directory(config)
+    timeout = lock_timeout if lock_timeout is not None else config.lock_timeout
+
+    def job(context: MigrationContext, _kw: Mapping[str, Any]) -> list[str]:
+        return run(Runner(context, script, lock_timeout=timeout), revisions)
+
+    result = _writing(config, "accept", job, {"cmd": "accept", "revisions": list(revisions)})
+    assert isinstance(result, list)
+    return result
+
+
+def resolve(config: Config, revision: str, how: Resolution, *, lock_timeout: float | None = None) -> str:
+    """Settle a step the log shows half done; the line saying what was recorded."""
+    from dbshift.runtime.repair import resolve as run
+    from dbshift.runtime.runner import Runner
+
+    script = script_directory(config)
+    timeout = lock_timeout if lock_timeout is not None else config.lock_timeout
+
+    def job(context: MigrationContext, _kw: Mapping[str, Any]) -> str:
+        return run(Runner(context, script, lock_timeout=timeout), revision, how)
+
+    return str(_writing(config, "resolve", job, {"cmd": "resolve", "revision": revision, "how": how}))
