@@ -97,6 +97,12 @@ def _admin_engine(backend: str) -> sa.Engine:
     return engine
 
 
+LOG_TABLES = frozenset({"dbshift_version_log", "alembic_version_log"})
+"""dbshift's applied-migration log under its default names (``<version_table>_log``)."""
+OWN_TABLES = frozenset({"dbshift_version"}) | LOG_TABLES
+"""The tables dbshift keeps for itself in a database it migrates (dbshift project defaults)."""
+
+
 @dataclass
 class Database:
     """One fresh test database."""
@@ -107,19 +113,22 @@ class Database:
     def engine(self) -> sa.Engine:
         return sa.create_engine(self.url, poolclass=sa.pool.NullPool)
 
-    def tables(self) -> set[str]:
+    def tables(self, *, with_log: bool = False) -> set[str]:
+        """The tables, without dbshift's applied-migration log unless asked (runs add to it)."""
         engine = self.engine()
         try:
-            return set(sa.inspect(engine).get_table_names())
+            names = set(sa.inspect(engine).get_table_names())
+            return names if with_log else names - LOG_TABLES
         finally:
             engine.dispose()
 
     def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
-        """Every table's columns and rows: to check that nothing changed."""
+        """Every table's columns and rows: to check that nothing changed. The applied-migration
+        log is left out: it records failed runs too, on purpose."""
         engine = self.engine()
         try:
             md = sa.MetaData()
-            md.reflect(engine)
+            md.reflect(engine, only=lambda name, _md: name not in LOG_TABLES)
             out: dict[str, list[tuple[object, ...]]] = {}
             with engine.connect() as conn:
                 for name, table in sorted(md.tables.items()):

@@ -258,11 +258,13 @@ class Runner:
         context = self.context
         table = context.version_table
         for statement in table.transition(before, after):
-            if context.connection is None or isinstance(statement, sa.Insert):
+            if context.connection is None:
                 context.execute(statement)
                 continue
+            # Straight to the connection: the version rows are not the revision's statements
+            # (the log's record of those is what a resumed run replays).
             result = context.connection.execute(statement)
-            if result.rowcount != 1:
+            if not isinstance(statement, sa.Insert) and result.rowcount != 1:
                 raise MigrationError(
                     f"another process moved the database: the version table '{table.key}' no longer holds "
                     f"{heads_label(before)} (expected one row to move to {heads_label(after)}, matched "

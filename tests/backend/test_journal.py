@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dbshift.dialects.features import features_for
 from dbshift.script.checksum import file_checksum
 from tests.cli_helpers import ScratchProject, assert_one_line_error
 from tests.conftest import Database
 
 LOG = "dbshift_version_log"
+
+
+def _ddl_commits(backend: str) -> bool:
+    """Whether DDL commits implicitly there, so that a step can be left half done."""
+    return not features_for(backend).transactional_ddl
+
+
+HALF_DONE = "only a backend whose DDL commits implicitly leaves a step half done"
 
 
 def _project(tmp_path: Path, database: Database) -> ScratchProject:
@@ -59,14 +68,14 @@ def test_every_step_and_stamp_is_logged(tmp_path: Path, database: Database) -> N
     assert first["pid"] and first["host"] and first["user"] and first["dbshift_version"]
     assert first["finished_at"] and isinstance(first["duration_ms"], int)
     assert entries[0]["from_heads"] == "r2" and entries[0]["to_heads"] == "r1"
-    assert LOG in database.tables()
+    assert LOG in database.tables(with_log=True)
 
 
 def test_log_table_can_be_renamed_or_turned_off(tmp_path: Path, database: Database) -> None:
     project = _project(tmp_path, database)
     project.write_config(url=database.url, log_table="deploy_log")
     assert project.run("upgrade", "head").returncode == 0
-    assert "deploy_log" in database.tables() and LOG not in database.tables()
+    assert "deploy_log" in database.tables(with_log=True) and LOG not in database.tables(with_log=True)
     project.write_config(url=database.url, log_table="")
     assert project.run("downgrade", "base").returncode == 0
     result = project.run("log")
@@ -78,7 +87,7 @@ def test_log_and_check_are_read_only(tmp_path: Path, database: Database) -> None
     result = project.run("log")
     assert result.returncode == 0, result.stderr
     assert "empty or does not exist" in result.stdout
-    assert LOG not in database.tables() and "dbshift_version" not in database.tables()
+    assert LOG not in database.tables(with_log=True) and "dbshift_version" not in database.tables(with_log=True)
 
 
 def test_a_failed_step_is_logged_with_its_error(tmp_path: Path, database: Database) -> None:
@@ -165,8 +174,8 @@ def test_a_killed_step_is_rerun_or_resumed(tmp_path: Path, database: Database, b
     killed = project.run("upgrade", "head")
     assert killed.returncode == -9, killed
     assert _versions(database) == ["r3"]
-    transactional = backend != "mariadb"
-    tables = database.tables()
+    transactional = not _ddl_commits(backend)
+    tables = database.tables(with_log=True)
     if transactional:
         # Nothing of r4 stayed and nothing is outstanding: the next run simply runs it.
         assert "a4" not in tables and "b4" not in tables
@@ -187,13 +196,13 @@ def test_a_killed_step_is_rerun_or_resumed(tmp_path: Path, database: Database, b
         entries = _log(project)
         assert (entries[0]["revision"], entries[0]["outcome"]) == ("r4", "success")
         assert (entries[1]["outcome"], entries[1]["resolution"]) == ("interrupted", "resumed")
-    assert {"a4", "b4", "c4"} <= database.tables()
+    assert {"a4", "b4", "c4"} <= database.tables(with_log=True)
     assert _versions(database) == ["r4"]
 
 
 def test_resolve_settles_a_half_done_step(tmp_path: Path, database: Database, backend: str) -> None:
-    if backend != "mariadb":
-        pytest.skip("only a backend whose DDL commits implicitly leaves a step half done")
+    if not _ddl_commits(backend):
+        pytest.skip(HALF_DONE)
     project = _project(tmp_path, database)
     drop = "op.drop_table('c4')\nop.drop_table('a4')"
     _killing_revision(project, "r4", "r3", [_table("a4")], [_table("c4")], downgrade=drop)
@@ -220,3 +229,79 @@ def test_resolve_settles_a_half_done_step(tmp_path: Path, database: Database, ba
     assert project.run("resolve", "r4", "--rolled-back").returncode == 0
     assert project.run("upgrade", "head").returncode == 0
     assert _versions(database) == ["r4"]
+
+
+def test_a_step_that_failed_after_a_commit_resumes_once_fixed(tmp_path: Path, database: Database, backend: str) -> None:
+    project = _project(tmp_path, database)
+    project.add_revision("r4", "r3", upgrade=f"{_table('a4')}\nop.execute('SELECT * FROM no_such_table')")
+    assert project.run("upgrade", "head").returncode == 1
+    entry = _log(project)[0]
+    assert entry["outcome"] == "failed"
+    if not _ddl_commits(backend):
+        assert not entry["statements"]
+        assert "a4" not in database.tables(with_log=True)
+        return
+    # MariaDB committed the CREATE TABLE: the step is half done, and said so.
+    assert len(entry["statements"]) == 1  # type: ignore[arg-type]
+    assert_one_line_error(project.run("downgrade", "-1"), "revision r4", "failed", "1 statement", "dbshift upgrade")
+    # Fixed: the statement that took effect is checked and skipped, the rest runs.
+    project.add_revision("r4", "r3", upgrade=f"{_table('a4')}\n{_table('b4')}")
+    resumed = project.run("upgrade", "head")
+    assert resumed.returncode == 0, resumed.stderr
+    assert {"a4", "b4"} <= database.tables(with_log=True) and _versions(database) == ["r4"]
+
+
+def test_resume_refuses_a_revision_whose_statements_changed(tmp_path: Path, database: Database, backend: str) -> None:
+    if not _ddl_commits(backend):
+        pytest.skip(HALF_DONE)
+    project = _project(tmp_path, database)
+    project.add_revision("r4", "r3", upgrade=f"{_table('a4')}\nop.execute('SELECT * FROM no_such_table')")
+    assert project.run("upgrade", "head").returncode == 1
+    project.add_revision("r4", "r3", upgrade=f"{_table('x4')}\n{_table('b4')}")
+    assert_one_line_error(project.run("upgrade", "head"), "cannot resume", "CREATE TABLE x4")
+    assert "x4" not in database.tables(with_log=True)
+
+
+def test_a_statement_running_when_killed_is_named(tmp_path: Path, database: Database, backend: str) -> None:
+    """A kill during a slow DDL statement on MariaDB: the log knows which statement was running."""
+    if not _ddl_commits(backend):
+        pytest.skip(HALF_DONE)
+    import subprocess
+    import sys
+    import time
+
+    project = _project(tmp_path, database)
+    slow = "op.execute('CREATE TABLE slow4 AS SELECT SLEEP(2) AS s')"
+    project.add_revision("r4", "r3", upgrade=f"{_table('a4')}\n{slow}\n{_table('c4')}")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dbshift", "upgrade", "head"],
+        cwd=project.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    engine = database.engine()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if sa.inspect(conn).has_table(LOG):
+                    pending = conn.execute(
+                        sa.text(f"SELECT pending_statement FROM {LOG} WHERE revision = 'r4'")
+                    ).scalar()
+                    if pending and "slow4" in pending:
+                        break
+            time.sleep(0.05)
+        child.kill()
+        child.wait()
+    finally:
+        engine.dispose()
+    refused = project.run("upgrade", "head")
+    assert_one_line_error(refused, "revision r4", "slow4", "may or may not", "--pending-ran", "--pending-not-run")
+    # The server finishes the statement on its own; once the user sees it did:
+    deadline = time.monotonic() + 30
+    while "slow4" not in database.tables(with_log=True) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert project.run("resolve", "r4", "--pending-ran").returncode == 0
+    resumed = project.run("upgrade", "head")
+    assert resumed.returncode == 0, resumed.stderr
+    assert {"a4", "slow4", "c4"} <= database.tables(with_log=True) and _versions(database) == ["r4"]

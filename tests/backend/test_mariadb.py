@@ -36,7 +36,7 @@ from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.runtime.context import InspectorLookup
 from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef
 from tests.backend.test_op_api import Project, back, refused, round_trip
-from tests.conftest import Database, _fresh_mariadb, _selected
+from tests.conftest import OWN_TABLES, Database, _fresh_mariadb, _selected
 
 pytestmark = pytest.mark.backend
 
@@ -87,7 +87,7 @@ class MariaDB(Project):
 
     def state(self) -> tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]:
         with self.engine.connect() as conn:
-            names = sorted(n for n in sa.inspect(conn).get_table_names() if n != "dbshift_version")
+            names = sorted(n for n in sa.inspect(conn).get_table_names() if n not in OWN_TABLES)
         return {n: self.show_create(n) for n in names}, {n: self.rows(n) for n in names}
 
     def offline(self, target: str, url: str | None = None) -> str:

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from dbshift.commands import migrate
 from dbshift.config import Config, build_config
 from dbshift.errors import MigrationError
-from tests.conftest import Database
+from tests.conftest import OWN_TABLES, Database
 
 ITEMS = ("id", "name", "qty", "note", "parent_id")
 ITEM_ROWS = [(1, "apple", 3, "red", 1), (2, "pear", None, None, 2), (3, "plum", 7, "sweet", None)]
@@ -150,7 +150,7 @@ class Project:
         """The reflected schema of every table but the version table, as plain comparable data."""
         with self.engine.connect() as conn:
             insp = sa.inspect(conn)
-            names = sorted(n for n in insp.get_table_names() if n != "dbshift_version")
+            names = sorted(n for n in insp.get_table_names() if n not in OWN_TABLES)
             return _shapes(insp, names, conn.dialect) if names else {}
 
     def state(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[tuple[Any, ...]]]]:
