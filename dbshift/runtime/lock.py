@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -83,11 +83,9 @@ def _reported(name: str) -> Iterator[None]:
     """A driver or file error while taking the lock becomes one line naming the lock."""
     try:
         yield
-    except sa.exc.DBAPIError as exc:
-        reason = one_line(exc.orig) if exc.orig is not None else one_line(exc)
+    except (sa.exc.DBAPIError, OSError) as exc:
+        reason = one_line(exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc)
         raise LockError(f"cannot take the migration lock on {name}: {reason}") from None
-    except OSError as exc:
-        raise LockError(f"cannot take the migration lock on {name}: {one_line(exc)}") from None
 
 
 @contextmanager
@@ -126,31 +124,47 @@ def _whoami() -> str:
     return f"pid={os.getpid()} host={socket.gethostname()}"
 
 
-def _dedicated(connection: Connection) -> Connection:
-    """A session of the lock's own, in AUTOCOMMIT so it never holds a transaction open."""
-    return connect(connection.engine.execution_options(isolation_level="AUTOCOMMIT"))
+class _SessionLock:
+    """A lock owned by a database session of its own, opened from the migration connection's
+    engine in AUTOCOMMIT so that it never holds a transaction open."""
+
+    poll = POLL
+    release = ""
+    """The statement that releases the lock, with ``params`` (the lock's name or key)."""
+    params: dict[str, object]
+
+    def __init__(self, connection: Connection, setup: str, **setup_params: object) -> None:
+        self.held = False
+        self.session = connect(connection.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        try:
+            self.session.execute(sa.text(setup), setup_params)
+        except BaseException:
+            self.close()
+            raise
+
+    def scalar(self, sql: str, **extra: object) -> Any:
+        return self.session.execute(sa.text(sql), {**self.params, **extra}).scalar()
+
+    def close(self) -> None:
+        """Release, then close the physical connection (never back to a pool), which frees the
+        lock in any case: a release failing on a dead session had nothing left to release."""
+        try:
+            if self.held:
+                with suppress(sa.exc.DBAPIError):
+                    self.scalar(self.release)
+        finally:
+            self.session.invalidate()
+            self.session.close()
 
 
-def _close(session: Connection, release: sa.TextClause | None, params: dict[str, object]) -> None:
-    """Release, then close the physical connection (never back to a pool), which frees the lock
-    in any case: a release that fails on a dead session has nothing left to release."""
-    try:
-        if release is not None:
-            with suppress(sa.exc.DBAPIError):
-                session.execute(release, params)
-    finally:
-        session.invalidate()
-        session.close()
-
-
-_PG_SETTINGS = sa.text(
+_PG_SETTINGS = (
     # The idle session is the lock: no idle timeout may end it, and TCP keepalives let the
     # server end it (and free the lock) within minutes when the holder's host vanishes.
     "SELECT set_config(w.name, w.value, false) FROM (VALUES ('application_name', :app),"
     " ('idle_session_timeout', '0'), ('tcp_keepalives_idle', '60'), ('tcp_keepalives_interval', '10'),"
     " ('tcp_keepalives_count', '6')) AS w(name, value) WHERE w.name IN (SELECT name FROM pg_settings)"
 )
-_PG_HOLDER = sa.text(
+_PG_HOLDER = (
     "SELECT a.pid, a.application_name, host(a.client_addr) FROM pg_locks l"
     " JOIN pg_stat_activity a ON a.pid = l.pid"
     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
@@ -160,33 +174,26 @@ _PG_HOLDER = sa.text(
 _DBSHIFT_APP = re.compile(r"dbshift pid=(\d+) host=(\S*)")
 
 
-class _AdvisoryLock:
+class _AdvisoryLock(_SessionLock):
     """PostgreSQL: a session-level advisory lock (per database) keyed by a hash of the name."""
 
-    poll = POLL
+    release = "SELECT pg_advisory_unlock(CAST(:k AS bigint))"
 
     def __init__(self, connection: Connection, name: str) -> None:
         digest = hashlib.sha256(f"dbshift:{name}".encode()).digest()
-        self.key = int.from_bytes(digest[:8], "big", signed=True)  # pg's bigint key
-        self.params: dict[str, object] = {"k": self.key}
-        self.held = False
-        self.session = _dedicated(connection)
-        try:
-            self.session.execute(_PG_SETTINGS, {"app": f"dbshift {_whoami()}"})
-        except BaseException:
-            _close(self.session, None, {})
-            raise
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self.params = {"k": self.key}
+        super().__init__(connection, _PG_SETTINGS, app=f"dbshift {_whoami()}")
 
     def attempt(self, wait: float) -> bool:
         time.sleep(wait)
-        query = sa.text("SELECT pg_try_advisory_lock(CAST(:k AS bigint))")
-        self.held = bool(self.session.execute(query, self.params).scalar())
+        self.held = bool(self.scalar("SELECT pg_try_advisory_lock(CAST(:k AS bigint))"))
         return self.held
 
     def holder(self) -> str:
         # pg_locks shows a bigint key as two unsigned halves: classid (high), objid (low).
         split = {"classid": (self.key >> 32) & 0xFFFFFFFF, "objid": self.key & 0xFFFFFFFF}
-        row = self.session.execute(_PG_HOLDER, split).first()
+        row = self.session.execute(sa.text(_PG_HOLDER), split).first()
         if row is None:
             return "a session that has just released it"
         pid, app, client = row
@@ -195,51 +202,42 @@ class _AdvisoryLock:
             return f"pid {ours[1]} on host {ours[2]} (dbshift)"
         return f"PostgreSQL backend pid {pid} (application_name {app!r}, client {client or 'local socket'})"
 
-    def close(self) -> None:
-        unlock = sa.text("SELECT pg_advisory_unlock(CAST(:k AS bigint))") if self.held else None
-        _close(self.session, unlock, self.params)
 
-
-class _NamedLock:
+class _NamedLock(_SessionLock):
     """MySQL/MariaDB: ``GET_LOCK`` on a name made of the current database and the lock's name,
     since named locks are server-wide; hashed past MySQL's 64 characters."""
 
     poll = NAMED_POLL
+    release = "SELECT RELEASE_LOCK(:n)"
 
     def __init__(self, connection: Connection, name: str) -> None:
-        self.held = False
-        self.session = _dedicated(connection)
+        # The session waits idle while the migration runs: a short server wait_timeout must
+        # not end it (and free the lock) halfway.
+        self.params = {}
+        super().__init__(connection, "SET SESSION wait_timeout = 31536000")
         try:
-            # The session waits idle while the migration runs: a short server wait_timeout
-            # must not end it (and free the lock) halfway.
-            self.session.execute(sa.text("SET SESSION wait_timeout = 31536000"))
-            database = self.session.execute(sa.text("SELECT DATABASE()")).scalar() or ""
+            full = f"dbshift:{self.scalar('SELECT DATABASE()') or ''}:{name}"
         except BaseException:
-            _close(self.session, None, {})
+            self.close()
             raise
-        full = f"dbshift:{database}:{name}"
         if len(full) > 64:
             full = "dbshift:" + hashlib.sha256(full.encode()).hexdigest()[:56]
-        self.params: dict[str, object] = {"n": full}
+        self.params = {"n": full}
 
     def attempt(self, wait: float) -> bool:
-        got = self.session.execute(sa.text("SELECT GET_LOCK(:n, :t)"), {**self.params, "t": wait}).scalar()
-        self.held = got == 1
+        self.held = self.scalar("SELECT GET_LOCK(:n, :t)", t=wait) == 1
         return self.held
 
     def holder(self) -> str:
-        query = sa.text(
+        query = (
             "SELECT u.id, p.USER, p.HOST FROM (SELECT IS_USED_LOCK(:n) AS id) u"
             " LEFT JOIN information_schema.PROCESSLIST p ON p.ID = u.id"
         )
-        row = self.session.execute(query, self.params).first()
+        row = self.session.execute(sa.text(query), self.params).first()
         if row is None or row[0] is None:
             return "a session that has just released it"
         ident, user, host = row
         return f"connection {ident} from {user}@{host}" if user is not None else f"connection {ident}"
-
-    def close(self) -> None:
-        _close(self.session, sa.text("SELECT RELEASE_LOCK(:n)") if self.held else None, self.params)
 
 
 def _sqlite_file(connection: Connection) -> str:
@@ -283,7 +281,7 @@ class _FileLock:
         fields = {key: value for key, _, value in (item.partition("=") for item in text.split())}
         if "pid" in fields:
             return f"pid {fields['pid']} on host {fields.get('host', '?')} ({fields.get('app', '?')})"
-        return f"a process that has not yet written to {self.path}"
+        return f"an unknown process (lock file {self.path})"
 
     def close(self) -> None:
         try:

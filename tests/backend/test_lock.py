@@ -10,6 +10,9 @@ exit, also on an exception; ``timeout=None`` waits; in-memory SQLite takes no lo
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import hashlib
 import os
 import re
 import signal
@@ -19,16 +22,18 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from dbshift.dialects.features import features_of
 from dbshift.errors import LockError
 from dbshift.runtime.connection import create_engine
 from dbshift.runtime.lock import migration_lock
+from tests.compat.corpus import async_url
 from tests.conftest import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,11 +168,14 @@ def test_the_migration_connection_keeps_working_while_the_lock_is_held(database:
 def test_leaving_the_block_releases_the_lock_also_on_an_exception(database: Database) -> None:
     name = lock_name()
     with connected(database) as connection, connected(database) as other:
-        with migration_lock(connection, name, timeout=0):
-            # Not re-entrant: another session of this same process is refused, so the takes
-            # below prove each block released it.
-            with pytest.raises(LockError), migration_lock(other, name, timeout=0):
-                pass
+        # Not re-entrant: another session of this same process is refused, so the takes below
+        # prove that each block released the lock.
+        with (
+            migration_lock(connection, name, timeout=0),
+            pytest.raises(LockError),
+            migration_lock(other, name, timeout=0),
+        ):
+            pass
         with migration_lock(other, name, timeout=0):
             pass
         with pytest.raises(ValueError, match="inside"), migration_lock(connection, name, timeout=0):
@@ -179,9 +187,12 @@ def test_leaving_the_block_releases_the_lock_also_on_an_exception(database: Data
 def test_without_a_timeout_the_waiter_waits_for_the_holder(database: Database) -> None:
     name = lock_name()
     seen: list[str] = []
-    with holder(database.url, name, 1.0) as child, connected(database) as connection:
-        with migration_lock(connection, name, timeout=None, on_wait=seen.append):
-            assert child.wait(10) == 0  # the holder finished its block normally
+    with (
+        holder(database.url, name, 1.0) as child,
+        connected(database) as connection,
+        migration_lock(connection, name, timeout=None, on_wait=seen.append),
+    ):
+        assert child.wait(10) == 0  # the holder finished its block normally
     assert len(seen) == 1
     assert seen[0] != ""
 
@@ -190,10 +201,16 @@ def test_different_names_are_different_locks(database: Database) -> None:
     if lock_kind(database) == "file":
         pytest.skip("SQLite's lock is one per database file, whatever the name")
     long_name = "a_schema_with_a_rather_long_name." + "x" * 80  # past GET_LOCK's 64 characters
-    with connected(database) as connection, connected(database) as other:
-        with migration_lock(connection, "dbshift_version" + lock_name()), migration_lock(other, long_name, timeout=0):
-            with connected(database) as third, pytest.raises(LockError), migration_lock(third, long_name, timeout=0):
-                pass
+    with (
+        connected(database) as connection,
+        connected(database) as other,
+        connected(database) as third,
+        migration_lock(connection, lock_name(), timeout=0),
+        migration_lock(other, long_name, timeout=0),  # another name: not refused
+        pytest.raises(LockError),
+        migration_lock(third, long_name, timeout=0),
+    ):
+        pass
 
 
 def test_sqlite_lock_file_sits_beside_a_relative_database_and_is_left_empty(
@@ -216,11 +233,71 @@ def test_sqlite_in_memory_takes_no_lock(url: str, tmp_path: Path, monkeypatch: p
     engine = create_engine(url)
     seen: list[str] = []
     try:
-        with engine.connect() as connection, engine.connect() as other:
-            with migration_lock(connection, "dbshift_version", timeout=0, on_wait=seen.append):
-                with migration_lock(other, "dbshift_version", timeout=0, on_wait=seen.append):
-                    pass  # a real lock would refuse the second session
+        with (
+            engine.connect() as connection,
+            engine.connect() as other,
+            migration_lock(connection, "dbshift_version", timeout=0, on_wait=seen.append),
+            migration_lock(other, "dbshift_version", timeout=0, on_wait=seen.append),  # a real lock refuses this
+        ):
+            pass
     finally:
         engine.dispose()
     assert seen == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_taken_by_hand_as_documented_keeps_a_run_out(database: Database, tmp_path: Path) -> None:
+    """docs/production.md says how an operator holds the lock to keep migrations out; the run
+    must then refuse, naming the operator's session."""
+    name = lock_name()
+    kind = lock_kind(database)
+    with ExitStack() as stack:
+        connection = stack.enter_context(connected(database))
+        if kind == "file":
+            path = f"{sa.make_url(database.url).database}-dbshift-lock"
+            by_hand = os.open(path, os.O_RDWR | os.O_CREAT)
+            stack.callback(os.close, by_hand)
+            fcntl.flock(by_hand, fcntl.LOCK_EX)
+            expected = f"an unknown process (lock file {path})"
+        else:
+            operator = stack.enter_context(connected(database)).execution_options(isolation_level="AUTOCOMMIT")
+            if kind == "advisory":
+                key = int.from_bytes(hashlib.sha256(f"dbshift:{name}".encode()).digest()[:8], "big", signed=True)
+                operator.exec_driver_sql("SET application_name = 'ops-console'")
+                assert operator.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+                pid = operator.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+                expected = f"PostgreSQL backend pid {pid} (application_name 'ops-console', client "
+            else:
+                lock = operator.execute(sa.text("SELECT CONCAT('dbshift:', DATABASE(), ':', :n)"), {"n": name}).scalar()
+                assert operator.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock}).scalar() == 1
+                ident = operator.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
+                expected = f"connection {ident} from {sa.make_url(database.url).username}@"
+        with pytest.raises(LockError) as caught, migration_lock(connection, name, timeout=0):
+            pass
+    assert str(caught.value).startswith(f"the migration lock on {name} is held by {expected}")
+
+
+def test_the_lock_works_under_an_asyncio_driver(database: Database) -> None:
+    """An async env.py runs the migration through ``run_sync``: the lock's own session is opened
+    from the same (async) engine there."""
+    name = lock_name()
+    held: list[bool] = []
+
+    def inside(connection: sa.Connection) -> None:
+        with migration_lock(connection, name, timeout=0), connected(database) as other:
+            with pytest.raises(LockError), migration_lock(other, name, timeout=0):
+                pass
+            held.append(True)
+
+    async def run() -> None:
+        engine = create_async_engine(async_url(database.url), poolclass=sa.pool.NullPool)
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(inside)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    assert held == [True]
+    with connected(database) as connection, migration_lock(connection, name, timeout=0):
+        pass  # released
