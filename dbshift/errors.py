@@ -36,3 +36,7 @@ class MigrationError(DbshiftError):
 
 class AutogenerateError(DbshiftError):
     """Autogenerate cannot run (no target metadata, database not at head)."""
+
+
+class LockError(DbshiftError):
+    """The migration lock could not be taken: another run holds it past the timeout."""

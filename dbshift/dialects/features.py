@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.engine import Dialect
 
@@ -23,6 +24,10 @@ class Features:
     needs_full_column_for_alter: bool = False
     """MySQL: a MODIFY repeats the whole column definition, so unchanged parts must be known."""
     concurrent_index: bool = False
+    migration_lock: Literal["advisory", "named", "file", "none"] = "none"
+    """How ``runtime/lock.py`` keeps two runs apart: a session-level advisory lock (PostgreSQL),
+    a server-wide named lock (``GET_LOCK``, MySQL/MariaDB), a lock file beside the database
+    file (SQLite), or nothing for a backend we know no lock for."""
 
 
 SQLITE = Features(
@@ -30,14 +35,16 @@ SQLITE = Features(
     alter_constraints=False,
     comments=False,
     if_exists_column=False,
+    migration_lock="file",
 )
-POSTGRESQL = Features(concurrent_index=True)
-MARIADB = Features(transactional_ddl=False, needs_full_column_for_alter=True)
+POSTGRESQL = Features(concurrent_index=True, migration_lock="advisory")
+MARIADB = Features(transactional_ddl=False, needs_full_column_for_alter=True, migration_lock="named")
 MYSQL = Features(
     transactional_ddl=False,
     needs_full_column_for_alter=True,
     if_exists_column=False,
     if_exists_index=False,
+    migration_lock="named",
 )
 DEFAULT = Features(transactional_ddl=False)
 
