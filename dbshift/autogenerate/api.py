@@ -32,7 +32,8 @@ def diff_database(
     patterns = tuple(exclude)
     # The version table and the applied log are dbshift's own: never compared, even if the
     # models declare them.
-    own = (version_table,) if isinstance(version_table, str) else tuple(version_table)
+    # A bare version table name brings its log's default name along (``<version_table>_log``).
+    own = (version_table, f"{version_table}_log") if isinstance(version_table, str) else tuple(version_table)
     target = schema_from_metadata(metadata, connection.dialect)
     for name in own:
         target = target.without_table(name)

@@ -266,6 +266,19 @@ class MigrationContext:
         finally:
             self._block = None
 
+    def fresh_snapshot(self) -> None:
+        """End the transaction the connection has open (nothing is written yet) and, if it was
+        this context's run block, begin it again: a snapshot taken before the migration lock
+        (MariaDB's REPEATABLE READ, SQLite) would not see what the previous holder committed.
+        A transaction env.py opened is left alone."""
+        connection = self.connection
+        if connection is None or self.external_transaction or not connection.in_transaction():
+            return
+        connection.commit()
+        if self._block is not None:
+            connection.begin()
+            begin_real_transaction(connection)
+
     def begin_step(self) -> None:
         """Forget the statements of the previous revision: failure reports name this one's."""
         self.executed = []

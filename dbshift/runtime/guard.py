@@ -47,10 +47,7 @@ def locked(
     assert connection is not None
     table = context.version_table
     with migration_lock(connection, table.key, timeout=timeout, on_wait=on_wait):
-        if not context.external_transaction and connection.in_transaction():
-            # A snapshot begun before the lock (MariaDB's REPEATABLE READ, SQLite) would not see
-            # what the previous holder committed.
-            connection.commit()
+        context.fresh_snapshot()
         if table.log is None:
             yield None
             return

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dbshift.commands import migrate
+from dbshift.commands import journal, migrate
 from dbshift.config import Config, build_config
 from dbshift.errors import MigrationError
 from tests.conftest import OWN_TABLES, Database
@@ -131,6 +131,10 @@ class Project:
 
     def downgrade(self, target: str) -> None:
         migrate.downgrade(self.config, target, report=self.lines.append)
+
+    def accept(self, *revisions: str) -> None:
+        """Take applied revision files the test edited as they are now (``dbshift accept``)."""
+        journal.accept(self.config, list(revisions))
 
     def versions_in_db(self) -> list[str]:
         with self.engine.connect() as conn:

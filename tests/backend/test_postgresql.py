@@ -121,7 +121,8 @@ def sequences(project: Project, schema: str | None = None) -> list[str]:
     return column_values(
         project,
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.relkind = 'S' AND n.nspname = coalesce(:schema, current_schema()) ORDER BY 1",
+        " WHERE c.relkind = 'S' AND n.nspname = coalesce(:schema, current_schema())"
+        " AND c.relname NOT LIKE 'dbshift\\_version\\_log\\_%' ORDER BY 1",  # the applied log's id
         schema=schema,
     )
 

@@ -195,12 +195,13 @@ class AlembicProject:
             return sorted(r[0] for r in conn.execute(sa.text(f"SELECT version_num FROM {table}")))
 
     def tables(self) -> list[str]:
-        return sorted(n for n in sa.inspect(self.engine).get_table_names() if n != "alembic_version")
+        own = {"alembic_version", "alembic_version_log"}  # the version table and dbshift's applied log
+        return sorted(n for n in sa.inspect(self.engine).get_table_names() if n not in own)
 
     def shape(self) -> str:
         """The reflected schema as stable text, to compare two databases."""
         md = sa.MetaData()
-        md.reflect(self.engine)
+        md.reflect(self.engine, only=lambda name, _md: name != "alembic_version_log")  # dbshift's applied log
         out: dict[str, Any] = {}
         for name, table in sorted(md.tables.items()):
             out[name] = {

@@ -216,7 +216,7 @@ def test_multidb_autogenerate_writes_each_database_s_operations(tmp_path: Path) 
         migrate.upgrade(config, "head", report=quiet)
         for path, table in ((one, "first"), (two, "second")):
             engine = sa.create_engine(f"sqlite:///{path}")
-            assert sorted(sa.inspect(engine).get_table_names()) == ["alembic_version", table]
+            assert sorted(sa.inspect(engine).get_table_names()) == ["alembic_version", "alembic_version_log", table]
             engine.dispose()
         assert revision_command.check(config) == []
     finally:
