@@ -132,7 +132,8 @@ class Runner:
                 self._ensure_tables(created_in_script=not current)
                 for number, step in enumerate(steps):
                     self._run_step(steps, number, modules[step.revision.revision], replay if number == 0 else [])
-            self.progress.finished(steps, steps[-1].heads_after)
+            if not context.as_sql:
+                self.progress.finished(steps, steps[-1].heads_after)
         return steps
 
     def _resumable(self, graph: RevisionGraph, direction: Direction, steps: Sequence[Step]) -> list[str]:
@@ -204,12 +205,13 @@ class Runner:
         context.begin_step()
         context.step_number = number
         context.replay = list(replay)
-        if context.as_sql:
+        if context.as_sql:  # the script is the output: no progress lines mixed into it
             assert context.output is not None
             context.output.write(f"-- {step_line(step)}\n\n")
-        self.progress.step_started(step, number, len(steps))
-        if self.progress.verbose:
-            context.on_statement = self.progress.statement
+        else:
+            self.progress.step_started(step, number, len(steps))
+            if self.progress.verbose:
+                context.on_statement = self.progress.statement
         if journal is not None:
             journal.begin_step(
                 step.revision.revision,
@@ -242,7 +244,8 @@ class Runner:
                 kept = context.done_sql()[: context.committed]
                 with contextlib.suppress(sa.exc.SQLAlchemyError):  # the log must not hide the real error
                     journal.step_failed(kept, str(failure))
-            self.progress.step_failed(step, number, len(steps), str(failure))
+            if not context.as_sql:
+                self.progress.step_failed(step, number, len(steps), str(failure))
             raise failure from exc
         finally:
             context.checkpoint = None
