@@ -106,7 +106,9 @@ def _table(inspector: sa.Inspector, connection: sa.Connection, name: str, schema
 
 
 def snapshot(url: str, version_tables: tuple[str, ...] = ("alembic_version",), schema: str | None = None) -> Snapshot:
-    """The schema and data of the database at ``url``; version tables show only their rows."""
+    """The schema and data of the database at ``url``; version tables show only their rows, and
+    dbshift's applied-migration log beside each (``<version_table>_log``) is left out: Alembic
+    keeps none, and its rows hold times and process ids."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
@@ -117,6 +119,8 @@ def snapshot(url: str, version_tables: tuple[str, ...] = ("alembic_version",), s
                 if name in version_tables:
                     rows = connection.execute(sa.text(f"SELECT version_num FROM {name}")).scalars()
                     versions[name] = sorted(rows)
+                    continue
+                if name.endswith("_log") and name.removesuffix("_log") in version_tables:
                     continue
                 tables[name] = _table(inspector, connection, name, schema)
             views = sorted(inspector.get_view_names(schema=schema))

@@ -78,9 +78,10 @@ DATABASES = {
 
 
 def tables(path: Path) -> list[str]:
+    """The database's tables but dbshift's applied-migration log (Alembic keeps none)."""
     engine = sa.create_engine(f"sqlite:///{path}")
     try:
-        return sorted(sa.inspect(engine).get_table_names())
+        return sorted(n for n in sa.inspect(engine).get_table_names() if n != "alembic_version_log")
     finally:
         engine.dispose()
 
