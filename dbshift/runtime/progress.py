@@ -4,10 +4,23 @@ The runner never prints: it calls a :class:`Progress`. The base class writes pla
 through a ``report`` callable (stdout by default), which is what a log collector, CI, or a
 library caller wants; the command line swaps in a live terminal line or a JSON collector
 without the runner knowing.
+
+The plain lines, one per event, each revision counted ``[n/total]``::
+
+    [1/2] Upgrading base -> aaa111: create t ...
+        CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id))     (verbose only)
+    [1/2] Upgrading base -> aaa111: create t (12 ms)
+    [2/2] Upgrading aaa111 -> bbb222: add v ...
+    [2/2] Upgrading aaa111 -> bbb222: add v (9 ms)
+    Upgraded to bbb222: 2 revisions in 31 ms
+
+and a revision that fails ends with ``[2/2] Upgrading aaa111 -> bbb222: add v failed`` (the
+error itself is the command's to print: the CLI's one ``error:`` line on stderr).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,15 +41,41 @@ def step_line(step: Step) -> str:
     return f"{verb} {step.source} -> {step.destination}{message}"
 
 
-class Progress:
-    """Plain lines: each revision when it starts and when it ends, statements with ``verbose``.
+def started_line(step: Step, number: int, total: int) -> str:
+    """``[1/4] Upgrading a -> b: message ...``: a revision begins (``number`` is 0-based)."""
+    return f"[{number + 1}/{total}] {step_line(step)} ..."
 
-    ``number`` is 0-based; ``total`` is the number of steps in the run.
+
+def finished_line(step: Step, number: int, total: int, elapsed_ms: float) -> str:
+    """``[1/4] Upgrading a -> b: message (12 ms)``: a revision is done, with its own time."""
+    return f"[{number + 1}/{total}] {step_line(step)} ({elapsed_ms:.0f} ms)"
+
+
+def failed_line(step: Step, number: int, total: int) -> str:
+    """``[2/4] Upgrading a -> b: message failed``: the error itself is the command's to print."""
+    return f"[{number + 1}/{total}] {step_line(step)} failed"
+
+
+def summary_line(steps: list[Step], heads: frozenset[str], elapsed_ms: float | None) -> str:
+    """``Upgraded to ddd444: 4 revisions in 53 ms``: where a run that went well left the database."""
+    verb = "Upgraded" if steps and steps[0].direction == "upgrade" else "Downgraded"
+    count = f"{len(steps)} revision{'' if len(steps) == 1 else 's'}"
+    took = f" in {elapsed_ms:.0f} ms" if elapsed_ms is not None else ""
+    return f"{verb} to {heads_label(heads)}: {count}{took}"
+
+
+class Progress:
+    """Plain lines: each revision when it starts and when it ends, statements with ``verbose``,
+    and a summary when the run ends well.
+
+    ``number`` is 0-based; ``total`` is the number of steps in the run. Every hook has a safe
+    default, so a subclass overrides only the events it shows differently.
     """
 
     def __init__(self, report: Report = print, *, verbose: bool = False) -> None:
         self.report = report
         self.verbose = verbose
+        self._run_started: float | None = None
 
     def waiting_for_lock(self, holder: str) -> None:
         """Called once, when another process holds the migration lock."""
@@ -50,7 +89,8 @@ class Progress:
         self.report(message)
 
     def step_started(self, step: Step, number: int, total: int) -> None:
-        self.report(f"[{number + 1}/{total}] {step_line(step)}")
+        self._clock(number)
+        self.report(started_line(step, number, total))
 
     def statement(self, sql: str) -> None:
         """A statement about to run (one line of SQL); shown only when verbose."""
@@ -58,10 +98,21 @@ class Progress:
             self.report(f"    {sql}")
 
     def step_finished(self, step: Step, number: int, total: int, elapsed_ms: float) -> None:
-        self.report(f"[{number + 1}/{total}] {step_line(step)} ({elapsed_ms:.0f} ms)")
+        self.report(finished_line(step, number, total, elapsed_ms))
 
     def step_failed(self, step: Step, number: int, total: int, message: str) -> None:
         """The step failed; ``message`` is the error the command will raise (printed by the CLI)."""
+        self.report(failed_line(step, number, total))
 
     def finished(self, steps: list[Step], heads: frozenset[str]) -> None:
         """The run ended well; ``heads`` is where the database now stands."""
+        self.report(summary_line(steps, heads, self._elapsed_ms()))
+
+    def _clock(self, number: int) -> None:
+        """Start the run's clock at its first step (for the summary's time)."""
+        if number == 0:
+            self._run_started = time.perf_counter()
+
+    def _elapsed_ms(self) -> float | None:
+        started = self._run_started
+        return (time.perf_counter() - started) * 1000 if started is not None else None

@@ -11,7 +11,6 @@ DDL ask the dialect's features for it instead of naming backends.
 from __future__ import annotations
 
 import io
-import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,9 +24,9 @@ from dbshift.dialects.features import features_for
 from dbshift.errors import MigrationError, TargetError
 from tests.backend.test_op_api import Project
 from tests.conftest import Database
+from tests.run_output import moves, parse_runs
 
 HISTORY = ("aaa111", "bbb222", "ccc333", "ddd444")
-STEP = re.compile(r"^(Upgrading|Downgrading) (\S+) -> (\S+): (.+) \((\d+) ms\)$")
 
 
 def table_step(rev: str) -> tuple[str, str]:
@@ -101,16 +100,14 @@ def test_targets(project: Project) -> None:
     at(project, "bbb222")
     project.upgrade("dd")
     at(project, "ddd444")
-    lines = project.lines
-    assert all(STEP.match(line) for line in lines), lines
-    moves = [STEP.match(line).group(1, 2, 3) for line in lines]  # type: ignore[union-attr]
-    assert moves[:4] == [
+    done = moves(project.lines)
+    assert done[:4] == [
         ("Upgrading", "base", "aaa111"),
         ("Upgrading", "aaa111", "bbb222"),
         ("Upgrading", "bbb222", "ccc333"),
         ("Upgrading", "ccc333", "ddd444"),
     ]
-    assert moves[4:8] == [
+    assert done[4:8] == [
         ("Downgrading", "ddd444", "ccc333"),
         ("Downgrading", "ccc333", "bbb222"),
         ("Downgrading", "bbb222", "aaa111"),
@@ -120,9 +117,10 @@ def test_targets(project: Project) -> None:
 
 def test_step_lines_name_the_revision_message_and_time(project: Project) -> None:
     project.upgrade()
-    assert [STEP.match(line).group(4) for line in project.lines] == [  # type: ignore[union-attr]
-        f"add t_{rev}" for rev in HISTORY
-    ]
+    (run,) = parse_runs(project.lines)
+    assert [step.message for step in run.steps] == [f"add t_{rev}" for rev in HISTORY]
+    assert all(step.ms is not None for step in run.steps)
+    assert run.at == "ddd444"
     before = len(project.lines)
     project.upgrade()
     assert project.lines[before:] == ["Nothing to do: the database is at ddd444"]
@@ -144,7 +142,7 @@ def test_cli_in_process(project: Project, capsys: pytest.CaptureFixture[str]) ->
     cli_main(["-c", str(config), "upgrade", "+2"])
     cli_main(["-c", str(config), "downgrade", "-1"])
     out = capsys.readouterr().out.splitlines()
-    assert [STEP.match(line).group(1, 2, 3) for line in out] == [  # type: ignore[union-attr]
+    assert moves(out) == [
         ("Upgrading", "base", "aaa111"),
         ("Upgrading", "aaa111", "bbb222"),
         ("Downgrading", "bbb222", "aaa111"),
@@ -188,7 +186,11 @@ def test_failing_revision_is_reported_and_the_version_table_stays(project: Proje
     assert f"revision bbb222 ({path})" in message
     assert "failed at statement: INSERT INTO no_such_table (id) VALUES (1)" in message
     assert DB_MESSAGES[project.backend] in message
-    assert [STEP.match(line).group(2, 3) for line in project.lines] == [("base", "aaa111")]  # type: ignore[union-attr]
+    (run,) = parse_runs(project.lines)
+    assert [(step.source, step.destination, step.ms is None) for step in run.steps] == [
+        ("base", "aaa111", False),
+        ("aaa111", "bbb222", True),  # started, then failed
+    ]
     assert project.versions_in_db() == ["aaa111"]  # the revision before it was committed on its own
     assert project.rows("t_aaa111") == [(1, "aaa111")]
     tables = set(sa.inspect(project.engine).get_table_names())

@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.conftest import Database
+from tests.run_output import parse_runs
 
 MODELBASE = """
 import sqlalchemy.orm as orm
@@ -212,7 +213,11 @@ def test_everyday_workflow(database: Database, tmp_path: Path) -> None:
     second_id = second.name.split("_")[0]
     assert f'down_revision = "{first_id}"' in second.read_text()
     out = p.run("upgrade", "head").stdout
-    assert re.search(rf"Upgrading {first_id} -> {second_id}: adding auditing \(\d+ ms\)", out)
+    (run,) = parse_runs(out.splitlines())
+    assert [(step.source, step.destination, step.message) for step in run.steps] == [
+        (first_id, second_id, "adding auditing")
+    ]
+    assert run.steps[0].ms is not None and run.at == second_id
     assert "ix_auditing_created_date" in p.indexes("auditing")
     assert p.version_rows() == [second_id]
 
