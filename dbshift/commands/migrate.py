@@ -6,12 +6,15 @@ project's environment, which connects (or, with --sql, only picks a dialect) and
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TextIO
 
+import sqlalchemy as sa
+
 from dbshift.commands.common import script_directory
 from dbshift.config import Config
-from dbshift.errors import TargetError
+from dbshift.errors import DbshiftError, TargetError
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.environment import Request, run_request
 from dbshift.runtime.progress import Progress
@@ -49,8 +52,9 @@ def upgrade(
 ) -> list[Step]:
     """Run the pending revisions up to ``target``; the steps run ([] when there was nothing to do).
 
-    ``progress`` receives each event (default: plain lines through ``report``);
-    ``lock_timeout`` overrides the configured wait for the migration lock.
+    ``progress`` receives each event (default: plain lines through ``report``; none with
+    ``sql``, whose script names each revision itself); ``lock_timeout`` overrides the
+    configured wait for the migration lock (seconds).
     """
     return _migrate(
         config,
@@ -75,6 +79,7 @@ def downgrade(
     progress: Progress | None = None,
     lock_timeout: float | None = None,
 ) -> list[Step]:
+    """Undo applied revisions down to ``target``; the steps run. Options as for :func:`upgrade`."""
     if sql and ":" not in target:
         raise TargetError("downgrade --sql needs a range FROM:TO (e.g. head:base), as there is no database to read")
     return _migrate(
@@ -87,6 +92,17 @@ def downgrade(
         tag=tag,
         lock_timeout=lock_timeout,
     )
+
+
+def _rows_after_failure(context: MigrationContext) -> frozenset[str] | None:
+    """The version table's rows once a failed run has rolled back what it rolls back; None
+    when that is not known yet (a transaction env.py opened is still open: its owner decides)
+    or the read fails (the run's own error must not be hidden)."""
+    if context.scope != "none":
+        return None
+    with contextlib.suppress(sa.exc.SQLAlchemyError, DbshiftError):
+        return frozenset(context.get_current_heads())
+    return None
 
 
 def _migrate(
@@ -106,7 +122,12 @@ def _migrate(
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> list[Step]:
         runner = Runner(context, script, progress=progress, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))
-        return runner.run(direction, end, start=start)
+        try:
+            return runner.run(direction, end, start=start)
+        except Exception:
+            if not context.as_sql:
+                progress.stopped(_rows_after_failure(context))
+            raise
 
     request = Request(
         direction,

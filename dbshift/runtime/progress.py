@@ -2,8 +2,9 @@
 
 The runner never prints: it calls a :class:`Progress`. The base class writes plain lines
 through a ``report`` callable (stdout by default), which is what a log collector, CI, or a
-library caller wants; the command line swaps in a live terminal line or a JSON collector
-without the runner knowing.
+library caller wants; :class:`Recorder` keeps the events as data instead (what ``--json``
+prints). The command line swaps in a live terminal line or the JSON document without the
+runner knowing.
 
 The plain lines, one per event, each revision counted ``[n/total]``::
 
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from dbshift.script.plan import Step
@@ -108,6 +110,12 @@ class Progress:
         """The run ended well; ``heads`` is where the database now stands."""
         self.report(summary_line(steps, heads, self._elapsed_ms()))
 
+    def stopped(self, heads: frozenset[str] | None) -> None:
+        """The run is ending on an error (raised next); ``heads``: the version table's rows read
+        after it, None when they cannot be known (a transaction env.py still holds, a failed
+        read). Called by the command (online only), not the runner; plain output shows
+        nothing, the error line says where the database stands."""
+
     def _clock(self, number: int) -> None:
         """Start the run's clock at its first step (for the summary's time)."""
         if number == 0:
@@ -116,3 +124,102 @@ class Progress:
     def _elapsed_ms(self) -> float | None:
         started = self._run_started
         return (time.perf_counter() - started) * 1000 if started is not None else None
+
+
+StepOutcome = Literal["success", "failed"]
+RunOutcome = Literal["success", "nothing_to_do", "failed"]
+
+
+@dataclass
+class StepRecord:
+    """One revision as a run went through it; ``source``/``destination`` are the ids on each
+    side (empty: base), as in ``Upgrading a -> b``."""
+
+    revision: str
+    direction: Literal["upgrade", "downgrade"]
+    source: tuple[str, ...]
+    destination: tuple[str, ...]
+    message: str
+    duration_ms: float | None = None
+    outcome: StepOutcome = "failed"
+    """Until the step finishes, it counts as failed: a run only leaves a step unfinished by failing."""
+    _started: float = field(default_factory=time.perf_counter, repr=False)
+
+    @classmethod
+    def of(cls, step: Step) -> StepRecord:
+        rev = step.revision
+        ids = (rev.revision,)
+        down = tuple(rev.down_revisions)
+        up = step.direction == "upgrade"
+        return cls(rev.revision, step.direction, down if up else ids, ids if up else down, rev.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "direction": self.direction,
+            "from": list(self.source),
+            "to": list(self.destination),
+            "message": self.message,
+            "duration_ms": None if self.duration_ms is None else round(self.duration_ms, 1),
+            "outcome": self.outcome,
+        }
+
+
+class Recorder(Progress):
+    """Keeps a run's events as data instead of printing lines (``--json``); the lock wait,
+    notes and (``verbose``) statements, which are not part of the record, still go to ``report``.
+
+    ``before``/``after`` are the version table's rows before and after the run (None: not
+    known, e.g. the run failed before reading them).
+    """
+
+    def __init__(self, report: Report = print, *, verbose: bool = False) -> None:
+        super().__init__(report, verbose=verbose)
+        self.before: frozenset[str] | None = None
+        self.after: frozenset[str] | None = None
+        self.steps: list[StepRecord] = []
+        self.idle = False
+
+    def nothing_to_do(self, heads: frozenset[str]) -> None:
+        self.idle = True
+        if self.before is None:
+            self.before = heads
+        self.after = heads
+
+    def step_started(self, step: Step, number: int, total: int) -> None:
+        if self.before is None:
+            self.before = step.heads_before
+        self.steps.append(StepRecord.of(step))
+
+    def step_finished(self, step: Step, number: int, total: int, elapsed_ms: float) -> None:
+        record = self.steps[-1]
+        record.duration_ms = elapsed_ms
+        record.outcome = "success"
+
+    def step_failed(self, step: Step, number: int, total: int, message: str) -> None:
+        record = self.steps[-1]
+        record.duration_ms = (time.perf_counter() - record._started) * 1000
+
+    def finished(self, steps: list[Step], heads: frozenset[str]) -> None:
+        self.after = heads
+
+    def stopped(self, heads: frozenset[str] | None) -> None:
+        if self.before is None and not self.steps:
+            self.before = heads  # nothing ran: the rows read now are the rows it started from
+        self.after = heads
+
+    def as_dict(self, command: str, error: str | None = None) -> dict[str, Any]:
+        """The run as one JSON-ready document; ``error``: the message the run failed with."""
+        outcome: RunOutcome
+        if error is not None:
+            outcome = "failed"
+        else:
+            outcome = "nothing_to_do" if self.idle and not self.steps else "success"
+        return {
+            "command": command,
+            "outcome": outcome,
+            "from": None if self.before is None else sorted(self.before),
+            "to": None if self.after is None else sorted(self.after),
+            "steps": [record.as_dict() for record in self.steps],
+            "error": error,
+        }
