@@ -191,29 +191,54 @@ class Journal:
         self.log = log
         self.transactional = transactional
         self.can_commit = can_commit
-        self._entries: list[Entry] | None = None
+        self._exists: bool | None = None
         self._row: dict[str, Any] | None = None
         self._row_id: int | None = None
         self._started: datetime | None = None
 
-    # -- reading ------------------------------------------------------------------------------
-    def entries(self) -> list[Entry]:
-        if self._entries is None:
-            self._entries = read_entries(self.connection, self.log)
-        return self._entries
+    # -- reading (only the rows and columns needed: the log grows with every run) ------------
+    def exists(self) -> bool:
+        if self._exists is None:
+            self._exists = sa.inspect(self.connection).has_table(self.log.name, schema=self.log.schema)
+        return self._exists
 
     def outstanding(self) -> Entry | None:
         """The newest step left partly done, if any (a running row is one whose process died)."""
-        return next((entry for entry in self.entries() if entry.outstanding), None)
+        if not self.exists():
+            return None
+        t = self.log.table
+        query = (
+            sa.select(t)
+            .where(t.c.resolution.is_(None), t.c.outcome.in_((RUNNING, INTERRUPTED, FAILED)))
+            .order_by(t.c.id.desc())
+        )
+        return next((entry for entry in map(_entry, self.connection.execute(query)) if entry.outstanding), None)
 
     def checksums(self) -> dict[str, str]:
-        return recorded_checksums(self.entries())
+        """Each revision's checksum as last recorded (see :func:`recorded_checksums`)."""
+        if not self.exists():
+            return {}
+        t = self.log.table
+        query = (
+            sa.select(t.c.revision, t.c.checksum)
+            .where(
+                t.c.outcome == SUCCESS,
+                t.c.direction.in_(("upgrade", "accept", "resolve")),
+                t.c.checksum.is_not(None),
+            )
+            .order_by(t.c.id.desc())
+        )
+        found: dict[str, str] = {}
+        for revision, checksum in self.connection.execute(query):
+            found.setdefault(revision, checksum)
+        return found
 
     # -- writing ------------------------------------------------------------------------------
     def ensure(self) -> None:
         """Create the log table if missing (the caller holds the lock, so no one races it)."""
-        if not sa.inspect(self.connection).has_table(self.log.name, schema=self.log.schema):
+        if not self.exists():
             self.connection.execute(sa.schema.CreateTable(self.log.table))
+            self._exists = True
 
     def _commit(self) -> None:
         if self.can_commit and self.connection.in_transaction():
@@ -309,7 +334,6 @@ class Journal:
                 **row, started_at=now, finished_at=now, duration_ms=0, outcome=SUCCESS, resolution=resolution
             )
         )
-        self._entries = None
 
     def reopen(self, entry: Entry, done: Sequence[str]) -> None:
         """A copy of a half-done step with ``done`` as what took effect and nothing running:
@@ -324,7 +348,6 @@ class Journal:
                 error=entry.error,
             )
         )
-        self._entries = None
 
     def mark(self, entry: Entry, *, outcome: str | None = None, resolution: str | None = None) -> None:
         """Change an earlier row: a running row found dead is interrupted; a resolved one says how."""
@@ -335,4 +358,3 @@ class Journal:
             values["resolution"] = resolution
         table = self.log.table
         self.connection.execute(sa.update(table).where(table.c.id == entry.id).values(**values))
-        self._entries = None
