@@ -9,18 +9,20 @@ Grammar (checked in this order):
 - ``<x>+N`` / ``<x>-N``: the same, counted from any other target ``x``;
 - a branch label, or a unique prefix of a revision id.
 
-Pure: the database's current rows are passed in, nothing is read.
+Pure: the database's current rows are passed in, nothing is read. :func:`validate_target`
+checks what can be checked without them, so a command refuses a bad target before connecting.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from dbshift.errors import TargetError
 from dbshift.script.revision import RevisionGraph
 
-__all__ = ["check_current", "current_heads", "resolve_from_rows", "resolve_heads"]
+__all__ = ["check_current", "check_direction", "current_heads", "resolve_from_rows", "resolve_heads", "validate_target"]
 
 _RELATIVE = re.compile(r"^(?P<base>.*?)(?P<sign>[+-])(?P<count>\d+)$")
 
@@ -53,6 +55,54 @@ def current_heads(graph: RevisionGraph, current: Iterable[str]) -> frozenset[str
                 seen.add(parent)
                 stack.append(parent)
     return rows - redundant
+
+
+def validate_target(
+    graph: RevisionGraph, target: str, direction: Literal["upgrade", "downgrade"] | None = None
+) -> None:
+    """Raise the TargetError ``target`` would raise whatever the database holds, before it is read.
+
+    Everything but ``+N`` / ``-N`` counted from the database's own revision is resolved against
+    the graph alone: unknown ids and labels, ambiguous prefixes, ``head`` with several heads,
+    ``x+N`` past a head. For ``+N`` / ``-N``, only the direction is checked (see
+    :func:`check_direction`); how far they can go depends on the current rows.
+    """
+    spelled = target.strip()
+    check_direction(graph, spelled, direction)
+    if not _counts_from_current(spelled):
+        resolve_from_rows(graph, spelled, frozenset())
+
+
+def check_direction(graph: RevisionGraph, target: str, direction: Literal["upgrade", "downgrade"] | None) -> None:
+    """``upgrade -1`` and ``downgrade +1`` are refused with the command that moves that way
+    (Alembic refuses them too); ``x-1`` / ``x+1`` name a revision and go either way."""
+    spelled = target.strip()
+    match = _RELATIVE.match(spelled)
+    if direction is None or match is None or match.group("base") or _names_revision(graph, spelled):
+        return
+    sign = match.group("sign")
+    if direction == "upgrade" and sign == "-":
+        raise TargetError(f"'{spelled}' moves down; use 'dbshift downgrade {spelled}'")
+    if direction == "downgrade" and sign == "+":
+        raise TargetError(f"'{spelled}' moves up; use 'dbshift upgrade {spelled}'")
+
+
+def _counts_from_current(target: str) -> bool:
+    """``+N`` / ``-N``, or a relative target whose start is one (``+1+1``): needs the rows."""
+    match = _RELATIVE.match(target)
+    if match is None:
+        return False
+    base = match.group("base")
+    return not base or _counts_from_current(base)
+
+
+def _names_revision(graph: RevisionGraph, target: str) -> bool:
+    """Whether ``target`` is a label or prefix as it stands (a label may read like ``v-1``)."""
+    try:
+        graph.resolve(target)
+    except TargetError:
+        return False
+    return True
 
 
 def resolve_heads(graph: RevisionGraph, target: str, current: Iterable[str] = ()) -> frozenset[str]:
