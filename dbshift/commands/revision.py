@@ -351,6 +351,7 @@ def merge(
 
 
 def check(config: Config) -> list[str]:
-    """The differences between the models and the database; empty when they match."""
-    results = with_database(config, "check", lambda context: _diff(config, context))
+    """The differences between the models and the database; empty when they match. Read-only: a
+    SQLite file that does not exist is an error (there is nothing to compare with)."""
+    results = with_database(config, "check", lambda context: _diff(config, context), read_only=True)
     return [op.describe() for ops in results for op in ops]

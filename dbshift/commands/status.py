@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
-from dbshift.errors import DbshiftError, TargetError
+from dbshift.errors import DbshiftError, MissingDatabaseFile, TargetError
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.docstrings import revision_docstring
 from dbshift.script.revision import Revision, RevisionGraph
@@ -87,7 +87,14 @@ def _read_version_table(context: MigrationContext) -> tuple[bool, tuple[str, ...
 def current(config: Config, *, verbose: bool = False) -> CurrentResult:
     """Where the database stands; never creates the version table."""
     script = script_directory(config)
-    results = with_database(config, "current", _read_version_table, script, {"cmd": "current", "verbose": verbose})
+    try:
+        results = with_database(
+            config, "current", _read_version_table, script, {"cmd": "current", "verbose": verbose}, read_only=True
+        )
+    except MissingDatabaseFile as missing:
+        return CurrentResult(
+            False, (), config.version_table, [_not_under_version_control(f"no file at {missing.shown}")]
+        )
     outcomes = [_current_lines(script, *found, verbose=verbose) for found in results]
     if len(outcomes) == 1:
         return outcomes[0]
@@ -103,14 +110,7 @@ def _current_lines(
     script: ScriptDirectory, exists: bool, heads: tuple[str, ...], table: str, *, verbose: bool = False
 ) -> CurrentResult:
     if not exists:
-        return CurrentResult(
-            False,
-            (),
-            table,
-            [
-                f"The database is not under version control: it has no '{table}' table (run 'dbshift upgrade head' or 'dbshift stamp')."
-            ],
-        )
+        return CurrentResult(False, (), table, [_not_under_version_control(f"it has no '{table}' table")])
     if not heads:
         return CurrentResult(True, (), table, ["The database is at base: no revision applied."])
     graph = script.graph()
@@ -124,6 +124,10 @@ def _current_lines(
             continue
         lines.append(_revision_line(graph, head))
     return CurrentResult(True, heads, table, lines)
+
+
+def _not_under_version_control(why: str) -> str:
+    return f"The database is not under version control: {why} (run 'dbshift upgrade head' or 'dbshift stamp')."
 
 
 def _all_current(graph: RevisionGraph, rows: tuple[str, ...]) -> list[str]:
@@ -174,8 +178,14 @@ def _current_or_none(config: Config, indicate_current: bool) -> tuple[tuple[str,
         return (), None
     try:
         results = with_database(
-            config, "history", _read_version_table, cmd_opts={"cmd": "history", "indicate_current": indicate_current}
+            config,
+            "history",
+            _read_version_table,
+            cmd_opts={"cmd": "history", "indicate_current": indicate_current},
+            read_only=True,
         )
+    except MissingDatabaseFile:
+        return (), None  # no database yet: nothing is current
     except DbshiftError as exc:
         if indicate_current:
             raise

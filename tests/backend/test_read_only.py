@@ -90,3 +90,155 @@ def test_bad_target_creates_no_sqlite_file(tmp_path: Path) -> None:
     for args, needle in BAD_TARGETS:
         assert_one_line_error(p.run(*args), needle)
         assert not db_file.exists(), args
+
+
+# --------------------------------------------------------------------------- reporting commands
+
+MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("orders", metadata, sa.Column("id", sa.Integer, primary_key=True))
+sa.Table("invoices", metadata, sa.Column("id", sa.Integer, primary_key=True))
+"""
+
+REPORTING = [
+    ("current",),
+    ("current", "-v"),
+    ("history",),
+    ("history", "-i"),
+    ("heads",),
+    ("show", "aaa111"),
+    ("check",),
+]
+REPORTING_IDS = ["current", "current-v", "history", "history-i", "heads", "show", "check"]
+
+
+def _with_models(p: ScratchProject, url: str) -> ScratchProject:
+    p.write("app/__init__.py", "")
+    p.write("app/models.py", MODELS)
+    p.write_config(url=url, target_metadata="app.models:metadata")
+    return p
+
+
+@pytest.mark.parametrize("at", [None, "aaa111"], ids=["fresh", "at-revision"])
+@pytest.mark.parametrize("args", REPORTING, ids=REPORTING_IDS)
+def test_reporting_commands_change_nothing(
+    database: Database, project: ScratchProject, args: tuple[str, ...], at: str | None
+) -> None:
+    _with_models(project, database.url)
+    if at is not None:
+        project.upgrade_in_process(at)
+    before = database.snapshot()
+    result = project.run(*args)
+    assert "Traceback" not in result.stderr
+    assert result.returncode in (0, 1), result.stderr  # check: 1 = differences
+    assert database.snapshot() == before
+
+
+@pytest.mark.parametrize("args", REPORTING, ids=REPORTING_IDS)
+def test_reporting_commands_never_create_the_sqlite_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    db_file = tmp_path / "project" / "app.sqlite"
+    p = _with_models(_project(tmp_path / "project", f"sqlite:///{db_file}"), f"sqlite:///{db_file}")
+    result = p.run(*args)
+    assert not db_file.exists()
+    if args[0] == "check":
+        assert_one_line_error(result, "the SQLite database file app.sqlite does not exist", code=1)
+        return
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    if args[0] == "current":
+        assert result.stdout.splitlines() == [
+            "The database is not under version control: no file at app.sqlite "
+            "(run 'dbshift upgrade head' or 'dbshift stamp')."
+        ]
+    if args[0] == "history":
+        assert "(current)" not in result.stdout and "not shown" not in result.stdout
+
+
+def test_reporting_commands_open_sqlite_read_only(tmp_path: Path) -> None:
+    """Not just careful code: the connection itself refuses to write."""
+    import sqlalchemy as sa
+
+    from dbshift.commands.common import with_database
+    from dbshift.config import load_config
+
+    db_file = tmp_path / "project" / "app.sqlite"
+    p = _project(tmp_path / "project", f"sqlite:///{db_file}")
+    p.upgrade_in_process("aaa111")
+    data = db_file.read_bytes()
+    config = load_config(p.config_path, cwd=p.root, environ={})
+
+    def write(context: object) -> None:
+        connection = getattr(context, "connection")  # noqa: B009 - typed loosely on purpose
+        connection.exec_driver_sql("CREATE TABLE sneaky (id INTEGER)")
+
+    with pytest.raises(sa.exc.OperationalError, match="readonly database"):
+        with_database(config, "current", write, read_only=True)
+    assert db_file.read_bytes() == data
+
+
+# --------------------------------------------------------------------------- their own engines
+
+ENV_HOOK = """
+import sqlalchemy as sa
+
+
+def run(env):
+    engine = sa.create_engine(env.config.url)
+    with engine.connect() as connection:
+        env.configure(connection=connection)
+        with env.begin_transaction():
+            env.run_migrations()
+    engine.dispose()
+"""
+
+BROKEN = "import no_such_module_dbshift"
+
+
+@pytest.mark.parametrize("args", [("current",), ("history", "-i"), ("upgrade", "head")], ids="-".join)
+def test_an_env_hook_engine_leaves_no_empty_sqlite_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A project's env hook makes its own engine, which dbshift leaves alone; a file that a
+    read-only or failing command created and left empty is removed afterwards."""
+    db_file = tmp_path / "project" / "app.sqlite"
+    p = _project(tmp_path / "project", f"sqlite:///{db_file}")
+    p.write("migrations/env.py", ENV_HOOK)
+    if args[0] == "upgrade":
+        p.add_table_revision("ccc333", "bbb222", "payments", header=BROKEN)
+    result = p.run(*args)
+    assert result.returncode == (1 if args[0] == "upgrade" else 0), result.stderr
+    assert not db_file.exists()
+
+
+@pytest.mark.parametrize("args", [("current",), ("history", "-i"), ("upgrade", "head")], ids="-".join)
+def test_an_alembic_env_py_leaves_no_empty_sqlite_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+    from tests.cli_helpers import run_cli
+    from tests.compat.project import AlembicProject
+
+    db_file = tmp_path / "project" / "app.sqlite"
+    p = AlembicProject(tmp_path / "project", f"sqlite:///{db_file}")
+    p.add("a1", None, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))")
+    if args[0] == "upgrade":
+        p.add("b2", "a1", imports=BROKEN)
+    result = run_cli(p.root, *args)
+    assert result.returncode == (1 if args[0] == "upgrade" else 0), result.stderr
+    assert not db_file.exists()
+
+
+def test_a_failing_upgrade_creates_no_file_and_no_table(database: Database, project: ScratchProject) -> None:
+    project.add_table_revision("ccc333", "bbb222", "payments", header=BROKEN)
+    assert_one_line_error(project.run("upgrade", "head"), "no_such_module_dbshift")
+    if database.backend == "sqlite":
+        assert not Path(database.url.removeprefix("sqlite:///")).exists()
+    assert database.tables() == set()
+
+
+def test_an_existing_empty_sqlite_file_is_kept(tmp_path: Path) -> None:
+    """Only a file the command itself created is removed."""
+    db_file = tmp_path / "project" / "app.sqlite"
+    p = _project(tmp_path / "project", f"sqlite:///{db_file}")
+    db_file.touch()
+    assert p.run("current").returncode == 0
+    p.write("migrations/env.py", ENV_HOOK)
+    assert p.run("current").returncode == 0
+    assert db_file.exists()
