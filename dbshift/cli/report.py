@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from dbshift.cli.app import VERBOSE, Options, cli, pass_options
+from dbshift.errors import DbshiftError
 
 
 @cli.command()
@@ -14,8 +15,11 @@ def current(opts: Options, verbose: bool) -> None:
     """Show the database's current revision (read-only)."""
     from dbshift.commands.status import current as run
 
-    for line in run(opts.config(), verbose=verbose).lines:
+    result = run(opts.config(), verbose=verbose)
+    for line in result.lines:
         click.echo(line)
+    if result.problem:
+        raise DbshiftError(result.problem)
 
 
 @cli.command()

@@ -12,6 +12,8 @@ from dbshift.errors import DbshiftError, MissingDatabaseFile, TargetError
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.docstrings import revision_docstring
 from dbshift.script.revision import Revision, RevisionGraph
+from dbshift.script.targets import current_heads, inconsistent_rows
+from dbshift.util import display_path
 
 if TYPE_CHECKING:
     from dbshift.runtime.context import MigrationContext
@@ -72,8 +74,12 @@ def verbose_entry(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] 
 class CurrentResult:
     under_version_control: bool
     heads: tuple[str, ...]
+    """The version table's rows."""
     table: str
     lines: list[str] = field(default_factory=list)
+    problem: str | None = None
+    """Why the rows cannot be trusted (a revision the folder lacks, a revision beside its own
+    ancestor), with the repair; the CLI prints it as an error after the lines and exits 1."""
 
 
 def _read_version_table(context: MigrationContext) -> tuple[bool, tuple[str, ...], str]:
@@ -103,6 +109,7 @@ def current(config: Config, *, verbose: bool = False) -> CurrentResult:
         tuple(sorted({h for o in outcomes for h in o.heads})),
         outcomes[0].table,
         [line for o in outcomes for line in o.lines],
+        next((o.problem for o in outcomes if o.problem), None),
     )
 
 
@@ -123,7 +130,33 @@ def _current_lines(
             lines += verbose_entry(graph.get(head), graph, heads)
             continue
         lines.append(_revision_line(graph, head))
-    return CurrentResult(True, heads, table, lines)
+    return CurrentResult(True, heads, table, lines, _rows_problem(script, graph, heads, table))
+
+
+def _rows_problem(script: ScriptDirectory, graph: RevisionGraph, rows: tuple[str, ...], table: str) -> str | None:
+    """What is wrong with the version table's rows, and how to repair it; None when nothing.
+
+    Without ``--purge``, ``stamp`` refuses to start from a revision the folder does not know,
+    so the repair of an unknown row is ``stamp --purge`` naming every revision to keep."""
+    unknown = sorted(row for row in rows if row not in graph)
+    if unknown:
+        kept = sorted(current_heads(graph, [row for row in rows if row in graph]))
+        where = ", ".join(display_path(folder) for folder in script.version_locations)
+        which = (
+            f"revision {unknown[0]}, which is" if len(unknown) == 1 else f"revisions {', '.join(unknown)}, which are"
+        )
+        return (
+            f"the database is at {which} not in {where}; if its file was removed on purpose, run "
+            f"'dbshift stamp --purge {' '.join([*kept, '<revision>'])}' with the revision the database really is at"
+        )
+    conflict = inconsistent_rows(graph, rows)
+    if conflict is None:
+        return None
+    heads = " ".join(sorted(current_heads(graph, rows)))
+    return (
+        f"the version table '{table}' is inconsistent: {conflict}; if the database is at {heads}, "
+        f"run 'dbshift stamp --purge {heads}'"
+    )
 
 
 def _not_under_version_control(why: str) -> str:

@@ -22,7 +22,15 @@ from typing import Literal
 from dbshift.errors import TargetError
 from dbshift.script.revision import RevisionGraph
 
-__all__ = ["check_current", "check_direction", "current_heads", "resolve_from_rows", "resolve_heads", "validate_target"]
+__all__ = [
+    "check_current",
+    "check_direction",
+    "current_heads",
+    "inconsistent_rows",
+    "resolve_from_rows",
+    "resolve_heads",
+    "validate_target",
+]
 
 _RELATIVE = re.compile(r"^(?P<base>.*?)(?P<sign>[+-])(?P<count>\d+)$")
 
@@ -55,6 +63,34 @@ def current_heads(graph: RevisionGraph, current: Iterable[str]) -> frozenset[str
                 seen.add(parent)
                 stack.append(parent)
     return rows - redundant
+
+
+def inconsistent_rows(graph: RevisionGraph, rows: Iterable[str]) -> str | None:
+    """The one-line problem of version-table rows that name a revision and one of its ancestors
+    along ``down_revisions``; None when the rows are consistent.
+
+    A row replaces the rows of its line of descent (Alembic and dbshift update it in place), so
+    a table holding both ``c`` and its ancestor ``a`` was edited by hand or by a run that went
+    wrong: which of the two is true cannot be told. A row that another row only *depends on*
+    (``depends_on``, possibly through its ancestors) is not a conflict: an older dbshift kept a
+    dependency's row, and :func:`current_heads` folds it away, both rows naming the same
+    applied revisions. Rows the folder does not know are left to :func:`check_current`.
+    Pure; ``upgrade``, ``downgrade`` and ``stamp`` can refuse such rows before writing, and
+    ``current`` reports them.
+    """
+    known = {row for row in rows if row in graph}
+    for row in sorted(known):
+        stack = list(graph.get(row).down_revisions)
+        seen = set(stack)
+        while stack:
+            rid = stack.pop()
+            if rid in known:
+                return f"rows '{row}' and '{rid}' are on one line of descent: '{rid}' is an ancestor of '{row}'"
+            for parent in graph.get(rid).down_revisions:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return None
 
 
 def validate_target(

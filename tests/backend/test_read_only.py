@@ -242,3 +242,64 @@ def test_an_existing_empty_sqlite_file_is_kept(tmp_path: Path) -> None:
     p.write("migrations/env.py", ENV_HOOK)
     assert p.run("current").returncode == 0
     assert db_file.exists()
+
+
+# --------------------------------------------------------------------------- current's problems
+
+
+def _set_rows(database: Database, *rows: str) -> None:
+    import sqlalchemy as sa
+
+    engine = database.engine()
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM dbshift_version"))
+            for row in rows:
+                conn.execute(sa.text("INSERT INTO dbshift_version (version_num) VALUES (:v)"), {"v": row})
+    finally:
+        engine.dispose()
+
+
+def test_current_at_a_revision_the_folder_does_not_have(database: Database, project: ScratchProject) -> None:
+    project.upgrade_in_process("bbb222")
+    _set_rows(database, "abc123")
+    before = database.snapshot()
+    result = project.run("current")
+    assert result.stdout.splitlines() == ["abc123 (not in the migration folder)"]
+    assert_one_line_error(
+        result,
+        "the database is at revision abc123, which is not in migrations/versions",
+        "if its file was removed on purpose",
+        "'dbshift stamp --purge <revision>'",
+        code=1,
+    )
+    assert database.snapshot() == before
+    # The advice works: stamp --purge replaces the unknown row.
+    assert project.run("stamp", "--purge", "bbb222").returncode == 0
+    assert project.run("current").returncode == 0
+
+
+def test_current_with_an_unknown_row_beside_a_known_one(database: Database, project: ScratchProject) -> None:
+    project.upgrade_in_process("bbb222")
+    _set_rows(database, "bbb222", "zz9")
+    result = project.run("current", "-v")
+    assert "Rev: bbb222 (head)" in result.stdout and "zz9 (not in the migration folder)" in result.stdout
+    assert_one_line_error(result, "revision zz9, which", "'dbshift stamp --purge bbb222 <revision>'", code=1)
+
+
+def test_current_with_a_revision_and_its_ancestor(database: Database, project: ScratchProject) -> None:
+    project.upgrade_in_process("bbb222")
+    _set_rows(database, "aaa111", "bbb222")
+    before = database.snapshot()
+    result = project.run("current")
+    assert [line.split()[0].rstrip(":") for line in result.stdout.splitlines()] == ["aaa111", "bbb222"]
+    assert_one_line_error(
+        result,
+        "the version table 'dbshift_version' is inconsistent",
+        "'bbb222' and 'aaa111'",
+        "'dbshift stamp --purge bbb222'",
+        code=1,
+    )
+    assert database.snapshot() == before
+    assert project.run("stamp", "--purge", "bbb222").returncode == 0
+    assert project.run("current").returncode == 0

@@ -7,7 +7,7 @@ import pytest
 from dbshift.errors import TargetError
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
 from dbshift.script.revision import Revision, RevisionGraph
-from dbshift.script.targets import validate_target
+from dbshift.script.targets import inconsistent_rows, validate_target
 
 from .helpers import graph
 
@@ -333,3 +333,35 @@ class TestValidateTarget:
         g = RevisionGraph([Revision("a", branch_labels=("-1",))])
         validate_target(g, "-1", "upgrade")
         assert ids(plan_upgrade(g, [], "-1")) == ["a"]
+
+
+class TestInconsistentRows:
+    """A version table holds one row per line of descent: never a revision and its ancestor.
+
+    #  a -- b -- c          x -- y ~~> (y depends on b)
+    """
+
+    SPEC = "a: b:a c:b x: y:x~b"
+
+    @pytest.mark.parametrize("rows", [[], ["a"], ["c"], ["c", "y"], ["b", "y"], ["nope"], ["c", "nope"]])
+    def test_consistent(self, rows: list[str]) -> None:
+        assert inconsistent_rows(graph(self.SPEC), rows) is None
+
+    def test_a_revision_and_its_ancestor(self) -> None:
+        assert inconsistent_rows(graph(self.SPEC), ["a", "c"]) == (
+            "rows 'c' and 'a' are on one line of descent: 'a' is an ancestor of 'c'"
+        )
+        assert inconsistent_rows(graph(self.SPEC), {"b", "c", "y"}) == (
+            "rows 'c' and 'b' are on one line of descent: 'b' is an ancestor of 'c'"
+        )
+
+    def test_a_dependency_row_is_tolerated(self) -> None:
+        """y depends on b: rows {b, y} name the same applied revisions as {y} (an older dbshift
+        kept a dependency's row; current_heads folds it away), so they are not a conflict. Only
+        down_revisions make a line of descent."""
+        g = graph(self.SPEC)
+        assert inconsistent_rows(g, ["b", "y"]) is None
+        assert inconsistent_rows(g, ["a", "y"]) is None
+        assert (
+            inconsistent_rows(g, ["x", "y"]) == "rows 'y' and 'x' are on one line of descent: 'x' is an ancestor of 'y'"
+        )
