@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine
 
 from dbshift.errors import ConfigError, DatabaseError, MissingDatabaseFile
+from dbshift.runtime.drivers import missing_driver
 from dbshift.util import display_path, mask_url, one_line
 
 _KNOWN = "postgresql+psycopg://, mysql+pymysql:// or sqlite:///"
@@ -53,6 +54,9 @@ def create_engine(url: str, source: str | None = None, *, read_only: bool = Fals
             f"expected e.g. {_KNOWN}"
         ) from None
     except ImportError as exc:
+        advice = missing_driver(exc)
+        if advice is not None:
+            raise ConfigError(f"{where}{advice}") from None
         raise ConfigError(
             f"{where}the driver for '{parsed.drivername}' is not installed ({one_line(exc)}): {mask_url(parsed)}"
         ) from None
