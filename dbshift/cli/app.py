@@ -157,6 +157,7 @@ def cli(
 
 TAG = click.option("--tag", help="An arbitrary string for custom env.py scripts (context.get_tag_argument()).")
 VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Show each revision's links, path and docstring.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (-v has no effect).")
 
 
 def show_debug_notes() -> None:
