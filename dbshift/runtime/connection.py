@@ -74,28 +74,29 @@ def _open_read_only(_dialect: Dialect, _record: Any, cargs: list[Any], cparams: 
     uri = _sqlite_uri(cargs, cparams)
     if uri is None:
         return
-    parts = urllib.parse.urlsplit(uri)
-    query = [(key, value) for key, value in urllib.parse.parse_qsl(parts.query) if key != "mode"]
-    if not os.path.exists(_uri_path(parts)):
-        path = os.path.abspath(_uri_path(parts))
+    path = _uri_path(uri)
+    if not os.path.exists(path):
         raise MissingDatabaseFile(path, display_path(Path(path)))
+    query = [(key, value) for key, value in urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query) if key != "mode"]
     base = uri.split("?", 1)[0].split("#", 1)[0]
     cargs[0] = f"{base}?{urllib.parse.urlencode([*query, ('mode', 'ro')])}"
     cparams["uri"] = True
 
 
 def _sqlite_uri(cargs: list[Any], cparams: dict[str, Any]) -> str | None:
-    """The ``file:`` URI the sqlite3 driver is about to open; None for an in-memory database."""
+    """The ``file:`` URI of what the sqlite3 driver is about to open; None for an in-memory
+    database. (With ``uri=True`` a name not starting with ``file:`` is still a plain path.)"""
     name = str(cargs[0]) if cargs else ""
-    if not cparams.get("uri"):
-        return None if name in ("", ":memory:") else Path(os.path.abspath(name)).as_uri()
-    parts = urllib.parse.urlsplit(name)
-    memory = dict(urllib.parse.parse_qsl(parts.query)).get("mode") == "memory"
-    return None if memory or _uri_path(parts) in ("", ":memory:") else name
+    if cparams.get("uri") and name.startswith("file:"):
+        memory = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(name).query)).get("mode") == "memory"
+        return None if memory or _uri_path(name) in ("", ":memory:") else name
+    return None if name in ("", ":memory:") else Path(os.path.abspath(name)).as_uri()
 
 
-def _uri_path(parts: urllib.parse.SplitResult) -> str:
-    return urllib.request.url2pathname(parts.path)
+def _uri_path(uri: str) -> str:
+    """The file a ``file:`` URI names, absolute."""
+    path = urllib.request.url2pathname(urllib.parse.urlsplit(uri).path)
+    return os.path.abspath(path) if path not in ("", ":memory:") else path
 
 
 @contextlib.contextmanager
@@ -106,13 +107,12 @@ def no_new_empty_sqlite_files(*, keep_on_success: bool) -> Iterator[None]:
     thread = threading.get_ident()
     created: set[str] = set()
 
-    def observe(_dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
-        if threading.get_ident() != thread or _dialect.name != "sqlite":
+    def observe(dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        if threading.get_ident() != thread or dialect.name != "sqlite":
             return
         uri = _sqlite_uri(cargs, cparams)
-        path = None if uri is None else os.path.abspath(_uri_path(urllib.parse.urlsplit(uri)))
-        if path is not None and not os.path.exists(path):
-            created.add(path)
+        if uri is not None and not os.path.exists(_uri_path(uri)):
+            created.add(_uri_path(uri))
 
     event.listen(Engine, "do_connect", observe)
     succeeded = False
