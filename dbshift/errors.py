@@ -30,6 +30,17 @@ class DatabaseError(DbshiftError):
     """The database cannot be reached or refused a statement."""
 
 
+class MissingDatabaseFile(DatabaseError):
+    """A read-only command was pointed at a SQLite file that does not exist (and left it so)."""
+
+    def __init__(self, path: str, shown: str) -> None:
+        super().__init__(f"the SQLite database file {shown} does not exist")
+        self.path = path
+        """The file's absolute path."""
+        self.shown = shown
+        """The path as messages show it (relative to the working folder when inside it)."""
+
+
 class MigrationError(DbshiftError):
     """A revision failed while running; the message says what was applied and what was not."""
 

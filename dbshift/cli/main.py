@@ -7,6 +7,7 @@ traceback unless ``--debug`` is given.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from typing import NoReturn
@@ -32,9 +33,11 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=args, prog_name="dbshift", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # plain "dbshift": the help, as Click prints it
         sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        _fail(_click_message(exc), debug, exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -53,6 +56,24 @@ def _fail(message: str, debug: bool, exit_code: int) -> NoReturn:
         traceback.print_exc()
     click.echo(f"error: {message}", err=True)
     sys.exit(exit_code)
+
+
+def _click_message(exc: click.ClickException) -> str:
+    """Click's own errors in dbshift's form: ``no such option '--sqll' (did you mean '--sql'?);
+    see 'dbshift upgrade --help'`` rather than a usage block and ``Error: No such option...``."""
+    text = _single_line(exc.format_message())
+    text = _ONE_SUGGESTION.sub(r" (did you mean \1?)", text)
+    text = _SUGGESTIONS.sub(r" (did you mean one of \1?)", text).rstrip(".")
+    if text[:2].istitle():  # "No such option", not "SQL ..."
+        text = text[0].lower() + text[1:]
+    if isinstance(exc, click.UsageError):
+        ctx = exc.ctx
+        text += f"; see '{ctx.command_path if ctx is not None else 'dbshift'} --help'"
+    return text
+
+
+_ONE_SUGGESTION = re.compile(r"\.? Did you mean (.*)\?$")
+_SUGGESTIONS = re.compile(r"\.? \(Possible options: (.*)\)$")
 
 
 def _database_refusal(exc: Exception) -> str | None:

@@ -36,15 +36,20 @@ def with_database(
     cmd_opts: Mapping[str, Any] | None = None,
     *,
     as_sql: bool = False,
+    read_only: bool = False,
 ) -> list[T]:
     """Run a job that writes no revision, through the project's environment (env.py if it has
     one); its result once per database the environment visits (several for a multi-database
-    env.py). With ``as_sql`` the environment runs in --sql mode, its SQL output discarded."""
+    env.py). With ``as_sql`` the environment runs in --sql mode, its SQL output discarded.
+    ``read_only`` (the reporting commands): dbshift's own connection to a SQLite file is
+    read-only, and a missing file raises :class:`~dbshift.errors.MissingDatabaseFile`."""
     from dbshift.runtime.environment import Request, run_request
 
     def run(context: MigrationContext, _kw: Mapping[str, Any]) -> T:
         return job(context)
 
     output = io.StringIO() if as_sql else None
-    request = Request(command, run, as_sql=as_sql, output=output, cmd_opts=dict(cmd_opts or {"cmd": command}))
+    request = Request(
+        command, run, as_sql=as_sql, output=output, cmd_opts=dict(cmd_opts or {"cmd": command}), read_only=read_only
+    )
     return run_request(config, request, script or script_directory(config))  # type: ignore[return-value]

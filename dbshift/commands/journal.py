@@ -51,7 +51,7 @@ def log(config: Config, *, limit: int | None = None, verify: bool = False) -> Lo
         mismatches = checksum_mismatches(script, graph, rows, recorded)
         return LogReport(report.table, report.entries, mismatches, len(applied & set(recorded)))
 
-    results = with_database(config, "log", job, script, {"cmd": "log", "verify": verify})
+    results = with_database(config, "log", job, script, {"cmd": "log", "verify": verify}, read_only=True)
     return results[-1]
 
 

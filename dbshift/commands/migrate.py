@@ -20,6 +20,7 @@ from dbshift.runtime.environment import Request, run_request
 from dbshift.runtime.progress import Progress
 from dbshift.runtime.runner import Runner, StampResult
 from dbshift.script.plan import Step
+from dbshift.script.targets import validate_target
 
 Report = Callable[[str], None]
 
@@ -118,7 +119,10 @@ def _migrate(
 ) -> list[Step]:
     start, end = _split_range(target, sql)
     script = script_directory(config)
-    script.graph()  # a broken history is reported before any env script or connection
+    graph = script.graph()  # a broken history is reported before any env script or connection
+    validate_target(graph, end, direction)  # and so is a target that cannot resolve
+    if start is not None:
+        validate_target(graph, start)
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> list[Step]:
         runner = Runner(context, script, progress=progress, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))
@@ -169,7 +173,9 @@ def stamp(
         targets = [end_one]
     end = targets
     script = script_directory(config)
-    script.graph()
+    graph = script.graph()
+    for one in [*end, *([start] if start is not None else [])]:
+        validate_target(graph, one)  # before any env script or connection
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> StampResult:
         runner = Runner(context, script, report=report, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))

@@ -353,14 +353,16 @@ def merge(
 
 
 def check(config: Config) -> list[str]:
-    """The differences between the models and the database; empty when they match."""
+    """The differences between the models and the database, and applied revisions whose file
+    changed; empty when all match. Read-only: a SQLite file that does not exist is an error
+    (there is nothing to compare with)."""
     script = script_directory(config)
 
     def job(context: MigrationContext) -> list[str]:
         changed = [f"{m.line()}: run 'dbshift accept {m.revision}' once checked" for m in _changed(script, context)]
         return changed + [op.describe() for op in _diff(config, context)]
 
-    return [line for lines in with_database(config, "check", job, script) for line in lines]
+    return [line for lines in with_database(config, "check", job, script, read_only=True) for line in lines]
 
 
 def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
-from dbshift.errors import DbshiftError, TargetError
+from dbshift.errors import DbshiftError, MissingDatabaseFile, TargetError
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.docstrings import revision_docstring
 from dbshift.script.revision import Revision, RevisionGraph
+from dbshift.script.targets import current_heads, inconsistent_rows
+from dbshift.util import display_path, mask_url
 
 if TYPE_CHECKING:
     from dbshift.runtime.context import MigrationContext
@@ -69,26 +71,73 @@ def verbose_entry(rev: Revision, graph: RevisionGraph, current: tuple[str, ...] 
 
 
 @dataclass(frozen=True)
+class CurrentRevision:
+    """One revision ``current`` shows: a version-table row, or a revision a row depends on."""
+
+    revision: str
+    message: str | None
+    """None when the folder does not have the revision."""
+    is_head: bool
+    in_folder: bool
+
+
+@dataclass(frozen=True)
 class CurrentResult:
     under_version_control: bool
     heads: tuple[str, ...]
+    """The version table's rows."""
     table: str
     lines: list[str] = field(default_factory=list)
+    problem: str | None = None
+    """Why the rows cannot be trusted (a revision the folder lacks, a revision beside its own
+    ancestor), with the repair; the CLI prints it as an error after the lines and exits 1."""
+    database: str | None = None
+    """The database's URL, password masked; None when the environment visited several."""
+    revisions: tuple[CurrentRevision, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """``current --json``: the shape documented in the README."""
+        return {
+            "database": self.database,
+            "under_version_control": self.under_version_control,
+            "heads": list(self.heads),
+            "revisions": [
+                {"revision": r.revision, "message": r.message, "is_head": r.is_head, "in_folder": r.in_folder}
+                for r in self.revisions
+            ],
+            "problem": self.problem,
+        }
 
 
-def _read_version_table(context: MigrationContext) -> tuple[bool, tuple[str, ...], str]:
-    """(whether the version table exists, its rows, its name); reads only."""
+@dataclass(frozen=True)
+class _VersionRows:
+    exists: bool
+    rows: tuple[str, ...]
+    table: str
+    database: str
+
+
+def _read_version_table(context: MigrationContext) -> _VersionRows:
+    """Whether the version table exists, its rows, its name and the database; reads only."""
     table = context.version_table
-    assert context.connection is not None
-    exists = table.exists(context.connection)
-    return exists, table.read(context.connection) if exists else (), table.name
+    connection = context.connection
+    assert connection is not None
+    exists = table.exists(connection)
+    return _VersionRows(exists, table.read(connection) if exists else (), table.name, mask_url(connection.engine.url))
 
 
 def current(config: Config, *, verbose: bool = False) -> CurrentResult:
     """Where the database stands; never creates the version table."""
     script = script_directory(config)
-    results = with_database(config, "current", _read_version_table, script, {"cmd": "current", "verbose": verbose})
-    outcomes = [_current_lines(script, *found, verbose=verbose) for found in results]
+    try:
+        results = with_database(
+            config, "current", _read_version_table, script, {"cmd": "current", "verbose": verbose}, read_only=True
+        )
+    except MissingDatabaseFile as missing:
+        why = _not_under_version_control(f"no file at {missing.shown}")
+        url = mask_url(config.url) if config.url else None
+        return CurrentResult(False, (), config.version_table, [why], database=url)
+    outcomes = [_current_lines(script, found, verbose=verbose) for found in results]
     if len(outcomes) == 1:
         return outcomes[0]
     return CurrentResult(
@@ -96,34 +145,65 @@ def current(config: Config, *, verbose: bool = False) -> CurrentResult:
         tuple(sorted({h for o in outcomes for h in o.heads})),
         outcomes[0].table,
         [line for o in outcomes for line in o.lines],
+        next((o.problem for o in outcomes if o.problem), None),
+        None,
+        tuple(r for o in outcomes for r in o.revisions),
     )
 
 
-def _current_lines(
-    script: ScriptDirectory, exists: bool, heads: tuple[str, ...], table: str, *, verbose: bool = False
-) -> CurrentResult:
-    if not exists:
-        return CurrentResult(
-            False,
-            (),
-            table,
-            [
-                f"The database is not under version control: it has no '{table}' table (run 'dbshift upgrade head' or 'dbshift stamp')."
-            ],
-        )
+def _current_lines(script: ScriptDirectory, found: _VersionRows, *, verbose: bool = False) -> CurrentResult:
+    table, heads, database = found.table, found.rows, found.database
+    if not found.exists:
+        why = _not_under_version_control(f"it has no '{table}' table")
+        return CurrentResult(False, (), table, [why], database=database)
     if not heads:
-        return CurrentResult(True, (), table, ["The database is at base: no revision applied."])
+        return CurrentResult(True, (), table, ["The database is at base: no revision applied."], database=database)
     graph = script.graph()
     lines = []
+    revisions = []
     for head in _all_current(graph, heads):
         if head not in graph:
             lines.append(f"{head} (not in the migration folder)")
+            revisions.append(CurrentRevision(head, None, False, False))
             continue
+        rev = graph.get(head)
+        revisions.append(CurrentRevision(head, rev.message, head in graph.heads, True))
         if verbose:
-            lines += verbose_entry(graph.get(head), graph, heads)
+            lines += verbose_entry(rev, graph, heads)
             continue
         lines.append(_revision_line(graph, head))
-    return CurrentResult(True, heads, table, lines)
+    problem = _rows_problem(script, graph, heads, table)
+    return CurrentResult(True, heads, table, lines, problem, database, tuple(revisions))
+
+
+def _rows_problem(script: ScriptDirectory, graph: RevisionGraph, rows: tuple[str, ...], table: str) -> str | None:
+    """What is wrong with the version table's rows, and how to repair it; None when nothing.
+
+    Without ``--purge``, ``stamp`` refuses to start from a revision the folder does not know,
+    so the repair of an unknown row is ``stamp --purge`` naming every revision to keep."""
+    unknown = sorted(row for row in rows if row not in graph)
+    if unknown:
+        kept = sorted(current_heads(graph, [row for row in rows if row in graph]))
+        where = ", ".join(display_path(folder) for folder in script.version_locations)
+        which = (
+            f"revision {unknown[0]}, which is" if len(unknown) == 1 else f"revisions {', '.join(unknown)}, which are"
+        )
+        return (
+            f"the database is at {which} not in {where}; if its file was removed on purpose, run "
+            f"'dbshift stamp --purge {' '.join([*kept, '<revision>'])}' with the revision the database really is at"
+        )
+    conflict = inconsistent_rows(graph, rows)
+    if conflict is None:
+        return None
+    heads = " ".join(sorted(current_heads(graph, rows)))
+    return (
+        f"the version table '{table}' is inconsistent: {conflict}; if the database is at {heads}, "
+        f"run 'dbshift stamp --purge {heads}'"
+    )
+
+
+def _not_under_version_control(why: str) -> str:
+    return f"The database is not under version control: {why} (run 'dbshift upgrade head' or 'dbshift stamp')."
 
 
 def _all_current(graph: RevisionGraph, rows: tuple[str, ...]) -> list[str]:
@@ -147,6 +227,15 @@ def heads(config: Config, *, verbose: bool = False) -> list[str]:
     if verbose:
         return [line for head in graph.heads for line in verbose_entry(graph.get(head), graph)]
     return [_revision_line(graph, head) for head in graph.heads]
+
+
+def heads_json(config: Config) -> list[dict[str, Any]]:
+    """``heads --json``: each head's id, message, branch labels and file."""
+    graph = script_directory(config).graph()
+    return [
+        {"revision": rev.revision, "message": rev.message, "branch_labels": list(rev.branch_labels), "path": rev.path}
+        for rev in (graph.get(head) for head in graph.heads)
+    ]
 
 
 def branches(config: Config, *, verbose: bool = False) -> list[str]:
@@ -174,19 +263,66 @@ def _current_or_none(config: Config, indicate_current: bool) -> tuple[tuple[str,
         return (), None
     try:
         results = with_database(
-            config, "history", _read_version_table, cmd_opts={"cmd": "history", "indicate_current": indicate_current}
+            config,
+            "history",
+            _read_version_table,
+            cmd_opts={"cmd": "history", "indicate_current": indicate_current},
+            read_only=True,
         )
+    except MissingDatabaseFile:
+        return (), None  # no database yet: nothing is current
     except DbshiftError as exc:
         if indicate_current:
             raise
         return (), f"(current revision not shown: {exc})"
-    return tuple(sorted({head for _exists, heads, _name in results for head in heads})), None
+    return tuple(sorted({head for found in results for head in found.rows})), None
+
+
+@dataclass(frozen=True)
+class HistoryListing:
+    """What ``history`` lists: revision ids newest first, the database's rows (for the
+    ``(current)`` marks) and, when they could not be read, why."""
+
+    graph: RevisionGraph
+    order: list[str]
+    current: tuple[str, ...]
+    note: str | None = None
+
+    def lines(self, *, verbose: bool = False) -> list[str]:
+        graph, current = self.graph, self.current
+        if verbose:
+            lines = [line for r in self.order for line in verbose_entry(graph.get(r), graph, current)]
+        else:
+            lines = [describe_revision(graph.get(r), graph, current) for r in self.order]
+        return [*lines, self.note] if self.note else lines
+
+    def as_json(self) -> list[dict[str, Any]]:
+        """``history --json``: one object per revision, in the order of the text."""
+        graph = self.graph
+        return [
+            {
+                "revision": rev.revision,
+                "down_revisions": list(rev.down_revisions),
+                "depends_on": list(rev.depends_on),
+                "branch_labels": list(rev.branch_labels),
+                "message": rev.message,
+                "is_head": rev.revision in graph.heads,
+                "is_current": rev.revision in self.current,
+                "path": rev.path,
+            }
+            for rev in (graph.get(rid) for rid in self.order)
+        ]
 
 
 def history(
     config: Config, rev_range: str | None = None, *, verbose: bool = False, indicate_current: bool = False
 ) -> list[str]:
     """Revisions newest first; ``rev_range`` is ``A:B`` with either end optional."""
+    return history_listing(config, rev_range, indicate_current=indicate_current).lines(verbose=verbose)
+
+
+def history_listing(config: Config, rev_range: str | None = None, *, indicate_current: bool = False) -> HistoryListing:
+    """The revisions ``history`` lists, newest first, with the database's rows."""
     graph = script_directory(config).graph()
     current_heads, note = _current_or_none(config, indicate_current)
     ids = set(graph.topological())
@@ -199,14 +335,7 @@ def history(
         if lower and lower != "base":
             ids &= graph.descendants(_range_end(graph, lower, current_heads))
     # Newest first in the order Alembic lists them: the walk a downgrade from the heads takes.
-    order = graph.walk_down(ids, _tops(graph, ids))
-    if verbose:
-        lines = [line for r in order for line in verbose_entry(graph.get(r), graph, current_heads)]
-    else:
-        lines = [describe_revision(graph.get(r), graph, current_heads) for r in order]
-    if note:
-        lines.append(note)
-    return lines
+    return HistoryListing(graph, graph.walk_down(ids, _tops(graph, ids)), current_heads, note)
 
 
 def _tops(graph: RevisionGraph, ids: set[str]) -> list[str]:

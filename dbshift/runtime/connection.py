@@ -3,29 +3,43 @@
 Python's sqlite3 driver opens transactions only before DML and commits implicitly around DDL,
 so a failed ``CREATE TABLE`` could not be rolled back. The engine here turns the driver's own
 transaction handling off and issues ``BEGIN`` itself, as SQLAlchemy's documentation prescribes.
+
+Reporting commands ask for a read-only engine: on SQLite it opens the file with
+``mode=ro``, so it can neither create a missing file nor write to one. Engines a project's
+env.py makes are its own; :func:`no_new_empty_sqlite_files` removes a file such an engine
+created for a command that only read, or that failed, and left empty.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 
-from dbshift.errors import ConfigError, DatabaseError
-from dbshift.util import mask_url, one_line
+from dbshift.errors import ConfigError, DatabaseError, MissingDatabaseFile
+from dbshift.runtime.drivers import missing_driver
+from dbshift.util import display_path, mask_url, one_line
 
 _KNOWN = "postgresql+psycopg://, mysql+pymysql:// or sqlite:///"
 _URL_SHAPE = f"dialect+driver://user:password@host/dbname, e.g. {_KNOWN}"
 
 
-def create_engine(url: str, source: str | None = None) -> Engine:
+def create_engine(url: str, source: str | None = None, *, read_only: bool = False) -> Engine:
     """An engine for ``url``; a URL that cannot be used is a one-line ConfigError.
 
     ``source`` says where the URL was set (``--url``, ``DBSHIFT_URL``, ``dbshift.toml: 'url'``)
-    and starts the message. The password never appears in it.
+    and starts the message. The password never appears in it. ``read_only`` opens a SQLite
+    file read-only; connecting to one that does not exist raises :class:`MissingDatabaseFile`.
     """
     where = f"{source}: " if source else ""
     try:
@@ -40,6 +54,9 @@ def create_engine(url: str, source: str | None = None) -> Engine:
             f"expected e.g. {_KNOWN}"
         ) from None
     except ImportError as exc:
+        advice = missing_driver(exc)
+        if advice is not None:
+            raise ConfigError(f"{where}{advice}") from None
         raise ConfigError(
             f"{where}the driver for '{parsed.drivername}' is not installed ({one_line(exc)}): {mask_url(parsed)}"
         ) from None
@@ -47,7 +64,68 @@ def create_engine(url: str, source: str | None = None) -> Engine:
         raise ConfigError(f"{where}cannot use database URL {mask_url(parsed)}: {one_line(exc)}") from None
     if engine.dialect.name == "sqlite":
         _make_sqlite_transactional(engine)
+        if read_only:
+            event.listen(engine, "do_connect", _open_read_only)
     return engine
+
+
+def _open_read_only(_dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+    """Open the SQLite file as a ``file:`` URI with ``mode=ro`` (in-memory databases as they are)."""
+    uri = _sqlite_uri(cargs, cparams)
+    if uri is None:
+        return
+    path = _uri_path(uri)
+    if not os.path.exists(path):
+        raise MissingDatabaseFile(path, display_path(Path(path)))
+    query = [(key, value) for key, value in urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query) if key != "mode"]
+    base = uri.split("?", 1)[0].split("#", 1)[0]
+    cargs[0] = f"{base}?{urllib.parse.urlencode([*query, ('mode', 'ro')])}"
+    cparams["uri"] = True
+
+
+def _sqlite_uri(cargs: list[Any], cparams: dict[str, Any]) -> str | None:
+    """The ``file:`` URI of what the sqlite3 driver is about to open; None for an in-memory
+    database. (With ``uri=True`` a name not starting with ``file:`` is still a plain path.)"""
+    name = str(cargs[0]) if cargs else ""
+    if cparams.get("uri") and name.startswith("file:"):
+        memory = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(name).query)).get("mode") == "memory"
+        return None if memory or _uri_path(name) in ("", ":memory:") else name
+    return None if name in ("", ":memory:") else Path(os.path.abspath(name)).as_uri()
+
+
+def _uri_path(uri: str) -> str:
+    """The file a ``file:`` URI names, absolute."""
+    path = urllib.request.url2pathname(urllib.parse.urlsplit(uri).path)
+    return os.path.abspath(path) if path not in ("", ":memory:") else path
+
+
+@contextlib.contextmanager
+def no_new_empty_sqlite_files(*, keep_on_success: bool) -> Iterator[None]:
+    """Remove the SQLite files that engines (anyone's: an env.py makes its own) create in this
+    thread during the block and that are still empty at its end: when the block fails, or
+    always unless ``keep_on_success``. A read-only or failing command leaves no empty file."""
+    thread = threading.get_ident()
+    created: set[str] = set()
+
+    def observe(dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        if threading.get_ident() != thread or dialect.name != "sqlite":
+            return
+        uri = _sqlite_uri(cargs, cparams)
+        if uri is not None and not os.path.exists(_uri_path(uri)):
+            created.add(_uri_path(uri))
+
+    event.listen(Engine, "do_connect", observe)
+    succeeded = False
+    try:
+        yield
+        succeeded = True
+    finally:
+        event.remove(Engine, "do_connect", observe)
+        if not (succeeded and keep_on_success):
+            for path in created:
+                with contextlib.suppress(OSError):
+                    if os.path.getsize(path) == 0:
+                        os.remove(path)
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from dbshift.config import Config
 from dbshift.errors import ConfigError, DbshiftError
-from dbshift.runtime.connection import connect, create_engine
+from dbshift.runtime.connection import connect, create_engine, no_new_empty_sqlite_files
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.journal import log_table_name
 from dbshift.runtime.version_table import VersionTable
@@ -95,6 +95,10 @@ class Request:
     cmd_opts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """The command's options by name (``autogenerate``, ``sql``, ``message``...), for env.py's
     ``config.cmd_opts``."""
+    read_only: bool = False
+    """The command only reads (``current``, ``history``, ``check``): dbshift's own engine opens a
+    SQLite file read-only, and a SQLite file the command created anyway (an env.py's engine)
+    is removed if it is still empty afterwards."""
 
 
 class Environment:
@@ -254,7 +258,9 @@ class Environment:
         try:
             # Read with the standard driver whatever the URL names: an asyncio one (aiosqlite)
             # cannot be used outside its event loop, and the file is the same.
-            engine = create_engine(parsed.set(drivername="sqlite").render_as_string(hide_password=False))
+            engine = create_engine(
+                parsed.set(drivername="sqlite").render_as_string(hide_password=False), read_only=True
+            )
             reader = connect(engine)
         except DbshiftError:
             return None
@@ -273,7 +279,7 @@ def run_default(env: Environment) -> None:
         env.configure(url=url, transaction_per_migration=config.transaction_per_migration)
         env.run_migrations()
         return
-    engine = create_engine(url, config.url_label())
+    engine = create_engine(url, config.url_label(), read_only=env.request.read_only)
     try:
         connection = connect(engine)
         try:
@@ -321,9 +327,14 @@ def open_environment(config: Config, request: Request, script: ScriptDirectory) 
 def run_request(config: Config, request: Request, script: ScriptDirectory) -> list[object]:
     """Run ``request`` through the project's env hook (or dbshift's default); the job's results.
 
-    An env script that never calls run_migrations() is an error: the command did nothing.
+    An env script that never calls run_migrations() is an error: the command did nothing. A
+    SQLite file created on the way and left empty is removed when the command fails or only
+    reads: a command that did nothing leaves nothing behind.
     """
-    with open_environment(config, request, script) as env:
+    with (
+        no_new_empty_sqlite_files(keep_on_success=not request.read_only),
+        open_environment(config, request, script) as env,
+    ):
         hook = config.env_hook or native_hook(config) or run_default
         hook(env)
         if not env.results:

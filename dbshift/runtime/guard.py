@@ -11,13 +11,14 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from dbshift.errors import DbshiftError, MigrationError
+from dbshift.errors import DbshiftError, MigrationError, TargetError
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.journal import FAILED, RUNNING, Entry, Journal
 from dbshift.runtime.lock import migration_lock
 from dbshift.script.checksum import file_checksum, short
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.revision import RevisionGraph
+from dbshift.script.targets import current_heads, inconsistent_rows
 
 
 class ChecksumError(DbshiftError):
@@ -117,6 +118,18 @@ def describe_outstanding(entry: Entry, path: str | None, *, resumable_by: str | 
         "'--rolled-back' records that"
     )
     return text + "; " + "; or ".join(ways)
+
+
+def refuse_inconsistent(graph: RevisionGraph, rows: frozenset[str], table: str) -> None:
+    """A version table naming a revision and its own ancestor cannot say what to run next."""
+    conflict = inconsistent_rows(graph, rows)
+    if conflict is None:
+        return
+    heads = " ".join(sorted(current_heads(graph, rows)))
+    raise TargetError(
+        f"the version table '{table}' is inconsistent: {conflict}; nothing was run; if the database is at "
+        f"{heads}, run 'dbshift stamp --purge {heads}'"
+    )
 
 
 def refuse_outstanding(entry: Entry | None, graph: RevisionGraph, *, resumable_by: str | None = None) -> None:

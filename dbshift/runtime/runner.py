@@ -25,7 +25,13 @@ import sqlalchemy as sa
 from dbshift.errors import DatabaseError, DbshiftError, MigrationError, ScriptError
 from dbshift.operations.api import using_context
 from dbshift.runtime.context import MigrationContext, Scope, StatementFailed, one_line
-from dbshift.runtime.guard import checksum_mismatches, locked, refuse_changed, refuse_outstanding
+from dbshift.runtime.guard import (
+    checksum_mismatches,
+    locked,
+    refuse_changed,
+    refuse_inconsistent,
+    refuse_outstanding,
+)
 from dbshift.runtime.journal import INTERRUPTED, Journal
 from dbshift.runtime.progress import Progress, Report, heads_label, step_line
 from dbshift.script.checksum import file_checksum
@@ -118,6 +124,7 @@ class Runner:
         graph = self.script.graph()
         with self.guarded():
             current = self.current_rows(graph, start)
+            refuse_inconsistent(graph, current, self.context.version_table.key)
             self._check_applied(graph, current)
             planner = plan_upgrade if direction == "upgrade" else plan_downgrade
             steps = planner(graph, current, target)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade
 from dbshift.script.revision import Revision, RevisionGraph, normalize_ids
-from dbshift.script.targets import resolve_heads
+from dbshift.script.targets import inconsistent_rows, resolve_heads, validate_target
 from dbshift.script.writer import (
     DEFAULT_TEMPLATE,
     RevisionSource,
@@ -27,6 +27,7 @@ __all__ = [
     "RevisionSource",
     "ScriptDirectory",
     "Step",
+    "inconsistent_rows",
     "new_revision_id",
     "normalize_ids",
     "plan_downgrade",
@@ -35,5 +36,6 @@ __all__ = [
     "resolve_heads",
     "revision_filename",
     "slugify",
+    "validate_target",
     "write_revision",
 ]

@@ -24,6 +24,7 @@ from dbshift.errors import TargetError
 from dbshift.script.revision import Revision, RevisionGraph
 from dbshift.script.targets import (
     check_current,
+    check_direction,
     current_heads,
     resolve_from_rows,
     resolve_heads,
@@ -70,6 +71,7 @@ def plan_upgrade(graph: RevisionGraph, current: Iterable[str], target: str) -> l
     other target revision needs: for ``heads``, the heads nothing depends on), reversed, as
     Alembic runs an upgrade.
     """
+    check_direction(graph, target, "upgrade")
     raw = check_current(graph, current)
     rows = current_heads(graph, raw)
     target_rows = resolve_from_rows(graph, target.strip(), rows)
@@ -106,6 +108,7 @@ def plan_downgrade(graph: RevisionGraph, current: Iterable[str], target: str) ->
     line: children of the target that the current revision does not descend from stay. The
     order is :meth:`RevisionGraph.walk_down` from the version rows.
     """
+    check_direction(graph, target, "downgrade")
     raw = check_current(graph, current)
     rows = current_heads(graph, raw)
     spelled = target.strip()

@@ -9,18 +9,28 @@ Grammar (checked in this order):
 - ``<x>+N`` / ``<x>-N``: the same, counted from any other target ``x``;
 - a branch label, or a unique prefix of a revision id.
 
-Pure: the database's current rows are passed in, nothing is read.
+Pure: the database's current rows are passed in, nothing is read. :func:`validate_target`
+checks what can be checked without them, so a command refuses a bad target before connecting.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from dbshift.errors import TargetError
 from dbshift.script.revision import RevisionGraph
 
-__all__ = ["check_current", "current_heads", "resolve_from_rows", "resolve_heads"]
+__all__ = [
+    "check_current",
+    "check_direction",
+    "current_heads",
+    "inconsistent_rows",
+    "resolve_from_rows",
+    "resolve_heads",
+    "validate_target",
+]
 
 _RELATIVE = re.compile(r"^(?P<base>.*?)(?P<sign>[+-])(?P<count>\d+)$")
 
@@ -53,6 +63,82 @@ def current_heads(graph: RevisionGraph, current: Iterable[str]) -> frozenset[str
                 seen.add(parent)
                 stack.append(parent)
     return rows - redundant
+
+
+def inconsistent_rows(graph: RevisionGraph, rows: Iterable[str]) -> str | None:
+    """The one-line problem of version-table rows that name a revision and one of its ancestors
+    along ``down_revisions``; None when the rows are consistent.
+
+    A row replaces the rows of its line of descent (Alembic and dbshift update it in place), so
+    a table holding both ``c`` and its ancestor ``a`` was edited by hand or by a run that went
+    wrong: which of the two is true cannot be told. A row that another row only *depends on*
+    (``depends_on``, possibly through its ancestors) is not a conflict: an older dbshift kept a
+    dependency's row, and :func:`current_heads` folds it away, both rows naming the same
+    applied revisions. Rows the folder does not know are left to :func:`check_current`.
+    Pure; ``upgrade``, ``downgrade`` and ``stamp`` can refuse such rows before writing, and
+    ``current`` reports them.
+    """
+    known = {row for row in rows if row in graph}
+    for row in sorted(known):
+        stack = list(graph.get(row).down_revisions)
+        seen = set(stack)
+        while stack:
+            rid = stack.pop()
+            if rid in known:
+                return f"rows '{row}' and '{rid}' are on one line of descent: '{rid}' is an ancestor of '{row}'"
+            for parent in graph.get(rid).down_revisions:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return None
+
+
+def validate_target(
+    graph: RevisionGraph, target: str, direction: Literal["upgrade", "downgrade"] | None = None
+) -> None:
+    """Raise the TargetError ``target`` would raise whatever the database holds, before it is read.
+
+    Everything but ``+N`` / ``-N`` counted from the database's own revision is resolved against
+    the graph alone: unknown ids and labels, ambiguous prefixes, ``head`` with several heads,
+    ``x+N`` past a head. For ``+N`` / ``-N``, only the direction is checked (see
+    :func:`check_direction`); how far they can go depends on the current rows.
+    """
+    spelled = target.strip()
+    check_direction(graph, spelled, direction)
+    if not _counts_from_current(spelled):
+        resolve_from_rows(graph, spelled, frozenset())
+
+
+def check_direction(graph: RevisionGraph, target: str, direction: Literal["upgrade", "downgrade"] | None) -> None:
+    """``upgrade -1`` and ``downgrade +1`` are refused with the command that moves that way
+    (Alembic refuses them too); ``x-1`` / ``x+1`` name a revision and go either way."""
+    spelled = target.strip()
+    match = _RELATIVE.match(spelled)
+    if direction is None or match is None or match.group("base") or _names_revision(graph, spelled):
+        return
+    sign = match.group("sign")
+    if direction == "upgrade" and sign == "-":
+        raise TargetError(f"'{spelled}' moves down; use 'dbshift downgrade {spelled}'")
+    if direction == "downgrade" and sign == "+":
+        raise TargetError(f"'{spelled}' moves up; use 'dbshift upgrade {spelled}'")
+
+
+def _counts_from_current(target: str) -> bool:
+    """``+N`` / ``-N``, or a relative target whose start is one (``+1+1``): needs the rows."""
+    match = _RELATIVE.match(target)
+    if match is None:
+        return False
+    base = match.group("base")
+    return not base or _counts_from_current(base)
+
+
+def _names_revision(graph: RevisionGraph, target: str) -> bool:
+    """Whether ``target`` is a label or prefix as it stands (a label may read like ``v-1``)."""
+    try:
+        graph.resolve(target)
+    except TargetError:
+        return False
+    return True
 
 
 def resolve_heads(graph: RevisionGraph, target: str, current: Iterable[str] = ()) -> frozenset[str]:

@@ -9,6 +9,7 @@ applied proves every revision is read, and imported, before the database is touc
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -180,6 +181,50 @@ def test_wrong_url(tmp_path: Path, url: str, needle: str, where: str) -> None:
     result = p.run("upgrade", "head") if where == "file" else p.run("--url", url, "upgrade", "head")
     assert_one_line_error(result, "dbshift.toml: 'url'" if where == "file" else "--url", needle)
     assert PASSWORD not in result.stdout + result.stderr
+    assert p.files() == files
+
+
+@pytest.mark.parametrize(
+    "url, module, expected",
+    [
+        (
+            "postgresql+psycopg2://dbshift@127.0.0.1/app",
+            "psycopg2",
+            "the PostgreSQL driver 'psycopg2' is not installed: pip install psycopg2-binary "
+            "(or use postgresql+psycopg://, whose driver psycopg is installed)",
+        ),
+        (
+            "mysql://dbshift@127.0.0.1/app",
+            "MySQLdb",
+            "the MySQL/MariaDB driver 'MySQLdb' is not installed: pip install mysqlclient "
+            "(or use mysql+pymysql://, whose driver pymysql is installed)",
+        ),
+        (
+            "postgresql+asyncpg://dbshift@127.0.0.1/app",
+            "asyncpg",
+            "the PostgreSQL driver 'asyncpg' is not installed: pip install asyncpg",
+        ),
+        (
+            "oracle://dbshift@127.0.0.1/app",
+            "oracledb",
+            "the Oracle driver 'oracledb' is not installed: pip install oracledb",
+        ),
+        (
+            "mssql://dbshift@127.0.0.1/app",
+            "pyodbc",
+            "the SQL Server driver 'pyodbc' is not installed: pip install pyodbc",
+        ),
+    ],
+    ids=["psycopg2", "mysqlclient", "asyncpg", "oracledb", "pyodbc"],
+)
+def test_missing_driver_names_the_package(tmp_path: Path, url: str, module: str, expected: str) -> None:
+    if importlib.util.find_spec(module) is not None:
+        pytest.skip(f"{module} is installed here")
+    p = ScratchProject(tmp_path / "project", url)
+    p.add_table_revision(BASE, None, "orders")
+    files = p.files()
+    line = assert_one_line_error(p.run("upgrade", "head"))
+    assert line == f"error: dbshift.toml: 'url': {expected}"
     assert p.files() == files
 
 
@@ -357,3 +402,19 @@ def test_debug_shows_traceback(database: Database, project: ScratchProject, befo
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.splitlines()[-1] == "error: unknown revision 'nosuch'"
     assert database.snapshot() == before
+
+
+def test_missing_driver_in_an_alembic_env_py(tmp_path: Path) -> None:
+    """env.py makes its own engine; its ImportError gets the same advice, naming env.py."""
+    from tests.compat.project import ALEMBIC_INI, AlembicProject
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    p = AlembicProject(tmp_path / "project", f"sqlite:///{tmp_path / 'unused.sqlite'}")
+    p.ini.write_text(ALEMBIC_INI.format(url="postgresql+psycopg2://dbshift@127.0.0.1/app"), encoding="utf-8")
+    p.add("a1", None)
+    line = assert_one_line_error(run_cli(p.root, "upgrade", "head"))
+    assert line == (
+        "error: migrations/env.py: the PostgreSQL driver 'psycopg2' is not installed: pip install psycopg2-binary "
+        "(or use postgresql+psycopg://, whose driver psycopg is installed)"
+    )

@@ -16,6 +16,7 @@ from dbshift.compat.alembic.shim.config import Config as AlembicConfig
 from dbshift.compat.alembic.shim.runtime.migration import MigrationContext
 from dbshift.compat.alembic.shim.script import ScriptDirectory as AlembicScriptDirectory
 from dbshift.errors import ConfigError, DatabaseError, DbshiftError
+from dbshift.runtime.drivers import missing_driver
 from dbshift.runtime.environment import ENV_SCRIPT, Environment
 from dbshift.util import NotLoadable, display_path, exec_module_file, one_line, prepend_sys_path
 
@@ -42,6 +43,11 @@ def run_env_py(env: Environment) -> None:
             raise
         except SyntaxError as exc:
             raise ConfigError(f"{shown}: syntax error at line {exc.lineno}: {exc.msg}") from exc
+        except ImportError as exc:
+            advice = missing_driver(exc)
+            if advice is None:
+                raise ConfigError(f"{shown}: failed: {one_line(exc)}") from exc
+            raise ConfigError(f"{shown}: {advice}") from exc
         except sa.exc.DBAPIError as exc:
             reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
             raise DatabaseError(f"{shown}: the database could not be reached or refused: {reason}") from exc

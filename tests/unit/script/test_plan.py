@@ -7,6 +7,7 @@ import pytest
 from dbshift.errors import TargetError
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
 from dbshift.script.revision import Revision, RevisionGraph
+from dbshift.script.targets import inconsistent_rows, validate_target
 
 from .helpers import graph
 
@@ -261,10 +262,106 @@ def test_upgrade_backwards_is_refused_with_a_hint() -> None:
     a -- b -- c   (database at c)
     """
     g = RevisionGraph([Revision("a"), Revision("b", "a"), Revision("c", "b")])
-    for target in ("-1", "a"):
-        with pytest.raises(TargetError) as err:
-            plan_upgrade(g, ["c"], target)
-        assert "below the current revision (c)" in str(err.value)
-        assert "downgrade" in str(err.value)
+    with pytest.raises(TargetError) as err:
+        plan_upgrade(g, ["c"], "a")
+    assert "below the current revision (c)" in str(err.value)
+    assert "downgrade" in str(err.value)
     assert plan_upgrade(g, ["c"], "c") == []
     assert plan_upgrade(g, ["c"], "head") == []
+
+
+@pytest.mark.parametrize("current", [[], ["a1b2"], ["d4e5"], ["f6a7"]])
+def test_relative_target_in_the_wrong_direction_says_which_command(current: list[str]) -> None:
+    """Alembic refuses both too ("Relative revision -1 didn't produce 1 migrations"), wherever
+    the database is; dbshift names the command that moves that way."""
+    g = graph(LINEAR)
+    with pytest.raises(TargetError, match=r"^'-1' moves down; use 'dbshift downgrade -1'$"):
+        plan_upgrade(g, current, "-1")
+    with pytest.raises(TargetError, match=r"^'\+2' moves up; use 'dbshift upgrade \+2'$"):
+        plan_downgrade(g, current, "+2")
+
+
+def test_relative_target_from_a_revision_may_go_either_way() -> None:
+    """``x-1`` and ``x+1`` name a revision, as in Alembic: the direction is the command's."""
+    g = graph(LINEAR)
+    assert ids(plan_upgrade(g, ["a1b2"], "f6a7-1")) == ["a1c3", "d4e5"]
+    assert ids(plan_downgrade(g, ["f6a7"], "a1b2+1")) == ["f6a7", "d4e5"]
+
+
+class TestValidateTarget:
+    """What can be refused before any database is read: the target's absolute part."""
+
+    @pytest.mark.parametrize(
+        "target", ["head", "heads", "base", "f6a7", "d4", "a1c3+2", "head-1", "+1", "-1", "+9", "-9", " head "]
+    )
+    def test_valid_targets_pass(self, target: str) -> None:
+        validate_target(graph(LINEAR), target)
+
+    @pytest.mark.parametrize(
+        "target, message",
+        [
+            ("zz", "unknown revision 'zz'"),
+            ("a1", "ambiguous revision prefix 'a1' matches: a1b2, a1c3"),
+            ("zz@head", "unknown revision 'zz'"),
+            ("zz+1", "unknown revision 'zz'"),
+            ("f6a7+1", "cannot upgrade 1 step from 'f6a7': only 0 revisions ahead"),
+            ("a1b2-2", "cannot go 2 steps back from 'a1b2': only 1 revision down to base"),
+            ("", "empty revision target"),
+        ],
+    )
+    def test_unresolvable_targets_fail(self, target: str, message: str) -> None:
+        with pytest.raises(TargetError) as err:
+            validate_target(graph(LINEAR), target)
+        assert str(err.value) == message
+
+    def test_several_heads(self) -> None:
+        with pytest.raises(TargetError, match="multiple heads"):
+            validate_target(graph(BRANCHED), "head")
+        validate_target(graph(BRANCHED), "heads")
+        validate_target(graph(BRANCHED), "feat@head")
+
+    def test_direction(self) -> None:
+        g = graph(LINEAR)
+        validate_target(g, "+1", "upgrade")
+        validate_target(g, "-1", "downgrade")
+        with pytest.raises(TargetError, match="^'-1' moves down; use 'dbshift downgrade -1'$"):
+            validate_target(g, "-1", "upgrade")
+        with pytest.raises(TargetError, match=r"^'\+1' moves up; use 'dbshift upgrade \+1'$"):
+            validate_target(g, "+1", "downgrade")
+
+    def test_label_looking_like_relative(self) -> None:
+        g = RevisionGraph([Revision("a", branch_labels=("-1",))])
+        validate_target(g, "-1", "upgrade")
+        assert ids(plan_upgrade(g, [], "-1")) == ["a"]
+
+
+class TestInconsistentRows:
+    """A version table holds one row per line of descent: never a revision and its ancestor.
+
+    #  a -- b -- c          x -- y ~~> (y depends on b)
+    """
+
+    SPEC = "a: b:a c:b x: y:x~b"
+
+    @pytest.mark.parametrize("rows", [[], ["a"], ["c"], ["c", "y"], ["b", "y"], ["nope"], ["c", "nope"]])
+    def test_consistent(self, rows: list[str]) -> None:
+        assert inconsistent_rows(graph(self.SPEC), rows) is None
+
+    def test_a_revision_and_its_ancestor(self) -> None:
+        assert inconsistent_rows(graph(self.SPEC), ["a", "c"]) == (
+            "rows 'c' and 'a' are on one line of descent: 'a' is an ancestor of 'c'"
+        )
+        assert inconsistent_rows(graph(self.SPEC), {"b", "c", "y"}) == (
+            "rows 'c' and 'b' are on one line of descent: 'b' is an ancestor of 'c'"
+        )
+
+    def test_a_dependency_row_is_tolerated(self) -> None:
+        """y depends on b: rows {b, y} name the same applied revisions as {y} (an older dbshift
+        kept a dependency's row; current_heads folds it away), so they are not a conflict. Only
+        down_revisions make a line of descent."""
+        g = graph(self.SPEC)
+        assert inconsistent_rows(g, ["b", "y"]) is None
+        assert inconsistent_rows(g, ["a", "y"]) is None
+        assert (
+            inconsistent_rows(g, ["x", "y"]) == "rows 'y' and 'x' are on one line of descent: 'x' is an ancestor of 'y'"
+        )
