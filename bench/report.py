@@ -70,6 +70,9 @@ def rows_for(kind: str, listing: dict[str, Any] | None, migrate: dict[str, Any] 
         if "upgrade_steps_reported" in migrate:
             note += f"; steps themselves {fmt(migrate['upgrade_steps_reported']['median_ms'])}"
         add(f"upgrade head, {n} revs", up, note)
+        if "upgrade_nothing_to_do" in migrate:
+            what = "checksums of applied revisions verified" if kind == "dbshift" else ""
+            add(f"upgrade head, {n} applied", migrate["upgrade_nothing_to_do"], what)
         add(f"downgrade base, {n} revs", down, f"{down['per_revision_ms']:.2f} ms/revision")
     return rows
 
@@ -120,7 +123,8 @@ def print_table(results: dict[str, Any]) -> None:
         if upgrade:
             pairs += [
                 (f"{k.replace('_', ' ')}, {upgrade['revisions']} revs", upgrade[k], alembic["upgrade"][k])
-                for k in ("upgrade_head", "downgrade_base")
+                for k in ("upgrade_head", "upgrade_nothing_to_do", "downgrade_base")
+                if k in upgrade and k in alembic["upgrade"]
             ]
         notes.append("alembic / dbshift, ratio of medians (above 1: dbshift is faster):")
         for what, ours, theirs in pairs:

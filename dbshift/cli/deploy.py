@@ -36,6 +36,8 @@ def log_command(opts: Options, limit: int | None, as_json: bool, verify: bool) -
                 for m in report.mismatches
             ]
         click.echo(json.dumps(document, indent=2))
+    elif report.missing_file is not None:
+        click.echo(f"No log: there is no database file at {report.missing_file}.")
     elif report.table is None:
         click.echo('The applied-migration log is turned off (log_table = "").')
     elif not report.entries:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
+from dbshift.errors import MissingDatabaseFile
 
 if TYPE_CHECKING:
     from dbshift.runtime.context import MigrationContext
@@ -26,6 +27,8 @@ class LogReport:
     mismatches: list[Mismatch] = field(default_factory=list)
     checked: int = 0
     """How many applied revisions have a recorded checksum (what ``verify`` compared)."""
+    missing_file: str | None = None
+    """The SQLite file that does not exist (so neither does a log), as shown in messages."""
 
 
 def log(config: Config, *, limit: int | None = None, verify: bool = False) -> LogReport:
@@ -51,7 +54,10 @@ def log(config: Config, *, limit: int | None = None, verify: bool = False) -> Lo
         mismatches = checksum_mismatches(script, graph, rows, recorded)
         return LogReport(report.table, report.entries, mismatches, len(applied & set(recorded)))
 
-    results = with_database(config, "log", job, script, {"cmd": "log", "verify": verify}, read_only=True)
+    try:
+        results = with_database(config, "log", job, script, {"cmd": "log", "verify": verify}, read_only=True)
+    except MissingDatabaseFile as missing:  # nothing ever ran there: an empty log, and no file made
+        return LogReport(None, missing_file=missing.shown)
     return results[-1]
 
 

@@ -82,11 +82,13 @@ def test_log_table_can_be_renamed_or_turned_off(tmp_path: Path, database: Databa
     assert result.returncode == 0 and "turned off" in result.stdout
 
 
-def test_log_and_check_are_read_only(tmp_path: Path, database: Database) -> None:
+def test_log_and_check_are_read_only(tmp_path: Path, database: Database, backend: str) -> None:
     project = _project(tmp_path, database)
     result = project.run("log")
     assert result.returncode == 0, result.stderr
-    assert "empty or does not exist" in result.stdout
+    expected = "No log: there is no database file" if backend == "sqlite" else "empty or does not exist"
+    assert expected in result.stdout
+    assert project.run("log", "--verify").returncode == 0
     assert LOG not in database.tables(with_log=True) and "dbshift_version" not in database.tables(with_log=True)
 
 

@@ -247,8 +247,8 @@ def test_json_failure_before_any_revision(project: ScratchProject) -> None:
     assert document(result) == {
         "command": "upgrade",
         "outcome": "failed",
-        "from": ["aaa111"],  # nothing ran: where the database stood and stands
-        "to": ["aaa111"],
+        "from": None,  # the target was refused before the database was read
+        "to": None,
         "steps": [],
         "error": line.removeprefix("error: "),
     }
@@ -270,7 +270,7 @@ def test_json_with_sql_is_a_usage_error(tmp_path: Path) -> None:
     for command in (["upgrade", "--json", "--sql"], ["downgrade", "--sql", "--json", "aaa111:base"]):
         result = project.run(*command)
         assert result.returncode == 2 and result.stdout == ""
-        assert "Error: --json cannot be combined with --sql" in result.stderr
+        assert_one_line_error(result, "--json cannot be combined with --sql", code=2)
 
 
 def test_json_sends_the_lock_wait_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
