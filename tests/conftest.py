@@ -122,6 +122,15 @@ class Database:
         finally:
             engine.dispose()
 
+    def version_rows(self, table: str = "dbshift_version") -> list[str]:
+        """The version table's rows, sorted."""
+        engine = self.engine()
+        try:
+            with engine.connect() as conn:
+                return sorted(conn.execute(sa.text(f"SELECT version_num FROM {table}")).scalars())
+        finally:
+            engine.dispose()
+
     def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
         """Every table's columns and rows: to check that nothing changed. The applied-migration
         log is left out: it records failed runs too, on purpose."""

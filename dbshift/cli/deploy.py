@@ -49,7 +49,7 @@ def log_command(opts: Options, limit: int | None, as_json: bool, verify: bool) -
             took = f"{entry.duration_ms} ms" if entry.duration_ms is not None else "-"
             click.echo(
                 f"#{entry.id} {entry.started_at:%Y-%m-%d %H:%M:%S} {entry.direction} {entry.revision} "
-                f"[{moved}] {outcome} {took} {short(entry.checksum)} {entry.user}@{entry.host} pid {entry.pid}"
+                f"[{moved}] {outcome} {took} {short(entry.checksum)} {entry.user_name}@{entry.host} pid {entry.pid}"
             )
             if entry.error:
                 click.echo(f"    error: {' '.join(entry.error.split())}")

@@ -90,7 +90,7 @@ def refuse_changed(mismatches: list[Mismatch]) -> None:
 def describe_outstanding(entry: Entry, path: str | None, *, resumable_by: str | None) -> str:
     """The one-line refusal for a step the log shows half done, with the ways out."""
     where = f"revision {entry.revision}" + (f" ({path})" if path else "")
-    who = f"{entry.user or '?'}@{entry.host or '?'} pid {entry.pid}" if entry.pid else "an earlier run"
+    who = f"{entry.user_name or '?'}@{entry.host or '?'} pid {entry.pid}" if entry.pid else "an earlier run"
     when = entry.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     if entry.outcome == FAILED:
         what = f"{where}: its {entry.direction} failed ({entry.error or 'no message'}) after"

@@ -79,7 +79,7 @@ class Entry:
     error: str | None
     statements: tuple[str, ...]
     pending_statement: str | None
-    user: str | None
+    user_name: str | None
     host: str | None
     pid: int | None
     dbshift_version: str | None
@@ -136,27 +136,9 @@ class LogTable:
 
 
 def _entry(row: sa.Row[Any]) -> Entry:
-    m = row._mapping
-    return Entry(
-        id=m["id"],
-        revision=m["revision"],
-        direction=m["direction"],
-        from_heads=m["from_heads"],
-        to_heads=m["to_heads"],
-        checksum=m["checksum"],
-        started_at=m["started_at"],
-        finished_at=m["finished_at"],
-        duration_ms=m["duration_ms"],
-        outcome=m["outcome"],
-        resolution=m["resolution"],
-        error=m["error"],
-        statements=tuple(json.loads(m["statements"])) if m["statements"] else (),
-        pending_statement=m["pending_statement"],
-        user=m["user_name"],
-        host=m["host"],
-        pid=m["pid"],
-        dbshift_version=m["dbshift_version"],
-    )
+    values = dict(row._mapping)
+    values["statements"] = tuple(json.loads(values["statements"])) if values["statements"] else ()
+    return Entry(**values)
 
 
 def read_entries(connection: Connection, log: LogTable, limit: int | None = None) -> list[Entry]:

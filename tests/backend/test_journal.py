@@ -40,15 +40,6 @@ def _log(project: ScratchProject) -> list[dict[str, object]]:
     return entries
 
 
-def _versions(database: Database) -> list[str]:
-    engine = database.engine()
-    try:
-        with engine.connect() as conn:
-            return sorted(conn.execute(sa.text("SELECT version_num FROM dbshift_version")).scalars())
-    finally:
-        engine.dispose()
-
-
 def test_every_step_and_stamp_is_logged(tmp_path: Path, database: Database) -> None:
     project = _project(tmp_path, database)
     assert project.run("upgrade", "head").returncode == 0
@@ -65,7 +56,7 @@ def test_every_step_and_stamp_is_logged(tmp_path: Path, database: Database) -> N
     first = entries[-1]
     assert first["checksum"] == file_checksum(next(project.versions.glob("r1_*.py")))
     assert (first["from_heads"], first["to_heads"]) == ("", "r1")
-    assert first["pid"] and first["host"] and first["user"] and first["dbshift_version"]
+    assert first["pid"] and first["host"] and first["user_name"] and first["dbshift_version"]
     assert first["finished_at"] and isinstance(first["duration_ms"], int)
     assert entries[0]["from_heads"] == "r2" and entries[0]["to_heads"] == "r1"
     assert LOG in database.tables(with_log=True)
@@ -104,7 +95,7 @@ def test_a_failed_step_is_logged_with_its_error(tmp_path: Path, database: Databa
     # Nothing of r4 stayed (its only statement failed), so fixing it lets the next run go on.
     project.add_revision("r4", "r3", upgrade="op.create_table('t4', sa.Column('id', sa.Integer, primary_key=True))")
     assert project.run("upgrade", "head").returncode == 0
-    assert _versions(database) == ["r4"]
+    assert database.version_rows() == ["r4"]
 
 
 def test_an_edited_applied_revision_is_refused_until_accepted(tmp_path: Path, database: Database) -> None:
@@ -133,7 +124,7 @@ def test_an_edited_applied_revision_is_refused_until_accepted(tmp_path: Path, da
     assert accepted.returncode == 0 and "r2" in accepted.stdout
     assert project.run("log", "--verify").returncode == 0
     assert project.run("upgrade", "head").returncode == 0
-    assert _versions(database) == ["r4"]
+    assert database.version_rows() == ["r4"]
 
 
 def test_accept_refuses_a_revision_that_is_not_applied(tmp_path: Path, database: Database) -> None:
@@ -175,7 +166,7 @@ def test_a_killed_step_is_rerun_or_resumed(tmp_path: Path, database: Database, b
     _killing_revision(project, "r4", "r3", [_table("a4"), _table("b4")], [_table("c4")])
     killed = project.run("upgrade", "head")
     assert killed.returncode == -9, killed
-    assert _versions(database) == ["r3"]
+    assert database.version_rows() == ["r3"]
     transactional = not _ddl_commits(backend)
     tables = database.tables(with_log=True)
     if transactional:
@@ -199,7 +190,7 @@ def test_a_killed_step_is_rerun_or_resumed(tmp_path: Path, database: Database, b
         assert (entries[0]["revision"], entries[0]["outcome"]) == ("r4", "success")
         assert (entries[1]["outcome"], entries[1]["resolution"]) == ("interrupted", "resumed")
     assert {"a4", "b4", "c4"} <= database.tables(with_log=True)
-    assert _versions(database) == ["r4"]
+    assert database.version_rows() == ["r4"]
 
 
 def test_resolve_settles_a_half_done_step(tmp_path: Path, database: Database, backend: str) -> None:
@@ -218,7 +209,7 @@ def test_resolve_settles_a_half_done_step(tmp_path: Path, database: Database, ba
     engine.dispose()
     result = project.run("resolve", "r4", "--applied")
     assert result.returncode == 0, result.stderr
-    assert _versions(database) == ["r4"]
+    assert database.version_rows() == ["r4"]
     assert project.run("upgrade", "head").stdout.startswith("Nothing to do")
     assert project.run("log", "--verify").returncode == 0
     # rolled back: the user undid it; the next run starts it afresh
@@ -230,7 +221,7 @@ def test_resolve_settles_a_half_done_step(tmp_path: Path, database: Database, ba
     engine.dispose()
     assert project.run("resolve", "r4", "--rolled-back").returncode == 0
     assert project.run("upgrade", "head").returncode == 0
-    assert _versions(database) == ["r4"]
+    assert database.version_rows() == ["r4"]
 
 
 def test_a_step_that_failed_after_a_commit_resumes_once_fixed(tmp_path: Path, database: Database, backend: str) -> None:
@@ -250,7 +241,7 @@ def test_a_step_that_failed_after_a_commit_resumes_once_fixed(tmp_path: Path, da
     project.add_revision("r4", "r3", upgrade=f"{_table('a4')}\n{_table('b4')}")
     resumed = project.run("upgrade", "head")
     assert resumed.returncode == 0, resumed.stderr
-    assert {"a4", "b4"} <= database.tables(with_log=True) and _versions(database) == ["r4"]
+    assert {"a4", "b4"} <= database.tables(with_log=True) and database.version_rows() == ["r4"]
 
 
 def test_resume_refuses_a_revision_whose_statements_changed(tmp_path: Path, database: Database, backend: str) -> None:
@@ -306,4 +297,4 @@ def test_a_statement_running_when_killed_is_named(tmp_path: Path, database: Data
     assert project.run("resolve", "r4", "--pending-ran").returncode == 0
     resumed = project.run("upgrade", "head")
     assert resumed.returncode == 0, resumed.stderr
-    assert {"a4", "slow4", "c4"} <= database.tables(with_log=True) and _versions(database) == ["r4"]
+    assert {"a4", "slow4", "c4"} <= database.tables(with_log=True) and database.version_rows() == ["r4"]

@@ -39,15 +39,6 @@ def branched(database: Database, tmp_path: Path) -> tuple[ScratchProject, Config
     return project, load_config(project.config_path, cwd=project.root, environ={})
 
 
-def _rows(database: Database) -> list[str]:
-    engine = database.engine()
-    try:
-        with engine.connect() as conn:
-            return sorted(conn.execute(sa.text("SELECT version_num FROM dbshift_version")).scalars())
-    finally:
-        engine.dispose()
-
-
 def test_heads_current_history_show_on_a_branch(database: Database, branched: tuple[ScratchProject, Config]) -> None:
     _project, config = branched
     assert [line.split()[0] for line in status.heads(config)] == ["c3", "d4"]
@@ -57,7 +48,7 @@ def test_heads_current_history_show_on_a_branch(database: Database, branched: tu
     assert "dbshift_version" not in database.tables()  # refused before anything was written
 
     migrate.upgrade(config, "heads", report=_quiet)
-    assert _rows(database) == ["c3", "d4"]
+    assert database.version_rows() == ["c3", "d4"]
     current = status.current(config)
     assert current.heads == ("c3", "d4")
     assert all("(head)" in line for line in current.lines)
@@ -84,20 +75,20 @@ def test_merge_joins_heads_and_upgrades_to_one_row(database: Database, branched:
     config = load_config(project.config_path, cwd=project.root, environ={})
     assert [line.split()[0] for line in status.heads(config)] == ["e5"]
     migrate.upgrade(config, "head", report=_quiet)
-    assert _rows(database) == ["e5"]
+    assert database.version_rows() == ["e5"]
     migrate.downgrade(config, "-1", report=_quiet)
-    assert _rows(database) == ["c3", "d4"]
+    assert database.version_rows() == ["c3", "d4"]
 
 
 def test_stamp_writes_only_the_version_table(database: Database, branched: tuple[ScratchProject, Config]) -> None:
     _project, config = branched
     assert migrate.stamp(config, "c3") == ("c3",)
-    assert _rows(database) == ["c3"]
+    assert database.version_rows() == ["c3"]
     assert database.tables() == {"dbshift_version"}  # no migration ran
     migrate.stamp(config, "heads")
-    assert _rows(database) == ["c3", "d4"]
+    assert database.version_rows() == ["c3", "d4"]
     migrate.stamp(config, "base")
-    assert _rows(database) == []
+    assert database.version_rows() == []
     before = database.snapshot()
     out = io.StringIO()
     migrate.stamp(config, "a1", sql=True, output=out)
