@@ -8,16 +8,21 @@ Real servers, real processes, the real entry point:
    the others print ``Nothing to do``; each revision's row is there once, the version table is
    at the head, and the log holds exactly one ``upgrade``/``success`` row per revision.
 2. :func:`test_killed_upgrades_leave_a_consistent_database`: ``upgrade head`` (20 revisions,
-   each creating ``t_<n>`` and inserting one row into it) is SIGKILLed after a seeded random
-   delay spread over a clean run's duration (measured first, on a database of its own). After
-   each kill: the migration lock is free at once (taken within 5 s); the version table matches
-   the schema (every table at or below it exists with its one row, none above it does), except
-   for the one step MariaDB's log shows half done, whose table may exist (empty: its row
-   commits with the version row); the next ``upgrade head`` (``lock_timeout = 5``) resumes,
-   or refuses in one line naming the revision and ``dbshift resolve``, and the test then plays
-   the operator (checks whether the pending statement took effect, resolves with
-   ``--pending-ran`` / ``--pending-not-run``, upgrades). It ends at the head with every table
-   once and every row once; ``downgrade base`` then readies the same database for the next kill.
+   each creating ``t_<n>``, inserting one row into it and indexing it) is SIGKILLed after a
+   seeded random delay spread over a clean run's duration (measured first, on a database of
+   its own). After each kill: the migration lock is free at once (taken within 5 s); the
+   version table matches the schema (every table at or below it exists with its one row, none
+   above it does), except for the one step MariaDB's log shows half done, whose table may
+   exist, holding its row exactly when the log lists the INSERT as done (the CREATE INDEX
+   after it commits it). Half the time the next run is killed too, from wherever this one
+   stopped (resuming the half-done step; the operator first resolves a pending statement).
+   Otherwise the next ``upgrade head`` (``lock_timeout = 5``) resumes, or refuses in one line
+   naming the revision and ``dbshift resolve``, and the test then plays the operator (checks
+   whether the pending statement took effect, resolves with ``--pending-ran`` /
+   ``--pending-not-run``, upgrades). It ends at the head with every table and index once and
+   every row once; ``downgrade base`` then readies the same database for the next kill.
+3. :func:`test_a_resume_killed_as_its_step_starts_leaves_the_step_resumable`: the regression
+   test for a window the random kills rarely hit (see its docstring).
 
 Each child is a fresh interpreter running :data:`LAUNCHER`: it imports dbshift and
 SQLAlchemy, says it is ready, waits for the start signal (its stdin closing) and then runs
@@ -72,6 +77,8 @@ CHILD_TIMEOUT = 120.0
 """Seconds a child may take (functional bound only: a hung child fails the test, with its output)."""
 LOCK_TIMEOUT = 5
 """Seconds the command after a kill may wait for the migration lock."""
+CHAIN = 0.5
+"""How often a killed run is followed by another killed run, from wherever the first one stopped."""
 SERVER_SETTLE = 15.0
 """Seconds the server may take to end a killed process's sessions (finishing a running statement)."""
 
@@ -388,7 +395,9 @@ def test_concurrent_upgrades_migrate_once(
 
 
 def table_project(root: Path, url: str) -> tuple[ScratchProject, list[str]]:
-    """20 revisions: ``k<n>`` creates ``t_<n>`` and inserts one row naming itself."""
+    """20 revisions: ``k<n>`` creates ``t_<n>``, inserts one row naming itself, then indexes it
+    (on MariaDB that CREATE INDEX commits the row: a step cut short there has its row in, and a
+    resume must not insert it again)."""
     project = ScratchProject(root, url=url)
     revs = [f"k{n:02d}" for n in range(1, REVISIONS + 1)]
     for n, rev in enumerate(revs, start=1):
@@ -396,7 +405,8 @@ def table_project(root: Path, url: str) -> tuple[ScratchProject, list[str]]:
         up = (
             f"op.create_table({table!r}, sa.Column('id', sa.Integer, primary_key=True),"
             f" sa.Column('revision', sa.String(32), nullable=False))\n"
-            f"op.execute(\"INSERT INTO {table} (revision) VALUES ('{rev}')\")"
+            f"op.execute(\"INSERT INTO {table} (revision) VALUES ('{rev}')\")\n"
+            f"op.create_index('ix_{table}', {table!r}, ['revision'])"
         )
         project.add_revision(rev, revs[n - 2] if n > 1 else None, upgrade=up, downgrade=f"op.drop_table({table!r})")
     return project, revs
@@ -435,8 +445,21 @@ def table_of(rev: str) -> str:
     return f"t_{rev[1:]}"
 
 
-def check_matches_version(schema: Schema, revs: list[str], half_done: str | None, shown: str) -> int:
-    """The schema is what the version table says, but for ``half_done``'s table; the level (0: base)."""
+def indexes(database: Database, table: str) -> set[str]:
+    engine = database.engine()
+    try:
+        return {str(ix["name"]) for ix in sa.inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
+def check_matches_version(schema: Schema, revs: list[str], entry: dict[str, object] | None, shown: str) -> int:
+    """The schema is what the version table says, but for the table of the step the log shows
+    half done (``entry``), whose row is there if and only if the log lists its INSERT as done;
+    the level (revisions applied)."""
+    half_done = str(entry["revision"]) if entry is not None else None
+    statements = entry["statements"] if entry is not None else None
+    done = [str(line) for line in statements] if isinstance(statements, list) else []
     assert len(schema.versions) <= 1, shown
     level = revs.index(schema.versions[0]) + 1 if schema.versions else 0
     if half_done is not None:
@@ -446,8 +469,10 @@ def check_matches_version(schema: Schema, revs: list[str], half_done: str | None
         if number <= level:
             assert schema.rows.get(table) == [rev], f"{table} should hold one row {rev!r}\n{shown}"
         elif rev == half_done:
-            # Its CREATE TABLE may have committed (implicitly); its row commits only with the version row.
-            assert schema.rows.get(table, []) == [], f"{table} of the half-done step holds rows\n{shown}"
+            # Its CREATE TABLE may have committed (implicitly), and its row with the CREATE INDEX.
+            inserted = any(line.startswith(f"INSERT INTO {table} ") for line in done)
+            expected = [rev] if inserted else []
+            assert schema.rows.get(table, []) == expected, f"{table} of the half-done step: rows != {expected}\n{shown}"
         else:
             assert table not in schema.tables, f"{table} exists above the version table's {level}\n{shown}"
     assert schema.tables <= {table_of(rev) for rev in revs}, shown
@@ -461,6 +486,8 @@ class Tally:
     levels: list[int] = field(default_factory=list)
     half_done: int = 0
     resumed: int = 0
+    chained: int = 0
+    resumed_killed: int = 0
     resolved: dict[str, int] = field(default_factory=dict)
     lock_waits: list[float] = field(default_factory=list)
     settle_waits: list[float] = field(default_factory=list)
@@ -470,9 +497,14 @@ def play_operator(project: ScratchProject, database: Database, entry: dict[str, 
     """What an operator does with a step stopped mid-statement: see whether the statement took
     effect and say so with ``dbshift resolve``; the flag used."""
     pending = str(entry["pending_statement"])
-    match = re.match(r"CREATE TABLE (\w+)", pending)
-    assert match, f"unexpected pending statement {pending!r}\n{shown}"
-    how = "--pending-ran" if match[1] in database.tables() else "--pending-not-run"
+    table = re.match(r"CREATE TABLE (\w+) ", pending)
+    index = re.match(r"CREATE INDEX (\w+) ON (\w+) ", pending)
+    if table:
+        ran = table[1] in database.tables()
+    else:
+        assert index, f"unexpected pending statement {pending!r}\n{shown}"
+        ran = index[1] in indexes(database, index[2])
+    how = "--pending-ran" if ran else "--pending-not-run"
     resolved = project.run("resolve", str(entry["revision"]), how)
     assert resolved.returncode == 0, f"resolve {how}: {resolved.stdout}{resolved.stderr}\n{shown}"
     return how
@@ -498,8 +530,11 @@ def test_killed_upgrades_leave_a_consistent_database(
     project.write_config(url=database.url, lock_timeout=LOCK_TIMEOUT)
     tally = Tally()
     upcoming = children.new(project, ["upgrade", "head"], "kill0")
+    left = REVISIONS  # revisions the next killed run has to apply: all from base, fewer after a kill
     for kill in range(KILLS):
-        delay = rng.uniform(0, duration)
+        from_base = left == REVISIONS
+        # A run from halfway is shorter, but for what every run does (start, connect, lock, read).
+        delay = rng.uniform(0, duration * (0.25 + 0.75 * left / REVISIONS))
         child = upcoming
         released = start_together([child])
         time.sleep(delay)
@@ -509,13 +544,19 @@ def test_killed_upgrades_leave_a_consistent_database(
         took = time.monotonic() - released
         if kill + 1 < KILLS:  # its interpreter starts up (and waits) during the checks
             upcoming = children.new(project, ["upgrade", "head"], f"kill{kill + 1}")
-        shown = f"kill {kill} after {delay:.3f} s (clean run {duration:.3f} s) on {backend}\n{child.describe()}"
+        start = "base" if from_base else "where the last kill left it"
+        shown = (
+            f"kill {kill} after {delay:.3f} s (delays up to {duration:.3f} s), from {start}, on {backend}\n"
+            f"{child.describe()}"
+        )
         if code == 0:
             tally.finished_first += 1
-            duration = min(duration, took)  # the clean run was slowed down (a busy machine): aim earlier
+            if from_base:
+                duration = min(duration, took)  # the clean run was slowed down (a busy machine): aim earlier
         else:
             assert code == -9, shown
             tally.kills += 1
+        tally.resumed_killed += code == -9 and "Resuming" in child.stdout
 
         # (a) the lock died with the process.
         try:
@@ -534,9 +575,19 @@ def test_killed_upgrades_leave_a_consistent_database(
         entry = half[0] if half else None
         schema = Schema.read(database)
         shown += f"\nschema: {schema}"
-        level = check_matches_version(schema, revs, str(entry["revision"]) if entry else None, shown)
+        level = check_matches_version(schema, revs, entry, shown)
         tally.levels.append(level)
         tally.half_done += entry is not None
+
+        # Now and then the next run is killed too, from wherever this one stopped (a half-done
+        # step: while resuming it, once the operator has said whether its pending statement ran).
+        if code == -9 and level < REVISIONS and kill + 1 < KILLS and rng.random() < CHAIN:
+            if entry is not None and entry["pending_statement"]:
+                how = play_operator(project, database, entry, shown)
+                tally.resolved[how] = tally.resolved.get(how, 0) + 1
+            left = REVISIONS - level
+            tally.chained += 1
+            continue
 
         # The next run resumes, or refuses naming the revision; then the operator resolves.
         nxt = project.run("upgrade", "head")
@@ -559,17 +610,22 @@ def test_killed_upgrades_leave_a_consistent_database(
         final = Schema.read(database)
         assert final.versions == [revs[-1]], f"{shown}\nfinal: {final}"
         assert final.rows == {table_of(rev): [rev] for rev in revs}, f"{shown}\nfinal: {final}"
+        for rev in revs:
+            assert indexes(database, table_of(rev)) == {f"ix_{table_of(rev)}"}, f"{shown}\nfinal: {final}"
         assert not unsettled_steps(database), shown
 
         # Back to base on the same database for the next kill.
         down = project.run("downgrade", "base")
         assert down.returncode == 0, f"{shown}\ndowngrade base: {down.stdout}{down.stderr}"
         assert Schema.read(database).tables == set(), shown
+        left = REVISIONS
     print(
-        f"\n[{backend}] delays up to {duration:.2f} s; {KILLS} runs: {tally.kills} killed, {tally.finished_first} finished "
-        f"before the kill; version at the kill (revisions applied: runs) {dict(sorted(Counter(tally.levels).items()))}; half done {tally.half_done}, resumed "
-        f"{tally.resumed}, resolved {tally.resolved}; lock taken within {max(tally.lock_waits):.2f} s, server "
-        f"settled within {max(tally.settle_waits):.2f} s; {time.monotonic() - began:.1f} s"
+        f"\n[{backend}] delays up to {duration:.2f} s; {KILLS} runs: {tally.kills} killed ({tally.chained} of them "
+        f"followed by another killed run, {tally.resumed_killed} while resuming), {tally.finished_first} finished "
+        f"before the kill; version at the kill (revisions applied: runs) {dict(sorted(Counter(tally.levels).items()))}; "
+        f"half done {tally.half_done}, resumed {tally.resumed}, resolved {tally.resolved}; lock taken within "
+        f"{max(tally.lock_waits):.2f} s, server settled within {max(tally.settle_waits):.2f} s; "
+        f"{time.monotonic() - began:.1f} s"
     )
 
 
@@ -602,6 +658,9 @@ just before the first step's own work: the moment between a resume's bookkeeping
 def test_a_resume_killed_as_its_step_starts_leaves_the_step_resumable(
     tmp_path: Path, database: Database, backend: str
 ) -> None:
+    """A resume marked the old row resumed and committed that before writing its own running
+    row; killed in between, the log showed nothing half done and the next run started the step
+    afresh (CREATE TABLE a2: already exists). Both are now written in one commit."""
     if features_for(backend).transactional_ddl:
         pytest.skip("only a backend whose DDL commits implicitly leaves a step half done")
     project = ScratchProject(tmp_path / "proj", url=database.url)
