@@ -240,12 +240,27 @@ class Journal:
         }
 
     def begin_step(
-        self, revision: str, direction: str, before: str, after: str, checksum: str | None, done: Sequence[str] = ()
+        self,
+        revision: str,
+        direction: str,
+        before: str,
+        after: str,
+        checksum: str | None,
+        done: Sequence[str] = (),
+        resumes: Entry | None = None,
     ) -> None:
-        """A step starts; where DDL commits implicitly its ``running`` row is committed now."""
+        """A step starts; where DDL commits implicitly its ``running`` row is committed now.
+
+        ``resumes``: the half-done row this step takes over (``done`` are its statements). It is
+        marked resumed in the same transaction as the new row is written, so that a kill can
+        never leave the first marked and the second missing: the log would then show nothing
+        half done, and the next run would start the step afresh, running again what took effect.
+        """
         self._started = _now()
         self._row = self._base(revision, direction, before, after, checksum) | {"started_at": self._started}
         self._row_id = None
+        if resumes is not None:
+            self.mark(resumes, outcome=INTERRUPTED if resumes.outcome != FAILED else None, resolution="resumed")
         if not self.transactional or done:
             self._write(RUNNING, statements=list(done))
             self._commit()

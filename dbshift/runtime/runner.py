@@ -32,7 +32,7 @@ from dbshift.runtime.guard import (
     refuse_inconsistent,
     refuse_outstanding,
 )
-from dbshift.runtime.journal import INTERRUPTED, Journal
+from dbshift.runtime.journal import Entry, Journal
 from dbshift.runtime.progress import Progress, Report, heads_label, step_line
 from dbshift.script.checksum import file_checksum
 from dbshift.script.directory import ScriptDirectory
@@ -128,7 +128,7 @@ class Runner:
             self._check_applied(graph, current)
             planner = plan_upgrade if direction == "upgrade" else plan_downgrade
             steps = planner(graph, current, target)
-            replay = self._resumable(graph, direction, steps)
+            resuming = self._resumable(graph, direction, steps)
             if not steps:
                 if not self.context.as_sql:
                     self.progress.nothing_to_do(current)
@@ -138,18 +138,18 @@ class Runner:
             with context.begin_transaction():
                 self._ensure_tables(created_in_script=not current)
                 for number, step in enumerate(steps):
-                    self._run_step(steps, number, modules[step.revision.revision], replay if number == 0 else [])
+                    self._run_step(steps, number, modules[step.revision.revision], resuming if number == 0 else None)
             if not context.as_sql:
                 self.progress.finished(steps, steps[-1].heads_after)
         return steps
 
-    def _resumable(self, graph: RevisionGraph, direction: Direction, steps: Sequence[Step]) -> list[str]:
-        """The statements to replay when the first step resumes a step cut short; refuses when
-        a step is left half done and this run is not its continuation."""
+    def _resumable(self, graph: RevisionGraph, direction: Direction, steps: Sequence[Step]) -> Entry | None:
+        """The log row of a step cut short that the first step resumes; refuses when a step is
+        left half done and this run is not its continuation."""
         journal = self.journal
         entry = journal.outstanding() if journal is not None else None
         if entry is None or journal is None:
-            return []
+            return None
         resumes = (
             entry.direction == direction
             and entry.pending_statement is None
@@ -158,13 +158,12 @@ class Runner:
         )
         if not resumes:
             refuse_outstanding(entry, graph, resumable_by=entry.direction if entry.pending_statement is None else None)
-        journal.mark(entry, outcome=INTERRUPTED if entry.outcome != "failed" else None, resolution="resumed")
         count = len(entry.statements)
         self.progress.note(
             f"Resuming the {direction} of revision {entry.revision}: {count} of its statements had taken effect "
             "before it stopped; they are checked and skipped"
         )
-        return list(entry.statements)
+        return entry
 
     def _load_modules(self, steps: Sequence[Step]) -> dict[str, ModuleType]:
         modules: dict[str, ModuleType] = {}
@@ -205,10 +204,11 @@ class Runner:
         rev = step.revision
         return file_checksum(self.script.file_of(rev.revision)) if rev.path else None
 
-    def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType, replay: list[str]) -> None:
+    def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType, resuming: Entry | None) -> None:
         step = steps[number]
         context = self.context
         journal = self.journal
+        replay = list(resuming.statements) if resuming is not None else []
         context.begin_step()
         context.step_number = number
         context.replay = list(replay)
@@ -227,6 +227,7 @@ class Runner:
                 _rows(step.heads_after),
                 self._checksum(step),
                 done=replay,
+                resumes=resuming,
             )
             context.checkpoint = journal.checkpoint
         started = time.perf_counter()
