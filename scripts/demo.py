@@ -114,6 +114,10 @@ def main() -> int:
     dbshift("upgrade", "head")
     dbshift("current")
 
+    say("What ran, when, by whom, with each file's checksum (the applied-migration log)")
+    dbshift("log", "-n", "4")
+    dbshift("log", "--verify")
+
     say(f"Done. Look around in {folder} (migrations/versions holds the generated files).")
     return 0
 
