@@ -38,6 +38,9 @@ import dbshift
 
 RUNNING, SUCCESS, FAILED, INTERRUPTED = "running", "success", "failed", "interrupted"
 RESOLUTIONS = ("applied", "rolled-back", "resumed", "pending-ran", "pending-not-run")
+KEPT_STATEMENTS = 200
+"""How many statements a successful step's row lists (a half-done step's row lists them all:
+a resume replays them)."""
 
 _TIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 _LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")  # MySQL's TEXT stops at 64 KB
@@ -273,8 +276,13 @@ class Journal:
         self._commit()
 
     def step_succeeded(self, done: Sequence[str]) -> None:
-        """Recorded in the step's own transaction: it commits with the step's work."""
-        self._finish(SUCCESS, done, None)
+        """Recorded in the step's own transaction: it commits with the step's work. A finished
+        step is never replayed, so its statements are kept for reading only, the first
+        :data:`KEPT_STATEMENTS` of them (a data migration may run thousands)."""
+        kept = list(done[:KEPT_STATEMENTS])
+        if len(done) > KEPT_STATEMENTS:
+            kept.append(f"... and {len(done) - KEPT_STATEMENTS} more statements")
+        self._finish(SUCCESS, kept, None)
 
     def step_failed(self, done: Sequence[str], error: str) -> None:
         """After the step's transaction was rolled back: the failure is committed on its own.

@@ -88,7 +88,7 @@ def resolve(runner: Runner, revision: str, how: Resolution) -> str:
                         f"the version table says {','.join(sorted(current)) or 'base'}, not "
                         f"{entry.from_heads or 'base'} as when revision {entry.revision} started: resolve by hand"
                     )
-                runner._write_versions(before, after)
+                runner.write_versions(before, after)
             rev = graph.get(entry.revision) if entry.revision in graph else None
             checksum = (
                 file_checksum(runner.script.file_of(entry.revision))

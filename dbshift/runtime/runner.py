@@ -243,7 +243,7 @@ class Runner:
                         f"cannot resume: the interrupted run had made {len(replay)} statements permanent, "
                         f"the revision now runs only {len(replay) - len(context.replay)}; the file changed since"
                     )
-                self._write_versions(step.heads_before, step.heads_after)
+                self.write_versions(step.heads_before, step.heads_after)
                 if journal is not None:
                     journal.step_succeeded(context.done_sql())
         except BaseException as exc:
@@ -263,7 +263,7 @@ class Runner:
             elapsed = (time.perf_counter() - started) * 1000
             self.progress.step_finished(step, number, len(steps), elapsed)
 
-    def _write_versions(self, before: frozenset[str], after: frozenset[str]) -> None:
+    def write_versions(self, before: frozenset[str], after: frozenset[str]) -> None:
         """The version-table statements for one move; online, an UPDATE or DELETE that matches
         no row means somebody else changed the table meanwhile, which must not go unnoticed."""
         context = self.context
@@ -388,9 +388,9 @@ class Runner:
                 with context.begin_transaction(_per_migration=True):
                     if purge and raw:
                         context.execute(sa.delete(context.version_table.table))
-                        self._write_versions(frozenset(), frozenset(after))
+                        self.write_versions(frozenset(), frozenset(after))
                     else:
-                        self._write_versions(current, frozenset(after))
+                        self.write_versions(current, frozenset(after))
                     if self.journal is not None:
                         self.journal.record(_rows(after) or "base", "stamp", _rows(set(raw)), _rows(after))
         return StampResult(raw, tuple(sorted(after)))

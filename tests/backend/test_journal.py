@@ -298,3 +298,15 @@ def test_a_statement_running_when_killed_is_named(tmp_path: Path, database: Data
     resumed = project.run("upgrade", "head")
     assert resumed.returncode == 0, resumed.stderr
     assert {"a4", "slow4", "c4"} <= database.tables(with_log=True) and database.version_rows() == ["r4"]
+
+
+def test_a_long_step_lists_its_first_statements(tmp_path: Path, database: Database) -> None:
+    from dbshift.runtime.journal import KEPT_STATEMENTS
+
+    project = _project(tmp_path, database)
+    inserts = "\n".join(f'op.execute("INSERT INTO t3 (id) VALUES ({i})")' for i in range(1, KEPT_STATEMENTS + 6))
+    project.add_revision("r4", "r3", upgrade=inserts)
+    assert project.run("upgrade", "head").returncode == 0
+    statements = _log(project)[0]["statements"]
+    assert isinstance(statements, list) and len(statements) == KEPT_STATEMENTS + 1
+    assert statements[-1] == "... and 5 more statements"
