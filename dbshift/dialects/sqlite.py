@@ -1,8 +1,10 @@
 """SQLite: what ``ALTER TABLE`` cannot do is done by rebuilding the table, merged per table.
 
-SQLite's ALTER TABLE can add, drop and rename columns and rename tables. Changing a column's
-type, nullability or default, adding or dropping a constraint, or dropping a column that an
-index or constraint uses needs a table rebuild (:mod:`dbshift.dialects.sqlite_rebuild`).
+SQLite's ALTER TABLE can add, drop and rename columns and rename tables. Adding a column whose
+default is not a constant (``CURRENT_TIMESTAMP``, ``(datetime('now'))``: ``ADD COLUMN`` refuses
+it on a table holding rows), changing a column's type, nullability or default, adding or
+dropping a constraint, or dropping a column that an index or constraint uses needs a table
+rebuild (:mod:`dbshift.dialects.sqlite_rebuild`).
 Consecutive operations on one table are applied to its schema model and carried out by a
 single rebuild, emitted when an operation on something else arrives or the revision ends.
 ``create_primary_key`` replaces the table's primary key, as Alembic's batch mode does (SQLite
@@ -11,6 +13,8 @@ SQLite: comment operations do nothing.
 """
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
@@ -26,6 +30,14 @@ from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.schema.model import PrimaryKeyDef, SchemaDef, TableDef, sql_mentions
 from dbshift.schema.to_sa import stub_table
 
+_CONSTANT_DEFAULT = re.compile(
+    r"""\(*\s*(?:[+-]?\s*(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|0x[0-9a-f]+|'(?:[^']|'')*'|x'[0-9a-f]*'|null|true|false)\s*\)*""",
+    re.IGNORECASE,
+)
+"""A default ``ALTER TABLE ... ADD COLUMN`` accepts: a number, a string or blob literal, NULL,
+TRUE or FALSE. Anything else (``CURRENT_TIMESTAMP``, a function call, an expression) is not a
+constant, and SQLite refuses to add such a column to a table holding rows."""
+
 TABLE_OPS = (AddColumnOp, DropColumnOp, AlterColumnOp, AddConstraintOp, DropConstraintOp, CreateIndexOp, DropIndexOp)
 
 
@@ -39,6 +51,11 @@ def _uses_column(table: TableDef, column: str) -> bool:
         or any(column in f.columns for f in table.foreign_keys)
         or any(sql_mentions(c.sqltext, column) for c in table.checks)
     )
+
+
+def is_constant_default(sql: str) -> bool:
+    """Whether ``ADD COLUMN`` takes ``DEFAULT <sql>``, rows or not."""
+    return _CONSTANT_DEFAULT.fullmatch(sql.strip()) is not None and sql.count("(") == sql.count(")")
 
 
 class SQLiteImpl(DialectImpl):
@@ -93,6 +110,11 @@ class SQLiteImpl(DialectImpl):
 
     def _rebuild_source(self, op: Operation) -> TableOnDisk | None:
         """The table as it is on disk when ``op`` needs a rebuild (read once), else None."""
+        if isinstance(op, AddColumnOp) and op.column.server_default is not None:
+            if is_constant_default(op.column.server_default):
+                return None
+            disk = read_table(self._connection(op), op.table_name)
+            return None if op.if_not_exists and disk.table.column(op.column.name) is not None else disk
         if isinstance(op, AlterColumnOp) and any(c not in ("name", "comment") for c in op.changes()):
             return read_table(self._connection(op), op.table_name)
         if isinstance(op, (AddConstraintOp, DropConstraintOp)):
