@@ -103,7 +103,12 @@ def _kw(**values: object) -> list[str]:
 
 
 def _options(options: Iterable[tuple[str, Any]]) -> list[str]:
-    return [f"{key}={_lit(value)}" for key, value in options]
+    """Dialect keywords; an SQL condition (``sqlite_where``, ``postgresql_where``) held as text is
+    written as ``sa.text()``, which SQLAlchemy's compilers take (SQLite's takes no plain string)."""
+    return [
+        f"{key}={_text(value) if key.endswith('_where') and isinstance(value, str) else _lit(value)}"
+        for key, value in options
+    ]
 
 
 def _inline(func: str, args: Sequence[str]) -> str:

@@ -314,7 +314,7 @@ def test_index_options_through_autogenerate(project: Project) -> None:
         "added index 'ix_items_note_hash' on items (note)",
     ]
     upgrade = render_ops(ops).body
-    assert 'postgresql_where="qty > 0"' in upgrade and 'postgresql_include=["note"]' in upgrade
+    assert 'postgresql_where=sa.text("qty > 0")' in upgrade and 'postgresql_include=["note"]' in upgrade
     assert "postgresql_ops={'name': 'text_pattern_ops'}" in upgrade and 'postgresql_using="hash"' in upgrade
     before, after = round_trip(project, upgrade, render_ops(reverse_ops(ops)).body)
     options = index_options(project, "items")

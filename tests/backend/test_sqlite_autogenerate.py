@@ -151,3 +151,36 @@ def test_added_column_with_a_function_default_offline_without_the_database(tmp_p
     with pytest.raises(MigrationError, match="table rebuild.*--sql") as info:
         migrate.upgrade(config, "base:r1", sql=True, output=io.StringIO())
     assert "\n" not in str(info.value)
+
+
+# --------------------------------------------------------------------- partial indexes
+
+
+def test_partial_index_is_rendered_as_sql_and_upgrades(tmp_path: Path) -> None:
+    """``sqlite_where`` is written as ``sa.text(...)``: the revision runs, and once it has run
+    autogenerate finds nothing more to do."""
+    p = Project(tmp_path / "p", ITEMS)
+    md = sa.MetaData()
+    _items(
+        md,
+        sa.Column("note", sa.Text),
+        sa.Index("ix_item_note", "note", sqlite_where=sa.text("note IS NOT NULL")),
+    )
+    body = p.autogenerate("r1", "r0", md)
+    assert "sqlite_where=sa.text(" in body, body
+    p.upgrade()
+    index_sql = p.query("SELECT sql FROM sqlite_master WHERE name = 'ix_item_note'")
+    assert index_sql == [("CREATE INDEX ix_item_note ON item (note) WHERE note IS NOT NULL",)]
+    assert p.diff(md) == []
+
+
+def test_create_index_takes_sqlite_where_as_a_string(tmp_path: Path) -> None:
+    """A hand-written (or older, string-rendered) ``sqlite_where="..."`` is taken as SQL."""
+    p = Project(tmp_path / "p", ITEMS)
+    p.project.add_revision(
+        "r1", "r0", upgrade='op.create_index("ix_item_odd", "item", ["id"], sqlite_where="id % 2 = 1")'
+    )
+    assert "WHERE id % 2 = 1" in p.upgrade_sql("r0:r1")
+    p.upgrade()
+    index_sql = p.query("SELECT sql FROM sqlite_master WHERE name = 'ix_item_odd'")
+    assert index_sql == [("CREATE INDEX ix_item_odd ON item (id) WHERE id % 2 = 1",)]
