@@ -237,7 +237,8 @@ def _prefix(cls: type, imports: set[str]) -> str:
 def _column(col: ColumnDef, imports: set[str]) -> str:
     args = [quote(col.name), _type(col.type, imports)]
     if col.computed is not None:
-        args.append(f"sa.Computed({quote(col.computed)})")
+        persisted = _kw(persisted=col.computed_persisted)
+        args.append(_inline("sa.Computed", [quote(col.computed), *persisted]))
     if col.identity:
         args.append(_inline("sa.Identity", _options(col.identity_options)))
     args.append(f"nullable={col.nullable!r}")

@@ -115,7 +115,8 @@ def rebuild_statements(
     out: list[Executable] = [DropView(v.name) for v in disk.views]
     temp = sa_table(new.replace(name=TEMP_PREFIX + new.name, indexes=()))
     out.append(sa.schema.CreateTable(temp))
-    copied = [c.name for c in new.columns if c.name in sources]
+    # A generated column is computed from the copied ones: SQLite refuses to INSERT into it.
+    copied = [c.name for c in new.columns if c.name in sources and c.computed is None]
     if copied:
         source = stub_table(old.name, None, tuple(sources[c] for c in copied))
         values = [

@@ -83,6 +83,7 @@ def column_def(column: sa.Column[Any], dialect: Dialect, *, sequence_default: bo
         comment=column.comment,
         autoincrement=column.autoincrement,
         computed=sql_text(computed.sqltext, dialect) if computed is not None else None,
+        computed_persisted=computed.persisted if computed is not None else None,
         identity=column.identity is not None,
         identity_options=identity_options(column.identity),
         dialect_options=dialect_options(column, dialect),

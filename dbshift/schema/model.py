@@ -41,6 +41,9 @@ class ColumnDef:
     autoincrement: bool | str = "auto"
     computed: str | None = None
     """SQL expression of a generated column (``GENERATED ALWAYS AS``), if any."""
+    computed_persisted: bool | None = field(default=None, compare=False)
+    """``sa.Computed(persisted=)``: True for STORED, False for VIRTUAL, None for the backend's
+    default. Not compared (not every backend reports it); kept so a rebuild keeps STORED."""
     identity: bool = False
     identity_options: DialectOptions = ()
     """Non-default ``sa.Identity`` arguments (``always``, ``start``, ``increment``...)."""

@@ -166,6 +166,7 @@ def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
         comment=c.get("comment"),
         autoincrement=c.get("autoincrement", "auto"),
         computed=str(computed["sqltext"]) if computed else None,
+        computed_persisted=computed.get("persisted") if computed else None,
         identity=bool(c.get("identity")),
         # Only ALWAYS is kept: the other reflected values are the sequence's defaults spelled out.
         identity_options=(("always", True),) if (c.get("identity") or {}).get("always") else (),

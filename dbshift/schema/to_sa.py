@@ -28,7 +28,7 @@ from dbshift.schema.model import (
 def sa_column(col: ColumnDef, *, primary_key: bool = False) -> sa.Column[Any]:
     args: list[Any] = []
     if col.computed is not None:
-        args.append(sa.Computed(sa.text(col.computed)))
+        args.append(sa.Computed(sa.text(col.computed), persisted=col.computed_persisted))
     if col.identity:
         args.append(sa.Identity(**dict(col.identity_options)))
     return sa.Column(

@@ -342,3 +342,46 @@ def test_batch_column_placement_hints_are_accepted(rb: Rebuild) -> None:
     )
     rb.upgrade()
     assert [r[1] for r in rb.query("PRAGMA table_info(parent)")] == ["id", "name", "qty", "note", "extra"]
+
+
+# --------------------------------------------------------------------------- generated columns
+
+GENERATED = """
+CREATE TABLE priced (
+    id INTEGER PRIMARY KEY,
+    price INT NOT NULL,
+    qty INT,
+    total INT GENERATED ALWAYS AS (price * qty) VIRTUAL,
+    label TEXT GENERATED ALWAYS AS ('#' || id) STORED
+)
+"""
+
+
+def test_rebuild_of_a_table_with_generated_columns(rb: Rebuild) -> None:
+    """Generated columns are left out of the copy (SQLite refuses to INSERT into them) and come
+    back computed from the copied rows, STORED or VIRTUAL as they were."""
+    rb.query(GENERATED)
+    rb.query("INSERT INTO priced (id, price, qty) VALUES (1, 3, 2), (2, 5, NULL)")
+    rb.add(
+        "r1",
+        "r0",
+        """
+        op.add_column("priced", sa.Column("added_at", sa.Text, server_default=sa.text("CURRENT_TIMESTAMP")))
+        op.alter_column("priced", "qty", nullable=False, server_default=sa.text("1"), existing_nullable=True)
+        """,
+        """
+        op.alter_column("priced", "qty", nullable=True, server_default=None, existing_nullable=False)
+        op.drop_column("priced", "added_at")
+        """,
+    )
+    rb.query("UPDATE priced SET qty = 4 WHERE id = 2")
+    rb.upgrade()
+    rows = rb.query("SELECT id, price, qty, total, label FROM priced ORDER BY id")
+    assert rows == [(1, 3, 2, 6, "#1"), (2, 5, 4, 20, "#2")]
+    assert all(r[0] is not None for r in rb.query("SELECT added_at FROM priced"))
+    rb.query("INSERT INTO priced (id, price) VALUES (3, 7)")
+    assert rb.query("SELECT qty, total, label FROM priced WHERE id = 3") == [(1, 7, "#3")]
+    sql = rb.master()["priced"]
+    assert "GENERATED ALWAYS AS ('#' || id) STORED" in sql and "STORED" not in sql.split("label")[0], sql
+    rb.downgrade("r0")
+    assert rb.query("SELECT id, price, qty, total, label FROM priced ORDER BY id")[:2] == rows
