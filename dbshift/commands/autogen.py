@@ -13,7 +13,7 @@ list so that nothing is written.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
 from dbshift.script.revision import RevisionGraph
+from dbshift.script.targets import current_heads
 
 
 @dataclass
@@ -77,6 +78,25 @@ class RevisionDirective:
 Differ = Callable[[MigrationContext], list[Operation]]
 
 
+def require_at_head(graph: RevisionGraph, current: Iterable[str], then: str = "") -> None:
+    """Refuse to compare unless every revision in the folder is applied: the models describe the
+    head, so an older schema would be reported as differences (``revision --autogenerate`` and
+    ``check``; ``then`` ends the advice, e.g. ``"check"``). ``current`` are the version-table
+    rows; a row another row needs (through ``depends_on``) is folded away, and a head that an
+    applied revision depends on counts as applied. No revisions and no rows: at head (base)."""
+    rows = current_heads(graph, current)
+    pending = {rev.revision for rev in graph} - graph.ancestors(rows)
+    if not pending:
+        return
+    at = ", ".join(sorted(rows)) or "base"
+    heads = f"heads are {', '.join(graph.heads)}" if len(graph.heads) > 1 else f"head is {', '.join(graph.heads)}"
+    count = f"{len(pending)} revision{'s' if len(pending) != 1 else ''} pending"
+    advice = "run 'dbshift upgrade head' first" + (f", then {then}" if then else "")
+    raise AutogenerateError(
+        f"the database is not at head: it is at {at}, the migration folder's {heads} ({count}); {advice}"
+    )
+
+
 def run_revision_environment(
     config: Config,
     graph: RevisionGraph,
@@ -95,14 +115,7 @@ def run_revision_environment(
         down_token = str(opts.get("downgrade_token") or "downgrades")
         ops: list[Operation] = []
         if autogenerate:
-            current = context.get_current_heads()
-            if set(current) != set(graph.heads):
-                at = ", ".join(current) or "base"
-                head = ", ".join(graph.heads) or "base"
-                raise AutogenerateError(
-                    f"database is not up to date: it is at {at} but the migration folder's head is {head}; "
-                    "run 'dbshift upgrade head' first"
-                )
+            require_at_head(graph, context.get_current_heads())
             ops = differ(context)
         if directives:
             target = directives[-1]

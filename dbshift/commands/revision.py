@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from dbshift.autogenerate.api import diff_database
 from dbshift.autogenerate.options import CompareOptions
-from dbshift.commands.autogen import RevisionDirective, render_directive, run_revision_environment
+from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
@@ -355,11 +355,22 @@ def merge(
 def check(config: Config) -> list[str]:
     """The differences between the models and the database, and applied revisions whose file
     changed; empty when all match. Read-only: a SQLite file that does not exist is an error
-    (there is nothing to compare with)."""
+    (there is nothing to compare with). A database behind head (or at base while the folder
+    has revisions) is an :class:`AutogenerateError`, as with ``revision --autogenerate``: the
+    models describe the head, so comparing an older schema says nothing (Alembic's ``check``
+    refuses too); but applied revisions whose file changed are listed even then, since
+    ``upgrade`` refuses to run until they are accepted."""
     script = script_directory(config)
+    graph = script.graph()
 
     def job(context: MigrationContext) -> list[str]:
         changed = [f"{m.line()}: run 'dbshift accept {m.revision}' once checked" for m in _changed(script, context)]
+        try:
+            require_at_head(graph, context.get_current_heads(), then="check")
+        except AutogenerateError:
+            if changed:  # upgrade refuses edited revisions: they are what to fix first
+                return changed
+            raise
         return changed + [op.describe() for op in _diff(config, context)]
 
     return [line for lines in with_database(config, "check", job, script, read_only=True) for line in lines]

@@ -349,7 +349,12 @@ def test_autogenerate_when_database_is_not_at_head(
     project.add_table_revision("bbb222", BASE, "invoices")
     files = project.revision_files()
     result = project.run("revision", "--autogenerate", "-m", "add email")
-    assert_one_line_error(result, "database is not up to date", BASE, "bbb222", "dbshift upgrade head")
+    assert_one_line_error(
+        result,
+        "the database is not at head: it is at aaa111",
+        "head is bbb222 (1 revision pending)",
+        "dbshift upgrade head",
+    )
     assert project.revision_files() == files
     assert database.snapshot() == before
 
