@@ -20,12 +20,13 @@ import inspect
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
+from dbshift.autogenerate.data_loss import data_loss
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -115,12 +116,19 @@ def _inline(func: str, args: Sequence[str]) -> str:
     return f"{func}({', '.join(args)})"
 
 
-def _call(func: str, args: Sequence[str], *, multiline: bool = False) -> str:
-    """A call statement: on one line if it fits, else one argument per line."""
+def _call(
+    func: str, args: Sequence[str], *, multiline: bool = False, note: str | None = None, width: int = MAX_WIDTH
+) -> str:
+    """A call statement: on one line if it fits, else one argument per line.
+
+    ``note`` is written as a trailing comment (``# data loss: ...``) after the closing
+    parenthesis; a call that fits only without it is split, as ``ruff format`` would split it.
+    """
+    comment = f"  # {note}" if note else ""
     line = _inline(func, args)
-    if not args or (not multiline and len(line) <= MAX_WIDTH):
-        return line
-    return func + "(\n" + "".join(f"    {arg},\n" for arg in args) + ")"
+    if not args or (not multiline and len(line) + len(comment) <= width):
+        return line + comment
+    return func + "(\n" + "".join(f"    {arg},\n" for arg in args) + ")" + comment
 
 
 @dataclass(frozen=True)
@@ -131,15 +139,18 @@ class _TableCall:
     args: tuple[str, ...]
     table_position: int | None
     """Where the table name is among the positional arguments (None: passed as ``table_name=``)."""
+    note: str | None = None
+    """A trailing comment for the call (what it can destroy), see :mod:`.data_loss`."""
 
     def render(self) -> str:
-        return _call(f"op.{self.func}", self.args)
+        return _call(f"op.{self.func}", self.args, note=self.note)
 
     def for_batch(self) -> str:
         """``batch_op.<func>(...)``: the table (and its schema) come from the block."""
         args = [a for i, a in enumerate(self.args) if i != self.table_position]
         dropped = ("schema=", "source_schema=", "table_name=")
-        return _call(f"batch_op.{self.func}", [a for a in args if not a.startswith(dropped)])
+        kept = [a for a in args if not a.startswith(dropped)]
+        return _call(f"batch_op.{self.func}", kept, note=self.note, width=MAX_WIDTH - 4)
 
 
 @dataclass
@@ -372,12 +383,18 @@ def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
 
 
 # -- dispatch -----------------------------------------------------------------------------------
+def _note(op: Operation) -> str | None:
+    """The comment written on an operation's line: what it can destroy, if anything."""
+    loss = data_loss(op)
+    return f"data loss: {loss}" if loss is not None else None
+
+
 def _render_op(op: Operation, imports: set[str]) -> list[str]:
     if isinstance(op, CreateTableOp):
         return _create_table(op, imports)
     if isinstance(op, DropTableOp):
         args = [quote(op.table_name), *_kw(schema=op.schema, if_exists=op.if_exists or None)]
-        return [_call("op.drop_table", [*args, *_options(op.dialect_options)])]
+        return [_call("op.drop_table", [*args, *_options(op.dialect_options)], note=_note(op))]
     if isinstance(op, RenameTableOp):
         args = [quote(op.old_table_name), quote(op.new_table_name), *_kw(schema=op.schema)]
         return [_call("op.rename_table", args)]
@@ -406,7 +423,14 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
 
 
 def _table_call(op: Operation, imports: set[str]) -> _TableCall | None:
-    """The call of an operation on one existing table (what a batch block can hold), else None."""
+    """The call of an operation on one existing table (what a batch block can hold), else None;
+    it carries the operation's data-loss comment."""
+    call = _plain_table_call(op, imports)
+    note = _note(op) if call is not None else None
+    return replace(call, note=note) if call is not None and note is not None else call
+
+
+def _plain_table_call(op: Operation, imports: set[str]) -> _TableCall | None:
     if isinstance(op, AddColumnOp):
         args = [quote(op.table_name), _column(op.column, imports)]
         args += _kw(schema=op.schema, if_not_exists=op.if_not_exists or None)

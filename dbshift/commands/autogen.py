@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbshift.autogenerate.compare import reverse_ops
+from dbshift.autogenerate.data_loss import data_loss
 from dbshift.autogenerate.render import RenderContext, render_ops
 from dbshift.commands.common import with_database
 from dbshift.config import Config
@@ -139,6 +140,9 @@ class Rendered:
     imports: tuple[str, ...]
     template_args: Mapping[str, str]
     detected: list[str]
+    warnings: list[str] = field(default_factory=list)
+    """``Warning: data loss: ...`` for each upgrade operation that can destroy data (see
+    :mod:`dbshift.autogenerate.data_loss`); the file marks the same lines with a comment."""
 
 
 def render_directive(directive: RevisionDirective) -> Rendered:
@@ -148,12 +152,14 @@ def render_directive(directive: RevisionDirective) -> Rendered:
     args: dict[str, str] = {}
     bodies = {"upgrades": "pass", "downgrades": "pass"}
     detected: list[str] = []
+    warnings: list[str] = []
     for kind, lists in (("up", directive.upgrade_ops_list), ("down", directive.downgrade_ops_list)):
         for ops in lists:
             _check_ops(ops.ops)
             token = ops.upgrade_token if kind == "up" else ops.downgrade_token
             if kind == "up":
                 detected += [f"Detected {op.describe()}" for op in ops.ops]
+                warnings += [f"Warning: data loss: {loss}" for loss in map(data_loss, ops.ops) if loss is not None]
             if not ops.ops:
                 continue
             rendered = render_ops(ops.ops, as_batch=ops.as_batch, context=ops.render)
@@ -162,7 +168,7 @@ def render_directive(directive: RevisionDirective) -> Rendered:
                 bodies[token] = rendered.body
             else:  # placed by the template itself, e.g. ${context.get("engine1_upgrades", "pass")}
                 args[token] = textwrap.indent(rendered.body, "    ").strip()
-    return Rendered(bodies["upgrades"], bodies["downgrades"], tuple(sorted(imports)), args, detected)
+    return Rendered(bodies["upgrades"], bodies["downgrades"], tuple(sorted(imports)), args, detected, warnings)
 
 
 def _check_ops(ops: Sequence[Any]) -> None:

@@ -18,6 +18,7 @@ import io
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from dbshift.autogenerate.render import render_ops
 from dbshift.operations import api as op_api
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
+from tests.cli_helpers import ScratchProject
 from tests.conftest import Database
 
 VERSION_TABLE = "dbshift_version"
@@ -987,3 +989,77 @@ def test_random_migrations_upgrade_and_downgrade(db: Db, data: st.DataObject) ->
     assert [o.describe() for o in db.diff(after)] == [], "upgrade left differences"
     db.run(reverse_ops(ops))
     assert [o.describe() for o in db.diff(before)] == [], "downgrade is not the exact reverse"
+
+
+# --------------------------------------------------------------------------- data loss
+SHRUNK_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+packages = sa.Table(
+    "packages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(50)),
+)
+"""
+
+
+def test_revision_autogenerate_warns_of_data_loss_and_marks_the_file(database: Database, tmp_path: Path) -> None:
+    """``revision --autogenerate`` says what the revision can destroy (a dropped table and column,
+    a shorter VARCHAR) after its Detected lines, marks those calls in the file, and the file runs."""
+    before = sa.MetaData()
+    packages = sa.Table(
+        "packages",
+        before,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50)),
+        sa.Column("title", sa.String(200)),
+    )
+    sa.Table("old_items", before, sa.Column("id", sa.Integer, primary_key=True))
+    engine = database.engine()
+    try:
+        before.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.insert(packages), [{"name": "dbshift", "title": "Migrations"}])
+    finally:
+        engine.dispose()
+    project = ScratchProject(tmp_path / "project", database.url, target_metadata="app.models:metadata")
+    project.write("app/__init__.py", "")
+    project.write("app/models.py", SHRUNK_MODELS)
+
+    result = project.run("revision", "--autogenerate", "-m", "shrink")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    reported = [line for line in out if line.startswith(("Detected", "Warning"))]
+    assert reported == [
+        "Detected removed table 'old_items'",
+        "Detected modified column 'packages.title': type VARCHAR(length=200) -> String(length=50)",
+        "Detected removed column 'packages.name'",
+        "Warning: data loss: drops table old_items (and its rows)",
+        "Warning: data loss: packages.title VARCHAR(200) -> VARCHAR(50) may truncate values",
+        "Warning: data loss: drops column packages.name",
+    ]
+    assert out.index(reported[-1]) < next(i for i, line in enumerate(out) if line.startswith("Generated"))
+    (name,) = project.revision_files()
+    text = (project.versions / name).read_text(encoding="utf-8")
+    upgrade, downgrade = text.split("def upgrade()")[1].split("def downgrade()")
+    assert 'op.drop_table("old_items")  # data loss: drops table old_items (and its rows)' in upgrade
+    assert 'op.drop_column("packages", "name")  # data loss: drops column packages.name' in upgrade
+    assert ")  # data loss: packages.title VARCHAR(200) -> VARCHAR(50) may truncate values" in upgrade
+    assert "data loss" not in downgrade  # it adds back and widens
+
+    result = project.run("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    engine = database.engine()
+    try:
+        columns = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("packages")}
+        assert set(columns) == {"id", "title"} and getattr(columns["title"], "length", None) == 50
+        assert "old_items" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT title FROM packages")).scalars().all() == ["Migrations"]
+    finally:
+        engine.dispose()
+    result = project.run("downgrade", "base")
+    assert result.returncode == 0, result.stderr
+    assert {"packages", "old_items"} <= database.tables()

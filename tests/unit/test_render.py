@@ -313,8 +313,11 @@ def test_create_table_schema_options_and_column_extras() -> None:
 @pytest.mark.parametrize(
     ("operation", "expected"),
     [
-        (DropTableOp("users", table=USERS), 'op.drop_table("users")'),
-        (DropTableOp("users", "app", if_exists=True), 'op.drop_table("users", schema="app", if_exists=True)'),
+        (DropTableOp("users", table=USERS), 'op.drop_table("users")  # data loss: drops table users (and its rows)'),
+        (
+            DropTableOp("users", "app", if_exists=True),
+            'op.drop_table(\n    "users",\n    schema="app",\n    if_exists=True,\n)  # data loss: drops table app.users (and its rows)',
+        ),
         (RenameTableOp("a", "b", "app"), 'op.rename_table("a", "b", schema="app")'),
         (
             CreateTableCommentOp("t", "new", existing_comment="old"),
@@ -326,8 +329,11 @@ def test_create_table_schema_options_and_column_extras() -> None:
             AddColumnOp("t", ColumnDef("c", sa.String(length=5), server_default="'x'")),
             'op.add_column(\n    "t",\n    sa.Column("c", sa.String(length=5), nullable=True, server_default=sa.text("\'x\'")),\n)',
         ),
-        (DropColumnOp("t", "c", column=ColumnDef("c")), 'op.drop_column("t", "c")'),
-        (DropColumnOp("t", "c", "app", if_exists=True), 'op.drop_column("t", "c", schema="app", if_exists=True)'),
+        (DropColumnOp("t", "c", column=ColumnDef("c")), 'op.drop_column("t", "c")  # data loss: drops column t.c'),
+        (
+            DropColumnOp("t", "c", "app", if_exists=True),
+            'op.drop_column("t", "c", schema="app", if_exists=True)  # data loss: drops column app.t.c',
+        ),
         (CreateIndexOp("a", IndexDef("ix_a_b", ("b",))), 'op.create_index("ix_a_b", "a", ["b"], unique=False)'),
         (DropIndexOp("ix_a_b", "a", index=IndexDef("ix_a_b", ("b",))), 'op.drop_index("ix_a_b", table_name="a")'),
         (DropIndexOp("ix"), 'op.drop_index("ix")'),
