@@ -34,7 +34,7 @@ class LogReport:
 def log(config: Config, *, limit: int | None = None, verify: bool = False) -> LogReport:
     """Read the applied-migration log; never creates it."""
     from dbshift.runtime.guard import checksum_mismatches
-    from dbshift.runtime.journal import read_entries, recorded_checksums
+    from dbshift.runtime.journal import read_checksums, read_entries
 
     script = script_directory(config)
 
@@ -49,7 +49,7 @@ def log(config: Config, *, limit: int | None = None, verify: bool = False) -> Lo
             return report
         graph = script.graph()
         rows = frozenset(table.read(context.connection))
-        recorded = recorded_checksums(everything)
+        recorded = read_checksums(context.connection, table.log)
         applied = graph.ancestors(row for row in rows if row in graph)
         mismatches = checksum_mismatches(script, graph, rows, recorded)
         return LogReport(report.table, report.entries, mismatches, len(applied & set(recorded)))

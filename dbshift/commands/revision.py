@@ -18,7 +18,7 @@ from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetEr
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.guard import Mismatch, checksum_mismatches
-from dbshift.runtime.journal import read_entries, recorded_checksums
+from dbshift.runtime.journal import read_checksums
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.hooks import PreparedHook, prepare_hooks, run_hooks
 from dbshift.script.mako_template import TemplateConfig
@@ -384,7 +384,7 @@ def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatc
     assert context.connection is not None
     if table.log is None:
         return []
-    recorded = recorded_checksums(read_entries(context.connection, table.log))
+    recorded = read_checksums(context.connection, table.log)
     if not recorded:
         return []
     return checksum_mismatches(script, script.graph(), frozenset(table.read(context.connection)), recorded)

@@ -37,7 +37,6 @@ from sqlalchemy.engine import Connection
 import dbshift
 
 RUNNING, SUCCESS, FAILED, INTERRUPTED = "running", "success", "failed", "interrupted"
-RESOLUTIONS = ("applied", "rolled-back", "resumed", "pending-ran", "pending-not-run")
 KEPT_STATEMENTS = 200
 """How many statements a successful step's row lists (a half-done step's row lists them all:
 a resume replays them)."""
@@ -154,12 +153,24 @@ def read_entries(connection: Connection, log: LogTable, limit: int | None = None
     return [_entry(row) for row in connection.execute(query)]
 
 
-def recorded_checksums(entries: Sequence[Entry]) -> dict[str, str]:
-    """Each revision's checksum as last recorded by a successful upgrade, accept or resolve."""
+def read_checksums(connection: Connection, log: LogTable) -> dict[str, str]:
+    """Each revision's checksum as last recorded by a successful upgrade, accept or resolve
+    (only those two columns are read); empty when there is no log table."""
+    if not sa.inspect(connection).has_table(log.name, schema=log.schema):
+        return {}
+    t = log.table
+    query = (
+        sa.select(t.c.revision, t.c.checksum)
+        .where(
+            t.c.outcome == SUCCESS,
+            t.c.direction.in_(("upgrade", "accept", "resolve")),
+            t.c.checksum.is_not(None),
+        )
+        .order_by(t.c.id.desc())
+    )
     found: dict[str, str] = {}
-    for entry in entries:  # newest first: the first seen wins
-        if entry.checksum and entry.outcome == SUCCESS and entry.direction in ("upgrade", "accept", "resolve"):
-            found.setdefault(entry.revision, entry.checksum)
+    for revision, checksum in connection.execute(query):  # newest first: the first seen wins
+        found.setdefault(revision, checksum)
     return found
 
 
@@ -200,23 +211,8 @@ class Journal:
         return next((entry for entry in map(_entry, self.connection.execute(query)) if entry.outstanding), None)
 
     def checksums(self) -> dict[str, str]:
-        """Each revision's checksum as last recorded (see :func:`recorded_checksums`)."""
-        if not self.exists():
-            return {}
-        t = self.log.table
-        query = (
-            sa.select(t.c.revision, t.c.checksum)
-            .where(
-                t.c.outcome == SUCCESS,
-                t.c.direction.in_(("upgrade", "accept", "resolve")),
-                t.c.checksum.is_not(None),
-            )
-            .order_by(t.c.id.desc())
-        )
-        found: dict[str, str] = {}
-        for revision, checksum in self.connection.execute(query):
-            found.setdefault(revision, checksum)
-        return found
+        """Each revision's checksum as last recorded (see :func:`read_checksums`)."""
+        return read_checksums(self.connection, self.log) if self.exists() else {}
 
     # -- writing ------------------------------------------------------------------------------
     def ensure(self) -> None:
