@@ -15,7 +15,7 @@ from dbshift.errors import DbshiftError, MigrationError, TargetError
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.journal import FAILED, RUNNING, Entry, Journal
 from dbshift.runtime.lock import migration_lock
-from dbshift.script.checksum import file_checksum, short
+from dbshift.script.checksum import short
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.revision import RevisionGraph
 from dbshift.script.targets import current_heads, inconsistent_rows
@@ -68,10 +68,8 @@ def checksum_mismatches(
     found = []
     for rev_id in graph.topological(applied & set(recorded)):
         rev = graph.get(rev_id)
-        if rev.path is None:
-            continue
-        now = file_checksum(script.file_of(rev_id))
-        if now != recorded[rev_id]:
+        now = script.checksum_of(rev)
+        if rev.path is not None and now is not None and now != recorded[rev_id]:
             found.append(Mismatch(rev_id, rev.path, recorded[rev_id], now))
     return found
 

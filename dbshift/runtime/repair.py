@@ -11,7 +11,6 @@ from dbshift.errors import DbshiftError, MigrationError, TargetError
 from dbshift.runtime.guard import checksum_mismatches
 from dbshift.runtime.journal import INTERRUPTED, Journal
 from dbshift.runtime.runner import Runner
-from dbshift.script.checksum import file_checksum
 from dbshift.script.revision import RevisionGraph
 
 Resolution = Literal["applied", "rolled-back", "pending-ran", "pending-not-run"]
@@ -53,9 +52,7 @@ def accept(runner: Runner, revisions: Sequence[str]) -> list[str]:
         with context.begin_transaction(), context.begin_transaction(_per_migration=True):
             journal.ensure()
             for rev_id in chosen:
-                rev = graph.get(rev_id)
-                checksum = file_checksum(runner.script.file_of(rev_id)) if rev.path else None
-                journal.record(rev_id, "accept", "", "", checksum)
+                journal.record(rev_id, "accept", "", "", runner.script.checksum_of(graph.get(rev_id)))
     return chosen
 
 
@@ -89,12 +86,8 @@ def resolve(runner: Runner, revision: str, how: Resolution) -> str:
                         f"{entry.from_heads or 'base'} as when revision {entry.revision} started: resolve by hand"
                     )
                 runner.write_versions(before, after)
-            rev = graph.get(entry.revision) if entry.revision in graph else None
-            checksum = (
-                file_checksum(runner.script.file_of(entry.revision))
-                if how == "applied" and entry.direction == "upgrade" and rev is not None and rev.path
-                else None
-            )
+            applied_now = how == "applied" and entry.direction == "upgrade" and entry.revision in graph
+            checksum = runner.script.checksum_of(graph.get(entry.revision)) if applied_now else None
             journal.mark(entry, outcome=INTERRUPTED if entry.outcome == "running" else None, resolution=how)
             journal.record(entry.revision, "resolve", entry.from_heads, entry.to_heads, checksum, resolution=how)
             if how in ("pending-ran", "pending-not-run"):

@@ -34,7 +34,6 @@ from dbshift.runtime.guard import (
 )
 from dbshift.runtime.journal import Entry, Journal
 from dbshift.runtime.progress import Progress, Report, heads_label, step_line
-from dbshift.script.checksum import file_checksum
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.plan import Step, plan_downgrade, plan_upgrade, resolve_heads
 from dbshift.script.revision import RevisionGraph
@@ -200,10 +199,6 @@ class Runner:
                     f"the database refused to create the version table '{table.key}': {reason}"
                 ) from exc
 
-    def _checksum(self, step: Step) -> str | None:
-        rev = step.revision
-        return file_checksum(self.script.file_of(rev.revision)) if rev.path else None
-
     def _run_step(self, steps: Sequence[Step], number: int, module: ModuleType, resuming: Entry | None) -> None:
         step = steps[number]
         context = self.context
@@ -225,7 +220,7 @@ class Runner:
                 step.direction,
                 _rows(step.heads_before),
                 _rows(step.heads_after),
-                self._checksum(step),
+                self.script.checksum_of(step.revision),
                 done=replay,
                 resumes=resuming,
             )

@@ -40,6 +40,7 @@ from types import ModuleType
 from typing import Any
 
 from dbshift.errors import ScriptError
+from dbshift.script.checksum import file_checksum
 from dbshift.script.headers import RevisionHeader, read_source, scan_source
 from dbshift.script.revision import Revision, RevisionGraph
 from dbshift.util import NotLoadable, display_path, exec_module_file
@@ -90,6 +91,10 @@ class ScriptDirectory:
     def cache_path(self) -> Path:
         """The first folder's listing cache; safe to delete at any time (as every folder's is)."""
         return _cache_path(self.versions_dir)
+
+    def checksum_of(self, rev: Revision) -> str | None:
+        """The checksum the applied log records for a revision's file; None for one without a file."""
+        return file_checksum(self.file_of(rev.revision)) if rev.path else None
 
     def file_of(self, rev_id: str) -> Path:
         """The absolute path of a listed revision's file."""
