@@ -53,3 +53,8 @@ def with_database(
         command, run, as_sql=as_sql, output=output, cmd_opts=dict(cmd_opts or {"cmd": command}), read_only=read_only
     )
     return run_request(config, request, script or script_directory(config))  # type: ignore[return-value]
+
+
+def lock_timeout(config: Config, given: float | None) -> float | None:
+    """Seconds to wait for the migration lock: the command's option, else the configured one."""
+    return given if given is not None else config.lock_timeout

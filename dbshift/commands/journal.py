@@ -3,10 +3,11 @@ write to it, under the migration lock like every writing command."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from dbshift.commands.common import lock_timeout as wait_for_lock
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import MissingDatabaseFile
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from dbshift.runtime.guard import Mismatch
     from dbshift.runtime.journal import Entry
     from dbshift.runtime.repair import Resolution
+    from dbshift.runtime.runner import Runner
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,39 +65,34 @@ def log(config: Config, *, limit: int | None = None, verify: bool = False) -> Lo
     return results[-1]
 
 
-def _writing(config: Config, command: str, job: Any, cmd_opts: Mapping[str, Any]) -> object:
+def _writing(
+    config: Config, cmd_opts: Mapping[str, Any], given_timeout: float | None, work: Callable[[Runner], T]
+) -> T:
+    """Run ``work`` with a runner on each database the environment visits; the last result."""
     from dbshift.runtime.environment import Request, run_request
+    from dbshift.runtime.runner import Runner
 
     script = script_directory(config)
     script.graph()
-    return run_request(config, Request(command, job, cmd_opts=cmd_opts), script)[-1]
+    timeout = wait_for_lock(config, given_timeout)
+
+    def job(context: MigrationContext, _kw: Mapping[str, Any]) -> T:
+        return work(Runner(context, script, lock_timeout=timeout))
+
+    return run_request(config, Request(str(cmd_opts["cmd"]), job, cmd_opts=cmd_opts), script)[-1]  # type: ignore[return-value]
 
 
 def accept(config: Config, revisions: Sequence[str], *, lock_timeout: float | None = None) -> list[str]:
     """Record the current checksum of edited applied revisions (all mismatches when none named)."""
     from dbshift.runtime.repair import accept as run
-    from dbshift.runtime.runner import Runner
 
-    script = script_directory(config)
-    timeout = lock_timeout if lock_timeout is not None else config.lock_timeout
-
-    def job(context: MigrationContext, _kw: Mapping[str, Any]) -> list[str]:
-        return run(Runner(context, script, lock_timeout=timeout), revisions)
-
-    result = _writing(config, "accept", job, {"cmd": "accept", "revisions": list(revisions)})
-    assert isinstance(result, list)
-    return result
+    opts = {"cmd": "accept", "revisions": list(revisions)}
+    return _writing(config, opts, lock_timeout, lambda runner: run(runner, revisions))
 
 
 def resolve(config: Config, revision: str, how: Resolution, *, lock_timeout: float | None = None) -> str:
     """Settle a step the log shows half done; the line saying what was recorded."""
     from dbshift.runtime.repair import resolve as run
-    from dbshift.runtime.runner import Runner
 
-    script = script_directory(config)
-    timeout = lock_timeout if lock_timeout is not None else config.lock_timeout
-
-    def job(context: MigrationContext, _kw: Mapping[str, Any]) -> str:
-        return run(Runner(context, script, lock_timeout=timeout), revision, how)
-
-    return str(_writing(config, "resolve", job, {"cmd": "resolve", "revision": revision, "how": how}))
+    opts = {"cmd": "resolve", "revision": revision, "how": how}
+    return _writing(config, opts, lock_timeout, lambda runner: run(runner, revision, how))

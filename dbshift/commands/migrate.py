@@ -12,6 +12,7 @@ from typing import Any, Literal, TextIO
 
 import sqlalchemy as sa
 
+from dbshift.commands.common import lock_timeout as wait_for_lock
 from dbshift.commands.common import script_directory
 from dbshift.config import Config
 from dbshift.errors import DbshiftError, TargetError
@@ -23,10 +24,6 @@ from dbshift.script.plan import Step
 from dbshift.script.targets import validate_target
 
 Report = Callable[[str], None]
-
-
-def _timeout(config: Config, given: float | None) -> float | None:
-    return given if given is not None else config.lock_timeout
 
 
 def _split_range(target: str, sql: bool) -> tuple[str | None, str]:
@@ -125,7 +122,9 @@ def _migrate(
         validate_target(graph, start)
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> list[Step]:
-        runner = Runner(context, script, progress=progress, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))
+        runner = Runner(
+            context, script, progress=progress, fn_kwargs=kw, lock_timeout=wait_for_lock(config, lock_timeout)
+        )
         try:
             return runner.run(direction, end, start=start)
         except Exception:
@@ -178,7 +177,7 @@ def stamp(
         validate_target(graph, one)  # before any env script or connection
 
     def job(context: MigrationContext, kw: Mapping[str, Any]) -> StampResult:
-        runner = Runner(context, script, report=report, fn_kwargs=kw, lock_timeout=_timeout(config, lock_timeout))
+        runner = Runner(context, script, report=report, fn_kwargs=kw, lock_timeout=wait_for_lock(config, lock_timeout))
         return runner.stamp(end, start=start, purge=purge)
 
     request = Request(
