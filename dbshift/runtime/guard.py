@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from dbshift.errors import DbshiftError, MigrationError, TargetError
 from dbshift.runtime.context import MigrationContext
-from dbshift.runtime.journal import FAILED, RUNNING, Entry, Journal
+from dbshift.runtime.journal import FAILED, Entry, Journal
 from dbshift.runtime.lock import migration_lock
 from dbshift.script.checksum import short
 from dbshift.script.directory import ScriptDirectory
@@ -92,10 +92,8 @@ def describe_outstanding(entry: Entry, path: str | None, *, resumable_by: str | 
     when = entry.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     if entry.outcome == FAILED:
         what = f"{where}: its {entry.direction} failed ({entry.error or 'no message'}) after"
-    elif entry.outcome == RUNNING or entry.resolution is None:
+    else:  # running (its process died) or interrupted
         what = f"{where}: its {entry.direction} started {when} by {who} was interrupted after"
-    else:  # pragma: no cover - resolved rows are never outstanding
-        what = f"{where}: its {entry.direction} was left"
     count = len(entry.statements)
     done = "; ".join(entry.statements)
     text = f"{what} {count} statement{'s' if count != 1 else ''} had taken effect" + (f": {done}" if done else "")
