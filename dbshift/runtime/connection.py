@@ -70,7 +70,12 @@ def create_engine(url: str, source: str | None = None, *, read_only: bool = Fals
 
 
 def _open_read_only(_dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
-    """Open the SQLite file as a ``file:`` URI with ``mode=ro`` (in-memory databases as they are)."""
+    """Open the SQLite file as a ``file:`` URI with ``mode=ro`` (in-memory databases as they are).
+
+    A hot journal beside the file (a process died inside a transaction) must be rolled back
+    before anything can be read, which a read-only connection cannot do: then the file is
+    opened ``mode=rw`` — still never created — and SQLite's own recovery runs, as it would for
+    the next writer."""
     uri = _sqlite_uri(cargs, cparams)
     if uri is None:
         return
@@ -79,8 +84,17 @@ def _open_read_only(_dialect: Dialect, _record: Any, cargs: list[Any], cparams: 
         raise MissingDatabaseFile(path, display_path(Path(path)))
     query = [(key, value) for key, value in urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query) if key != "mode"]
     base = uri.split("?", 1)[0].split("#", 1)[0]
-    cargs[0] = f"{base}?{urllib.parse.urlencode([*query, ('mode', 'ro')])}"
+    mode = "rw" if _has_hot_journal(path) else "ro"
+    cargs[0] = f"{base}?{urllib.parse.urlencode([*query, ('mode', mode)])}"
     cparams["uri"] = True
+
+
+def _has_hot_journal(path: str) -> bool:
+    """Whether a rollback journal with content lies beside the database file."""
+    try:
+        return os.path.getsize(f"{path}-journal") > 0
+    except OSError:
+        return False
 
 
 def _sqlite_uri(cargs: list[Any], cparams: dict[str, Any]) -> str | None:

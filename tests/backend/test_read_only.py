@@ -178,6 +178,41 @@ def test_reporting_commands_open_sqlite_read_only(tmp_path: Path) -> None:
     assert db_file.read_bytes() == data
 
 
+def test_reporting_commands_read_a_database_left_with_a_hot_journal(tmp_path: Path) -> None:
+    """A process killed inside a transaction leaves a hot journal that must be rolled back before
+    the file can be read; read-only commands still work (SQLite's recovery runs) and the killed
+    transaction's rows are gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    db_file = tmp_path / "project" / "app.sqlite"
+    p = _project(tmp_path / "project", f"sqlite:///{db_file}")
+    p.upgrade_in_process("aaa111")
+    killer = (
+        "import os, signal, sqlite3, sys\n"
+        "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "con.execute('PRAGMA cache_size = 1')\n"  # spill to the file before the commit
+        "con.execute('BEGIN')\n"
+        "con.executemany('INSERT INTO orders (id) VALUES (?)', [(i,) for i in range(1, 20001)])\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killer, str(db_file)], check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert os.path.getsize(f"{db_file}-journal") > 0  # the hot journal this test is about
+    for args in (("current",), ("log",), ("history", "-i")):
+        result = p.run(*args)
+        assert result.returncode == 0, result
+    assert "aaa111" in p.run("current").stdout
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{db_file}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM orders")).scalar() == 0
+    engine.dispose()
+
+
 # --------------------------------------------------------------------------- their own engines
 
 ENV_HOOK = """
