@@ -453,10 +453,23 @@ def _plain_table_call(op: Operation, imports: set[str]) -> _TableCall | None:
         name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
         type_ = op.type_ or _constraint_kind(op.constraint)
         args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema, if_exists=op.if_exists or None)]
-        if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
-            args.append(f"columns={_lit(op.constraint.columns)}")
+        if op.constraint_name is None:
+            args += _unnamed_definition(op.constraint)
         return _TableCall("drop_constraint", (*args, *_options(op.dialect_options)), 1)
     return None
+
+
+def _unnamed_definition(con: ConstraintDef | None) -> list[str]:
+    """The keywords by which ``drop_constraint(None, ...)`` finds an unnamed constraint."""
+    if isinstance(con, UniqueDef):
+        return [f"columns={_lit(con.columns)}"]
+    if isinstance(con, ForeignKeyDef):
+        found = [f"columns={_lit(con.columns)}", f"referent_table={quote(con.referred_table)}"]
+        found.append(f"remote_cols={_lit(con.referred_columns)}")
+        return found + _kw(referent_schema=con.referred_schema)
+    if isinstance(con, CheckDef):
+        return [f"condition={quote(con.sqltext)}"]
+    return []
 
 
 def render_ops(

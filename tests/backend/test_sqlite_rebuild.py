@@ -38,11 +38,11 @@ def _quiet(_line: str) -> None:
 
 
 class Rebuild:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, setup: str = SETUP) -> None:
         self.db = root / "app.sqlite"
         self.project = ScratchProject(root, f"sqlite:///{self.db}")
         with sqlite3.connect(self.db) as conn:
-            conn.executescript(SETUP)
+            conn.executescript(setup)
         self.project.add_revision("r0", None, message="start")
         self.upgrade("r0")
 
@@ -385,3 +385,173 @@ def test_rebuild_of_a_table_with_generated_columns(rb: Rebuild) -> None:
     assert "GENERATED ALWAYS AS ('#' || id) STORED" in sql and "STORED" not in sql.split("label")[0], sql
     rb.downgrade("r0")
     assert rb.query("SELECT id, price, qty, total, label FROM priced ORDER BY id")[:2] == rows
+
+
+# --------------------------------------------------------------------------- unnamed constraints
+
+UNNAMED = """
+CREATE TABLE owner (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE pet (
+    id INTEGER NOT NULL PRIMARY KEY,
+    owner_id INT REFERENCES owner (id),
+    tag TEXT,
+    age INT,
+    UNIQUE (tag),
+    CHECK (age >= 0)
+);
+INSERT INTO owner VALUES (1), (2);
+INSERT INTO pet VALUES (1, 1, 'a', 3), (2, 2, 'b', 5);
+"""
+
+PET_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("owner", metadata, sa.Column("id", sa.Integer, primary_key=True))
+sa.Table(
+    "pet",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("owner.id"{ondelete})),
+    sa.Column("tag", sa.Text),
+    sa.Column("age", sa.Integer),
+    {unique}
+    sa.CheckConstraint("age >= 0"),
+)
+"""
+
+
+class Unnamed(Rebuild):
+    """The ``pet`` table with an unnamed foreign key, unique and CHECK, and models to compare."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, UNNAMED)
+        self.project.write_config(url=f"sqlite:///{self.db}", target_metadata="app.models:metadata")
+        self.project.write("app/__init__.py", "")
+
+    def models(self, *, ondelete: str | None = None, unique: bool = True) -> None:
+        self.project.write(
+            "app/models.py",
+            PET_MODELS.format(
+                ondelete=f", ondelete={ondelete!r}" if ondelete else "",
+                unique='sa.UniqueConstraint("tag"),' if unique else "",
+            ),
+        )
+
+    def autogenerate(self) -> str:
+        """``dbshift revision --autogenerate``; the output."""
+        result = self.project.run("revision", "--autogenerate", "-m", "models")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def pets(self) -> list[tuple[object, ...]]:
+        return self.query("SELECT * FROM pet ORDER BY id")
+
+    def actions(self) -> list[str]:
+        return [r[6] for r in self.query("PRAGMA foreign_key_list(pet)")]
+
+
+@pytest.fixture
+def unnamed(tmp_path: Path) -> Unnamed:
+    return Unnamed(tmp_path / "project")
+
+
+def test_autogenerate_changes_ondelete_of_an_unnamed_foreign_key(unnamed: Unnamed) -> None:
+    """The issue's case: ``constraint 'None' does not exist`` before; now the foreign key is
+    found by its columns and target, and the rows, unique and CHECK survive both ways."""
+    pets = unnamed.pets()
+    unnamed.models(ondelete="CASCADE")
+    unnamed.autogenerate()
+    (name,) = [n for n in unnamed.project.revision_files() if n != "r0_start.py"]
+    text = (unnamed.project.versions / name).read_text()
+    assert 'columns=["owner_id"]' in text and 'referent_table="owner"' in text, text
+    unnamed.upgrade()
+    assert unnamed.actions() == ["CASCADE"] and unnamed.pets() == pets
+    sql = unnamed.master()["pet"]
+    assert "UNIQUE (tag)" in sql and "CHECK (age >= 0)" in sql, sql
+    assert "No changes detected" in unnamed.autogenerate()
+    unnamed.downgrade("r0")
+    assert unnamed.actions() == ["NO ACTION"] and unnamed.pets() == pets
+    assert "CONSTRAINT" not in unnamed.master()["pet"]  # unnamed again, as it was
+
+
+def test_autogenerate_drops_an_unnamed_unique(unnamed: Unnamed) -> None:
+    unnamed.models(unique=False)
+    unnamed.autogenerate()
+    unnamed.upgrade()
+    unnamed.query("INSERT INTO pet VALUES (3, 1, 'a', 1)")  # the unique is gone
+    assert "No changes detected" in unnamed.autogenerate()
+    unnamed.query("DELETE FROM pet WHERE id = 3")
+    unnamed.downgrade("r0")
+    with pytest.raises(sqlite3.IntegrityError):
+        unnamed.query("INSERT INTO pet VALUES (3, 1, 'a', 1)")
+    assert len(unnamed.pets()) == 2
+
+
+def test_rendered_drop_of_an_unnamed_check_runs_both_ways(unnamed: Unnamed) -> None:
+    """What autogenerate writes for an unnamed CHECK the models no longer have: the expression
+    picks it (spaces and case aside), the downgrade adds it back."""
+    from dbshift.autogenerate.compare import reverse_ops
+    from dbshift.autogenerate.render import render_ops
+    from dbshift.operations.constraint import DropConstraintOp
+    from dbshift.schema.model import CheckDef
+
+    ops = [DropConstraintOp("pet", None, "check", constraint=CheckDef("AGE>=0"))]
+    up, down = render_ops(ops).body, render_ops(reverse_ops(ops)).body
+    assert up == 'op.drop_constraint(None, "pet", type_="check", condition="AGE>=0")', up
+    unnamed.add("r1", "r0", up, down)
+    unnamed.upgrade()
+    unnamed.query("INSERT INTO pet VALUES (3, 1, 'c', -1)")
+    assert "CHECK" not in unnamed.master()["pet"]
+    unnamed.query("DELETE FROM pet WHERE id = 3")
+    unnamed.downgrade("r0")
+    with pytest.raises(sqlite3.IntegrityError):
+        unnamed.query("INSERT INTO pet VALUES (3, 1, 'c', -1)")
+
+
+def test_drop_unnamed_constraints_by_definition_in_op_and_batch(unnamed: Unnamed) -> None:
+    pets = unnamed.pets()
+    unnamed.add(
+        "r1",
+        "r0",
+        """
+        op.drop_constraint(None, "pet", type_="foreignkey", columns=["owner_id"], referent_table="owner")
+        with op.batch_alter_table("pet") as batch:
+            batch.drop_constraint(None, type_="check", condition="(age >= 0)")
+            batch.drop_constraint(None, type_="unique", columns=["tag"])
+        """,
+        """
+        op.create_foreign_key(None, "pet", "owner", ["owner_id"], ["id"])
+        op.create_check_constraint(None, "pet", "age >= 0")
+        op.create_unique_constraint(None, "pet", ["tag"])
+        """,
+    )
+    unnamed.upgrade()
+    sql = unnamed.master()["pet"]
+    assert "REFERENCES" not in sql and "CHECK" not in sql and "UNIQUE" not in sql, sql
+    assert unnamed.pets() == pets
+    unnamed.downgrade("r0")
+    sql = unnamed.master()["pet"]
+    assert "REFERENCES owner (id)" in sql and "CHECK (age >= 0)" in sql and "UNIQUE (tag)" in sql, sql
+    assert unnamed.pets() == pets
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            'op.drop_constraint(None, "pet", type_="foreignkey", columns=["tag"], referent_table="owner")',
+            "no foreign key on pet (tag) -> owner to drop",
+        ),
+        ('op.drop_constraint(None, "pet", type_="check", condition="age > 1")', "no check constraint on pet (age > 1)"),
+        ('op.drop_constraint(None, "pet", type_="unique", columns=["age"])', "no unique constraint on pet (age)"),
+        ('op.drop_constraint(None, "pet", type_="unique")', "an unnamed constraint is found by its definition"),
+    ],
+)
+def test_dropping_an_unnamed_constraint_that_is_not_there(unnamed: Unnamed, call: str, message: str) -> None:
+    before = unnamed.master()
+    unnamed.add("r1", "r0", call)
+    result = unnamed.project.run("upgrade", "head")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+    assert unnamed.master() == before and unnamed.version() == [("r0",)]
