@@ -421,13 +421,26 @@ sa.Table(
 """
 
 
-class Unnamed(Rebuild):
+class WithModels(Rebuild):
+    """A database from ``setup`` and an ``app.models`` module that ``revision --autogenerate`` reads."""
+
+    def __init__(self, root: Path, setup: str) -> None:
+        super().__init__(root, setup)
+        self.project.write_config(url=f"sqlite:///{self.db}", target_metadata="app.models:metadata")
+        self.project.write("app/__init__.py", "")
+
+    def autogenerate(self) -> str:
+        """``dbshift revision --autogenerate``; the output."""
+        result = self.project.run("revision", "--autogenerate", "-m", "models")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+
+class Unnamed(WithModels):
     """The ``pet`` table with an unnamed foreign key, unique and CHECK, and models to compare."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root, UNNAMED)
-        self.project.write_config(url=f"sqlite:///{self.db}", target_metadata="app.models:metadata")
-        self.project.write("app/__init__.py", "")
 
     def models(self, *, ondelete: str | None = None, unique: bool = True) -> None:
         self.project.write(
@@ -437,12 +450,6 @@ class Unnamed(Rebuild):
                 unique='sa.UniqueConstraint("tag"),' if unique else "",
             ),
         )
-
-    def autogenerate(self) -> str:
-        """``dbshift revision --autogenerate``; the output."""
-        result = self.project.run("revision", "--autogenerate", "-m", "models")
-        assert result.returncode == 0, result.stderr
-        return result.stdout
 
     def pets(self) -> list[tuple[object, ...]]:
         return self.query("SELECT * FROM pet ORDER BY id")
@@ -555,3 +562,81 @@ def test_dropping_an_unnamed_constraint_that_is_not_there(unnamed: Unnamed, call
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
     assert unnamed.master() == before and unnamed.version() == [("r0",)]
+
+
+# --------------------------------------------------------------------------- kept exactly
+
+KEPT = """
+CREATE TABLE account (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    price INT NOT NULL,
+    qty INT NOT NULL,
+    total INT GENERATED ALWAYS AS (price * qty) VIRTUAL,
+    label TEXT GENERATED ALWAYS AS ('#' || name) STORED,
+    note TEXT
+);
+CREATE UNIQUE INDEX ix_account_lower_name ON account (lower(name));
+CREATE INDEX ix_account_note ON account (note) WHERE note IS NOT NULL;
+INSERT INTO account (id, name, price, qty, note) VALUES (1, 'Ann', 2, 3, 'x'), (2, 'Bob', 5, 1, NULL);
+"""
+
+KEPT_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+account = sa.Table(
+    "account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", {name_type}, nullable=False),
+    sa.Column("price", sa.Integer, nullable={nullable}),
+    sa.Column("qty", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, sa.Computed("price * qty", persisted=False)),
+    sa.Column("label", sa.Text, sa.Computed("'#' || name", persisted=True)),
+    sa.Column("note", sa.Text),
+    {extra}
+)
+sa.Index("ix_account_lower_name", sa.func.lower(account.c.name), unique=True)
+sa.Index("ix_account_note", account.c.note, sqlite_where=sa.text("note IS NOT NULL"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("nullable", "extra", "name_type"),
+    [
+        ("True", "", "sa.Text"),  # a change of nullability: a rebuild
+        ("False", 'sa.Column("added_at", sa.Text, server_default=sa.text("CURRENT_TIMESTAMP")),', "sa.Text"),
+        ("False", "", "sa.String(40)"),  # the type of a column the index and a generated column use
+    ],
+    ids=["nullable", "non-constant-default", "type-under-them"],
+)
+def test_rebuild_keeps_partial_and_expression_indexes_and_generated_columns(
+    tmp_path: Path, nullable: str, extra: str, name_type: str
+) -> None:
+    """After a rebuild some other change causes, the indexes and generated columns are exactly
+    as they were: the second autogenerate finds nothing, and they still work."""
+    kept = WithModels(tmp_path / "project", KEPT)
+    kept.query("UPDATE account SET note = 'y' WHERE id = 2")
+    before = kept.master()
+    kept.project.write("app/models.py", KEPT_MODELS.format(nullable=nullable, extra=extra, name_type=name_type))
+    kept.autogenerate()
+    kept.upgrade()
+    assert "No changes detected" in kept.autogenerate()
+    after = kept.master()
+    assert after["account"] != before["account"]  # rebuilt
+    for index in ("ix_account_lower_name", "ix_account_note"):
+        assert after[index] == before[index]
+    table = after["account"]
+    assert "GENERATED ALWAYS AS (price * qty) VIRTUAL" in table, table
+    assert "GENERATED ALWAYS AS ('#' || name) STORED" in table, table
+    rows = kept.query("SELECT id, name, total, label, note FROM account ORDER BY id")
+    assert rows == [(1, "Ann", 6, "#Ann", "x"), (2, "Bob", 5, "#Bob", "y")]
+    with pytest.raises(sqlite3.IntegrityError):  # the unique expression index still holds
+        kept.query("INSERT INTO account (id, name, price, qty, note) VALUES (3, 'ANN', 1, 1, 'z')")
+    plan = kept.query("EXPLAIN QUERY PLAN SELECT id FROM account WHERE note = 'x'")
+    assert any("ix_account_note" in str(r[-1]) for r in plan), plan
+    kept.query("INSERT INTO account (id, name, price, qty, note) VALUES (3, 'Cy', 4, 4, 'z')")
+    assert kept.query("SELECT total, label FROM account WHERE id = 3") == [(16, "#Cy")]
+    kept.downgrade("r0")
+    assert kept.query("SELECT id, name, total, label, note FROM account ORDER BY id")[:2] == rows
