@@ -208,7 +208,7 @@ def _create_tables(tables: Sequence[TableDef], dialect: Dialect, steps: _Steps) 
         steps.create_tables.extend(
             CreateIndexOp(table.name, ix, table.schema) for ix in table.indexes if ix not in inline
         )
-    steps.add_fks.extend(AddConstraintOp(t.name, _named(fk, t.name, dialect), t.schema) for t, fk in deferred)
+    steps.add_fks.extend(_add_named(t.name, fk, dialect, t.schema) for t, fk in deferred)
 
 
 def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) -> None:
@@ -247,16 +247,25 @@ _C = TypeVar("_C", ForeignKeyDef, UniqueDef)
 def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
     """A constraint added to an existing table, named if the models leave it unnamed.
 
-    The downgrade has to drop it by name, and the name a database would choose is not known
-    when the revision is written; so it gets PostgreSQL's own choice (``<table>_<columns>_fkey``,
-    ``<table>_<columns>_key``), shortened beyond the backend's identifier length as SQLAlchemy
-    shortens naming-convention names (:func:`dbshift.schema.names.fit_name`).
+    A name the models give, or their MetaData's ``naming_convention`` (SQLAlchemy names the
+    constraint when it is attached), is kept. Otherwise: the downgrade has to drop it by name,
+    and the name a database would choose is not known when the revision is written; so it gets
+    PostgreSQL's own choice (``<table>_<columns>_fkey``, ``<table>_<columns>_key``), shortened
+    beyond the backend's identifier length as SQLAlchemy shortens naming-convention names
+    (:func:`dbshift.schema.names.fit_name`), and the revision says so
+    (:mod:`dbshift.autogenerate.naming`).
     """
     if constraint.name is not None:
         return constraint
     suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
     name = "_".join((table, *constraint.columns, suffix))
     return replace(constraint, name=fit_name(name, dialect))
+
+
+def _add_named(table: str, constraint: _C, dialect: Dialect, schema: str | None) -> AddConstraintOp:
+    """Adding ``constraint`` (:func:`_named`); the operation knows when the name is made up."""
+    named = _named(constraint, table, dialect)
+    return AddConstraintOp(table, named, schema, invented_name=named is not constraint)
 
 
 def _mysql_like(dialect: Dialect) -> bool:
@@ -328,7 +337,7 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
     for key, uq in target_uq.items():
         if key not in current_uq:
-            steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
+            steps.add_indexes.append(_add_named(name, uq, dialect, schema))
 
     _compare_foreign_keys(target, current, dialect, steps)
 
@@ -379,10 +388,11 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     for key, fk in target_fks.items():
         if key in current_fks:
             continue
-        fk = _named(fk, name, dialect)
+        add = _add_named(name, fk, dialect, schema)
+        fk = add.constraint  # type: ignore[assignment]
         if _mysql_like(dialect) and fk.name and not _covered(fk, covering):
             steps.add_indexes.append(CreateIndexOp(name, IndexDef(fk.name, fk.columns), schema))
-        steps.add_fks.append(AddConstraintOp(name, fk, schema))
+        steps.add_fks.append(add)
 
 
 def _covered(fk: ForeignKeyDef, indexes: Iterable[IndexDef]) -> bool:

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
 from dbshift.autogenerate.data_loss import data_loss
+from dbshift.autogenerate.naming import invented_name
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -384,9 +385,10 @@ def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
 
 # -- dispatch -----------------------------------------------------------------------------------
 def _note(op: Operation) -> str | None:
-    """The comment written on an operation's line: what it can destroy, if anything."""
+    """The comment written on an operation's line: what it can destroy, or that its
+    constraint's name is autogenerate's, if anything."""
     loss = data_loss(op)
-    return f"data loss: {loss}" if loss is not None else None
+    return f"data loss: {loss}" if loss is not None else invented_name(op)
 
 
 def _render_op(op: Operation, imports: set[str]) -> list[str]:

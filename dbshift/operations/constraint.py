@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, in_order, require_table
 from dbshift.schema.model import (
@@ -116,6 +116,9 @@ class AddConstraintOp(Operation):
     table_name: str
     constraint: ConstraintDef
     schema: str | None = None
+    invented_name: bool = field(default=False, compare=False)
+    """Autogenerate named it, the models having given it no name and no naming convention
+    (:mod:`dbshift.autogenerate.naming` says so in the output and the file)."""
 
     def reverse(self) -> Operation:
         return DropConstraintOp(
