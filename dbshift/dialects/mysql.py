@@ -267,6 +267,10 @@ class MySQLImpl(DialectImpl):
 
     def do_DropConstraintOp(self, op: DropConstraintOp) -> list[Executable]:
         """MySQL drops each kind differently (FOREIGN KEY, INDEX, CHECK, PRIMARY KEY): know which."""
+        named = self.named_by_database(op) if op.constraint_name is None else op
+        if named is None:
+            return []
+        op = named
         what = f"drop_constraint '{op.constraint_name}' on '{op.table_name}'"
         if op.if_exists:
             # SQLAlchemy writes no IF EXISTS here (MySQL has none for every kind): ask the database.

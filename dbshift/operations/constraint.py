@@ -53,8 +53,9 @@ def _all(table: TableDef) -> tuple[ConstraintDef, ...]:
 
 
 def _squeezed(sql: str) -> str:
-    """A CHECK expression compared loosely: no spaces, one case, no outer parentheses."""
-    text = re.sub(r"\s+", "", sql).lower()
+    """A CHECK expression compared loosely: no spaces, no identifier quotes (MariaDB reports
+    `` `age` >= 0``), one case, no outer parentheses."""
+    text = re.sub(r"[\s`\"]+", "", sql).lower()
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
         text = text[1:-1]
     return text
@@ -87,6 +88,14 @@ def same_definition(wanted: ConstraintDef, con: ConstraintDef) -> bool:
         assert isinstance(con, CheckDef)
         return _squeezed(wanted.sqltext) == _squeezed(con.sqltext)
     return wanted.columns == con.columns  # type: ignore[union-attr]
+
+
+def needs_definition(table_name: str) -> str:
+    return (
+        f"drop_constraint on '{table_name}' without a name: an unnamed constraint is found by its"
+        " definition (columns= for a unique, columns= and referent_table= for a foreign key,"
+        " condition= for a CHECK)"
+    )
 
 
 def find_by_definition(table: TableDef, wanted: ConstraintDef) -> ConstraintDef:
@@ -170,11 +179,7 @@ class DropConstraintOp(Operation):
         if self.constraint_name is not None:
             con = table.constraint(self.constraint_name)
         elif self.constraint is None:
-            raise SchemaStateError(
-                f"drop_constraint on '{self.table_name}' without a name: an unnamed constraint is found by its"
-                " definition (columns= for a unique, columns= and referent_table= for a foreign key,"
-                " condition= for a CHECK)"
-            )
+            raise SchemaStateError(needs_definition(self.table_name))
         else:
             try:
                 con = find_by_definition(table, self.constraint)

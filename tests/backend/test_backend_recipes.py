@@ -76,6 +76,10 @@ class Recipe:
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.exec_driver_sql(sql)]
 
+    def execute(self, sql: str) -> None:
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(sql)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -144,7 +148,7 @@ def test_postgresql_type_change_under_a_generated_column_by_autogenerate(lines: 
     lines.run("downgrade", "r0")
     _generated_intact(lines)
     with pytest.raises(sa.exc.IntegrityError):  # the CHECK on the generated column holds again
-        lines.query("INSERT INTO line (id, price, qty) VALUES (3, -1, 1)")
+        lines.execute("INSERT INTO line (id, price, qty) VALUES (3, -1, 1)")
 
 
 def test_postgresql_type_change_under_a_generated_column_by_op(lines: Recipe) -> None:
@@ -197,7 +201,7 @@ def test_mariadb_drop_index_a_foreign_key_needs(tmp_path: Path, maria_database: 
     assert _indexes(recipe) == {"fk_child_parent": ["parent_id"]}
     assert recipe.query("SELECT * FROM child ORDER BY id") == rows
     with pytest.raises(sa.exc.IntegrityError):  # the foreign key still holds
-        recipe.query("INSERT INTO child VALUES (4, 99, 'x')")
+        recipe.execute("INSERT INTO child VALUES (4, 99, 'x')")
     recipe.run("downgrade", "r0")
     assert _indexes(recipe) == {"fk_child_parent": ["parent_id"], "ix_child_parent_name": ["parent_id", "name"]}
     recipe.run("upgrade", "head")  # the foreign key's own index serves: nothing to replace
@@ -309,4 +313,54 @@ def test_constraints_added_to_a_table_always_have_a_name(tmp_path: Path, databas
     insp = sa.inspect(recipe.engine)
     assert insp.get_foreign_keys("child") == [] and insp.get_unique_constraints("child") == []
     assert recipe.query("SELECT id, parent_id, email FROM child ORDER BY id") == [(1, 1, "a@x"), (2, None, "b@x")]
+    recipe.close()
+
+
+PETS = """
+CREATE TABLE owner (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE pet (
+    id INTEGER NOT NULL PRIMARY KEY,
+    owner_id INTEGER REFERENCES owner (id),
+    tag VARCHAR(20),
+    age INTEGER,
+    UNIQUE (tag),
+    CHECK (age >= 0)
+);
+INSERT INTO owner VALUES (1);
+INSERT INTO pet VALUES (1, 1, 'a', 3), (2, NULL, 'b', 5)
+"""
+
+
+def test_unnamed_constraints_dropped_by_definition_on_every_backend(tmp_path: Path, database: Database) -> None:
+    """What autogenerate writes on SQLite for constraints without a name runs everywhere: where
+    the database named them (PostgreSQL, MariaDB), the name is looked up by the definition."""
+    recipe = Recipe(tmp_path / "project", database, PETS)
+    recipe.project.add_revision(
+        "r1",
+        "r0",
+        upgrade="""
+        op.drop_constraint(None, "pet", type_="foreignkey", columns=["owner_id"], referent_table="owner")
+        op.drop_constraint(None, "pet", type_="unique", columns=["tag"])
+        op.drop_constraint(None, "pet", type_="check", condition="age >= 0")
+        op.drop_constraint(None, "pet", type_="check", condition="age >= 0", if_exists=True)
+        """,
+        downgrade="""
+        op.create_check_constraint(None, "pet", "age >= 0")
+        op.create_unique_constraint(None, "pet", ["tag"])
+        op.create_foreign_key(None, "pet", "owner", ["owner_id"], ["id"])
+        """,
+    )
+    recipe.run("upgrade", "head")
+    recipe.execute("INSERT INTO pet VALUES (3, 99, 'a', -1)")  # no key, no unique, no CHECK
+    recipe.execute("DELETE FROM pet WHERE id = 3")
+    recipe.run("downgrade", "r0")
+    insp = sa.inspect(recipe.engine)
+    assert len(insp.get_foreign_keys("pet")) == len(insp.get_check_constraints("pet")) == 1
+    recipe.project.add_revision(
+        "r1", "r0", upgrade='op.drop_constraint(None, "pet", type_="check", condition="age > 7")'
+    )
+    result = recipe.project.run("upgrade", "head")
+    assert result.returncode != 0 and "no check constraint on pet (age > 7) to drop" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert recipe.query("SELECT id, owner_id, tag, age FROM pet ORDER BY id") == [(1, 1, "a", 3), (2, None, "b", 5)]
     recipe.close()
