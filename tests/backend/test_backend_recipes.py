@@ -166,6 +166,22 @@ def test_postgresql_type_change_under_a_generated_column_by_op(lines: Recipe) ->
     _generated_intact(lines, "((price)::numeric * (qty)::numeric)")
 
 
+def test_postgresql_type_change_and_rename_under_a_generated_column(lines: Recipe) -> None:
+    """The rename comes once the generated column is back, so PostgreSQL rewrites its expression."""
+    lines.project.add_revision(
+        "r1",
+        "r0",
+        upgrade='op.alter_column("line", "price", type_=sa.BigInteger(), new_column_name="unit_price")',
+        downgrade='op.alter_column("line", "unit_price", type_=sa.Integer(), new_column_name="price")',
+    )
+    lines.run("upgrade", "head")
+    total = next(c for c in sa.inspect(lines.engine).get_columns("line") if c["name"] == "total")
+    assert total["computed"]["sqltext"] == "(unit_price * qty)"
+    assert lines.query("SELECT unit_price, total FROM line ORDER BY id") == [(2, 6), (5, 20)]
+    lines.run("downgrade", "r0")
+    _generated_intact(lines)
+
+
 # --------------------------------------------------------------------------- MariaDB
 
 CHILDREN = """
