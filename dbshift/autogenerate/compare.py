@@ -244,11 +244,12 @@ def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
 _C = TypeVar("_C", ForeignKeyDef, UniqueDef)
 
 
-def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
+def _named(constraint: _C, table: str, dialect: Dialect, reflected: str | None = None) -> _C:
     """A constraint added to an existing table, named if the models leave it unnamed.
 
     A name the models give, or their MetaData's ``naming_convention`` (SQLAlchemy names the
-    constraint when it is attached), is kept. Otherwise: the downgrade has to drop it by name,
+    constraint when it is attached), is kept; else the ``reflected`` name of the database's
+    constraint it replaces (same columns and target, other options). Otherwise: the downgrade has to drop it by name,
     and the name a database would choose is not known when the revision is written; so it gets
     PostgreSQL's own choice (``<table>_<columns>_fkey``, ``<table>_<columns>_key``), shortened
     beyond the backend's identifier length as SQLAlchemy shortens naming-convention names
@@ -257,15 +258,19 @@ def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
     """
     if constraint.name is not None:
         return constraint
+    if reflected is not None:
+        return replace(constraint, name=reflected)
     suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
     name = "_".join((table, *constraint.columns, suffix))
     return replace(constraint, name=fit_name(name, dialect))
 
 
-def _add_named(table: str, constraint: _C, dialect: Dialect, schema: str | None) -> AddConstraintOp:
+def _add_named(
+    table: str, constraint: _C, dialect: Dialect, schema: str | None, reflected: str | None = None
+) -> AddConstraintOp:
     """Adding ``constraint`` (:func:`_named`); the operation knows when the name is made up."""
-    named = _named(constraint, table, dialect)
-    return AddConstraintOp(table, named, schema, invented_name=named is not constraint)
+    named = _named(constraint, table, dialect, reflected)
+    return AddConstraintOp(table, named, schema, invented_name=constraint.name is None and reflected is None)
 
 
 def _mysql_like(dialect: Dialect) -> bool:
@@ -335,9 +340,10 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
     for key, uq in current_uq.items():
         if key not in target_uq:
             steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
+    replaced = {uq.columns: uq.name for key, uq in current_uq.items() if key not in target_uq and uq.name}
     for key, uq in target_uq.items():
         if key not in current_uq:
-            steps.add_indexes.append(_add_named(name, uq, dialect, schema))
+            steps.add_indexes.append(_add_named(name, uq, dialect, schema, replaced.get(uq.columns)))
 
     _compare_foreign_keys(target, current, dialect, steps)
 
@@ -372,9 +378,12 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     name, schema = target.name, target.schema
     target_fks = {_fk_key(fk, dialect): fk for fk in target.foreign_keys}
     current_fks = {_fk_key(fk, dialect): fk for fk in current.foreign_keys}
+    replaced: dict[tuple[object, ...], str] = {}
     for key, fk in current_fks.items():
         if key not in target_fks:
             steps.drop_fks.append(DropConstraintOp(name, fk.name, "foreignkey", schema, constraint=fk))
+            if fk.name:
+                replaced[fk.signature] = fk.name
     dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == name}
     dropped |= {
         op.constraint_name
@@ -388,7 +397,7 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     for key, fk in target_fks.items():
         if key in current_fks:
             continue
-        add = _add_named(name, fk, dialect, schema)
+        add = _add_named(name, fk, dialect, schema, replaced.get(fk.signature))
         fk = add.constraint  # type: ignore[assignment]
         if _mysql_like(dialect) and fk.name and not _covered(fk, covering):
             steps.add_indexes.append(CreateIndexOp(name, IndexDef(fk.name, fk.columns), schema))

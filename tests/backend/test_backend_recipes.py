@@ -380,3 +380,45 @@ def test_unnamed_constraints_dropped_by_definition_on_every_backend(tmp_path: Pa
     assert len(result.stderr.strip().splitlines()) == 1
     assert recipe.query("SELECT id, owner_id, tag, age FROM pet ORDER BY id") == [(1, 1, "a", 3), (2, None, "b", 5)]
     recipe.close()
+
+
+CHANGED_FK_SETUP = """
+CREATE TABLE parent (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE child (id INTEGER NOT NULL PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));
+INSERT INTO parent VALUES (1);
+INSERT INTO child VALUES (1, 1)
+"""
+
+CHANGED_FK_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("parent", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False))
+sa.Table(
+    "child",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", ondelete="CASCADE")),
+)
+"""
+
+
+def test_a_replaced_constraint_keeps_the_name_the_database_gave(tmp_path: Path, database: Database) -> None:
+    """An unnamed foreign key whose ON DELETE changed is added back under the name the database
+    gave the old one (nothing made up, nothing to warn of); SQLite gave none."""
+    recipe = Recipe(tmp_path / "project", database, CHANGED_FK_SETUP)
+    (reflected,) = [fk["name"] for fk in sa.inspect(recipe.engine).get_foreign_keys("child")]
+    recipe.models(CHANGED_FK_MODELS)
+    output = recipe.autogenerate()
+    upgrade = recipe.written().split("def upgrade()")[1].split("def downgrade()")[0]
+    if reflected is None:  # SQLite
+        assert "Warning: no name in the models: named child_parent_id_fkey as PostgreSQL would" in output
+    else:
+        assert "no name in the models" not in output and f'"{reflected}"' in upgrade.split("create_foreign_key")[1]
+    recipe.run("upgrade", "head")
+    (fk,) = sa.inspect(recipe.engine).get_foreign_keys("child")
+    assert fk["name"] == (reflected or "child_parent_id_fkey") and fk["options"]["ondelete"] == "CASCADE"
+    assert "No changes detected" in recipe.autogenerate()
+    recipe.run("downgrade", "r0")
+    assert recipe.query("SELECT id, parent_id FROM child") == [(1, 1)]
+    recipe.close()
