@@ -472,6 +472,10 @@ def test_autogenerate_changes_ondelete_of_an_unnamed_foreign_key(unnamed: Unname
     (name,) = [n for n in unnamed.project.revision_files() if n != "r0_start.py"]
     text = (unnamed.project.versions / name).read_text()
     assert 'columns=["owner_id"]' in text and 'referent_table="owner"' in text, text
+    before = unnamed.master()
+    out = io.StringIO()
+    migrate.upgrade(unnamed.config, "r0:head", sql=True, output=out)  # reads the file, changes nothing
+    assert "ON DELETE CASCADE" in out.getvalue() and unnamed.master() == before
     unnamed.upgrade()
     assert unnamed.actions() == ["CASCADE"] and unnamed.pets() == pets
     sql = unnamed.master()["pet"]
