@@ -286,10 +286,10 @@ class DialectImpl:
         the server named it. None: not there, and ``if_exists``."""
         if op.constraint_name is not None:
             return op
-        lookup = self._require_lookup(f"drop_constraint without a name on '{op.table_name}'")
-        table = reflect_schema(lookup.connection, schema=op.schema, only=[op.table_name]).get(op.table_name, op.schema)
         if op.constraint is None:
             raise UnsupportedOperation(needs_definition(op.table_name))
+        lookup = self._require_lookup(f"drop_constraint without a name on '{op.table_name}'")
+        table = reflect_schema(lookup.connection, schema=op.schema, only=[op.table_name]).get(op.table_name, op.schema)
         try:
             if table is None:
                 raise SchemaStateError(f"table '{op.table_name}' does not exist")
