@@ -105,7 +105,7 @@ def revision(
         sql=sql,
         renames=renames,
         rename_tables=rename_tables,
-        interactive=sys.stdin.isatty(),
+        interactive=sys.stdin is not None and sys.stdin.isatty(),
         report=click.echo,
     )
 
