@@ -271,3 +271,13 @@ def test_an_alembic_project_takes_the_flags_through_its_env_py(database: Databas
     finally:
         project.engine.dispose()
         forget_package("app_renames")
+
+
+def test_a_rename_flag_without_autogenerate_is_a_one_line_error(database: Database, tmp_path: Path) -> None:
+    project = project_for(database, tmp_path)
+    files = project.files()
+
+    result = project.run("revision", "-m", "empty", *COLUMN_FLAG.split())
+
+    assert_one_line_error(result, "--rename answers autogenerate's rename questions: use it with --autogenerate")
+    assert project.files() == files

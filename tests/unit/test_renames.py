@@ -108,8 +108,8 @@ def test_the_downgrade_of_a_rename_and_a_change_renames_back_last() -> None:
         (sa.String(50), sa.String(200), PG, True),
         (sa.VARCHAR(20), sa.Text(), PG, True),
         (sa.Integer(), sa.BigInteger(), PG, True),
-        (mysql.TINYINT(display_width=1), sa.Boolean(), mysql.dialect(), True),  # type: ignore[no-untyped-call]
-        (sa.DATETIME(), sa.DateTime(timezone=True), sqlite.dialect(), True),  # type: ignore[no-untyped-call]
+        (mysql.TINYINT(display_width=1), sa.Boolean(), mysql.dialect(), True),
+        (sa.DATETIME(), sa.DateTime(timezone=True), sqlite.dialect(), True),
         (sa.Integer(), sa.String(20), PG, False),
         (sa.Date(), sa.DateTime(), PG, False),
         (sa.Numeric(10, 2), sa.Boolean(), PG, False),
@@ -304,3 +304,26 @@ def test_malformed_column_flags_are_refused(value: str, message: str) -> None:
 def test_malformed_table_flags_are_refused(value: str, message: str) -> None:
     with pytest.raises(AutogenerateError, match=f"^--rename-table '{value}': {message}"):
         parse_table_rename(value)
+
+
+def test_schema_qualified_candidates_are_answered_by_schema_qualified_flags() -> None:
+    current = SchemaDef.of(
+        [table("packages", ColumnDef("name", sa.String(50)), schema="app"), table("old_items", schema="app")]
+    )
+    target = SchemaDef.of(
+        [table("packages", ColumnDef("title", sa.String(50)), schema="app"), table("items", schema="app")]
+    )
+    unqualified = FlagQuestioner.from_flags(["packages.name=packages.title"], ["old_items=items"])
+    qualified = FlagQuestioner.from_flags(["app.packages.name=app.packages.title"], ["app.old_items=app.items"])
+
+    missed = match_renames(target, current, unqualified, PG)
+    match = match_renames(target, current, qualified, PG)
+
+    assert missed.ops == () and len(unqualified.unused()) == 2
+    assert [flag.flag for flag in missed.unanswered] == [
+        "--rename-table app.old_items=app.items",
+        "--rename app.packages.name=app.packages.title",
+    ]
+    assert match.ops[0] == RenameTableOp("old_items", "items", "app")
+    assert isinstance(match.ops[1], AlterColumnOp) and match.ops[1].schema == "app"
+    assert qualified.unused() == [] and match.unanswered == ()
