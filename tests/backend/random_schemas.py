@@ -164,7 +164,7 @@ class Kinds:
     partial_indexes: bool = False
     enums: bool = True
     checks: bool = True
-    renames: bool = False
+    renames: bool = True
     varchar_without_length: bool = True
 
 

@@ -25,11 +25,12 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dbshift.autogenerate.api import diff_database
 from dbshift.autogenerate.compare import reverse_ops
+from dbshift.autogenerate.questioner import FlagQuestioner
 from dbshift.operations.base import Operation
 from tests.backend import random_schemas as rs
 from tests.backend.test_autogenerate import VERSION_TABLE, Db
@@ -56,8 +57,11 @@ class PropertyDb(Db):
     """A test database that answers rename questions as the flags would."""
 
     def diff_renamed(self, metadata: sa.MetaData, renames: rs.Renames) -> list[Operation]:
+        questioner = FlagQuestioner.from_flags(renames.column_flags(), renames.table_flags())
         with self.engine.connect() as conn:
-            return diff_database(conn, metadata, version_table=VERSION_TABLE)
+            ops = diff_database(conn, metadata, version_table=VERSION_TABLE, questioner=questioner)
+        assert questioner.unused() == [], "a rename the flags give was not offered"
+        return ops
 
     def insert(self, models: sa.MetaData, spec: rs.Schema) -> None:
         """Rows into every table, through the models' tables (their types bind the values)."""
@@ -123,6 +127,11 @@ def test_a_to_b_and_back_keeps_schema_and_rows(pdb: PropertyDb, data: st.DataObj
     kept = kept_rows(spec_a, spec_b, renames)
 
     ops = pdb.diff_renamed(models_b, renames)
+    event(f"{len(ops)} operations A->B" if len(ops) < 5 else "5+ operations A->B")
+    for op in ops:
+        event(type(op).__name__)
+    if renames.tables or renames.columns:
+        event("renamed by flag")
     pdb.run(ops)
     assert described(pdb.diff(models_b)) == [], "the upgrade to B left differences"
     for name, (old_cols, new_cols) in kept.items():
