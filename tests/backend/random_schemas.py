@@ -84,11 +84,6 @@ class Column:
     def family(self) -> str:
         return TYPES[self.type][0]
 
-    @property
-    def droppable(self) -> bool:
-        """Whether the downgrade can add the column back to a table with rows."""
-        return self.nullable or self.default >= 0
-
 
 @dataclass(frozen=True)
 class ForeignKey:
@@ -120,6 +115,18 @@ class Table:
         """The table with its enum types' names fixed, before a rename would change them."""
         named = {n: replace(c, enum_name=c.enum_name or enum_name(table_name, n)) for n, c in self.columns.items()}
         return replace(self, columns=named)
+
+    def droppable(self, name: str) -> bool:
+        """Whether the downgrade can add column ``name`` back to this table holding rows: every
+        row gets NULL (a nullable column without a default) or the default, which a unique
+        key or a CHECK on the column may refuse."""
+        column = self.columns.get(name)
+        if column is None:
+            return True
+        if column.default < 0:
+            return column.nullable
+        covered = [*(i.columns for i in self.indexes if i.unique), *self.uniques]
+        return not any(name in cols for cols in covered) and name not in self.checks
 
     def without(self, name: str) -> Table:
         """The table without column ``name`` and everything that covers it."""
@@ -341,9 +348,8 @@ def _mutate_table(
         return table
     if mutation == "drop_column":
         name = draw(st.sampled_from(names))
-        original = (before or table).columns.get(name)
         # The downgrade adds the column back as it was, to a table with rows.
-        return table.without(name) if original is None or original.droppable else table
+        return table.without(name) if (before or table).droppable(name) else table
     if mutation in ("retype", "nullable", "default", "comment", "enum_values"):
         name = draw(st.sampled_from(names))
         col = table.columns[name]
@@ -411,7 +417,8 @@ def mutated(draw: st.DrawFn, spec: Schema, backend: str) -> tuple[Schema, Rename
             break
         elif mutation == "rename_column":
             table = out[name]
-            candidates = sorted(c for c in table.columns if c.startswith("c") and c[1:].isdigit())
+            first = spec[name].columns if name in spec else {}
+            candidates = sorted(c for c, col in table.columns.items() if c in first and first[c].family == col.family)
             if name not in spec or not candidates:
                 continue
             old = draw(st.sampled_from(candidates))
@@ -424,7 +431,9 @@ def mutated(draw: st.DrawFn, spec: Schema, backend: str) -> tuple[Schema, Rename
             referable = sorted(n for n in out if n <= name)
             original = next((old for old, now in renames.tables.items() if now == name), name)
             out[name] = _mutate_table(draw, mutation, out[name], spec.get(original), kinds, referable)
-    return out, renames
+    # A renamed column that a later change dropped is no rename any more.
+    kept = {key: new for key, new in renames.columns.items() if key[0] in out and new in out[key[0]].columns}
+    return out, replace(renames, columns=kept)
 
 
 def _touched(table: Table, before: Table | None) -> bool:
