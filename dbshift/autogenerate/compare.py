@@ -14,7 +14,8 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 
 On PostgreSQL, named enum types the models start using are created before all of that, and
 those the database's columns stop using are dropped after it (no table or column operation
-drops a type on its own).
+drops a type on its own). A type whose values change gets its new values added first and is
+replaced last when values go or move (:func:`_compare_enum_values`).
 
 Every step runs across all tables before the next, so a name that moves (an index dropped from
 one table and created on another) is free before it is taken again. Read backwards the same
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from dbshift.dialects.features import Features, features_for
@@ -46,9 +48,18 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
-from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
-from dbshift.schema.enums import enum_types_used
-from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
+from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp, EnumColumn
+from dbshift.schema.enums import TypeKey, columns_using, enum_additions, enum_types_used
+from dbshift.schema.model import (
+    ColumnDef,
+    EnumTypeDef,
+    ForeignKeyDef,
+    IndexDef,
+    SchemaDef,
+    TableDef,
+    UniqueDef,
+    table_key,
+)
 from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import is_excluded
 
@@ -112,7 +123,9 @@ def compare_schemas(
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
     if dialect.name == "postgresql":
-        _compare_enum_types(target, current, steps)
+        dropped = {t.key for t in removed}
+        kept = [t for t in current if t.key not in target and t.key not in dropped]
+        _compare_enum_types(target, current, steps, kept)
     return steps.ops()
 
 
@@ -129,7 +142,7 @@ def reverse_ops(ops: Iterable[Operation]) -> list[Operation]:
 
 
 # -- enum types ---------------------------------------------------------------------------------
-def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps) -> None:
+def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps, kept: Sequence[TableDef] = ()) -> None:
     """PostgreSQL's named enum types, which no table or column operation creates for good or
     drops: a type the models' columns start using is created first (unless the database has it
     already, used or not), and one the database's columns stop using is dropped last, after the
@@ -144,6 +157,40 @@ def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps) ->
     for key, enum in used_now.items():
         if key not in used_then:
             steps.drop_types.append(DropEnumTypeOp(current.enum_type(enum.name, enum.schema) or enum))
+    for enum in used_then.values():
+        existing_enum = current.enum_type(enum.name, enum.schema)
+        if existing_enum is not None and existing_enum.values != enum.values:
+            _compare_enum_values(enum, existing_enum, target, current, steps, kept)
+
+
+def _compare_enum_values(
+    enum: EnumTypeDef,
+    existing: EnumTypeDef,
+    target: SchemaDef,
+    current: SchemaDef,
+    steps: _Steps,
+    kept: Sequence[TableDef],
+) -> None:
+    """A type whose values change. New values are added first (``ADD VALUE``), so that new
+    columns and defaults can use them; whatever adding cannot do (values removed or moved)
+    replaces the type last, after the columns holding values that go were dropped or changed.
+    Each operation names the columns using the type when it runs (the downgrade runs its
+    reverse at the same point): the database's at the start, the models' (and the database's
+    tables excluded from the comparison) at the end."""
+    _, middle = enum_additions(existing.values, enum.values)
+    if middle != existing.values:
+        columns = _enum_columns(current, enum.key)
+        steps.create_types.append(AlterEnumValuesOp(enum.name, middle, existing.values, enum.schema, columns))
+    if middle != enum.values:
+        columns = _enum_columns(target, enum.key) + _enum_columns(current, enum.key, kept)
+        steps.drop_types.append(AlterEnumValuesOp(enum.name, enum.values, middle, enum.schema, columns))
+
+
+def _enum_columns(schema: SchemaDef, key: TypeKey, tables: Sequence[TableDef] | None = None) -> tuple[EnumColumn, ...]:
+    return tuple(
+        EnumColumn(t.name, c.name, t.schema, c.server_default, isinstance(c.type, sa.ARRAY))
+        for t, c in columns_using(schema, key, tables)
+    )
 
 
 # -- whole tables -------------------------------------------------------------------------------
