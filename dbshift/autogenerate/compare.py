@@ -157,8 +157,9 @@ def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps, ke
     for key, enum in used_now.items():
         if key not in used_then:
             steps.drop_types.append(DropEnumTypeOp(current.enum_type(enum.name, enum.schema) or enum))
-    for enum in used_then.values():
-        existing_enum = current.enum_type(enum.name, enum.schema)
+    for key, enum in used_then.items():
+        # A type outside the reflected schema is known by the columns that use it.
+        existing_enum = current.enum_type(enum.name, enum.schema) or used_now.get(key)
         if existing_enum is not None and existing_enum.values != enum.values:
             _compare_enum_values(enum, existing_enum, target, current, steps, kept)
 
