@@ -159,7 +159,7 @@ class EnumValueCheck(ExecutableDDLElement):
         if row is not None:
             raise MigrationError(
                 f"column {self.column.label} holds '{row[0]}', which enum type {self.type_label} would no "
-                "longer have: update or delete those rows first (nothing was changed)"
+                "longer have: update or delete those rows first"
             )
 
 

@@ -179,7 +179,10 @@ def test_postgresql_values_removed_and_reordered_keep_rows_defaults_and_other_co
         return md
 
     before, after = models("new", "held", "paid", "void"), models("paid", "new")
-    rows = {**ROWS, "history": [{"id": 1, "was": "paid", "path": ["new", "paid"]}, {"id": 2, "was": None, "path": None}]}
+    rows: dict[str, list[dict[str, Any]]] = {
+        **ROWS,
+        "history": [{"id": 1, "was": "paid", "path": ["new", "paid"]}, {"id": 2, "was": None, "path": None}],
+    }
     scenario.start(before, rows)
     scenario.round_trip(before, after, ["changed values of enum type 'status': removed 'held', 'void'; reordered"])
     assert pg_labels(scenario, "status") == ["new", "held", "paid", "void"]
@@ -338,3 +341,71 @@ def test_non_native_enum_values_change_its_check(scenario: Scenario) -> None:
     scenario.round_trip(before, after, [o.describe() for o in ops])
     scenario.project.upgrade()
     scenario.project.execute("INSERT INTO orders VALUES (4, 'void')")
+
+
+def test_postgresql_added_values_stay_when_the_revision_fails_later_and_it_runs_again(scenario: Scenario) -> None:
+    only(scenario, "postgresql")
+    before = sa.MetaData()
+    orders(before, sa.Enum("new", "paid", name="status"))
+    scenario.start(before, ROWS)
+    upgrade = """
+    op.alter_enum_values("status", ["new", "paid", "void"], existing_values=["new", "paid"])
+    op.execute("UPDATE orders SET status = 'void' WHERE id = 3")
+    op.execute("UPDATE missing_table SET x = 1")
+    """
+    path = scenario.project.add("r1", "r0", textwrap.dedent(upgrade))
+    with pytest.raises(MigrationError, match="stays committed: ALTER TYPE status ADD VALUE IF NOT EXISTS 'void'"):
+        scenario.project.upgrade()
+    assert pg_labels(scenario, "status") == ["new", "paid", "void"]
+    assert scenario.project.rows("orders") == [(1, "new"), (2, "paid"), (3, "new")]  # rolled back
+    assert scenario.project.versions_in_db() == ["r0"]
+    path.write_text(path.read_text(encoding="utf-8").replace("UPDATE missing_table SET x = 1", "SELECT 1"))
+    scenario.project.upgrade()
+    assert scenario.project.rows("orders") == [(1, "new"), (2, "paid"), (3, "void")]
+
+
+def test_postgresql_values_added_inside_the_transaction_roll_back_with_it(scenario: Scenario) -> None:
+    only(scenario, "postgresql")
+    before = sa.MetaData()
+    orders(before, sa.Enum("new", "paid", name="status"))
+    scenario.start(before, ROWS)
+    upgrade = """
+    op.alter_enum_values("status", ["new", "paid", "void"], existing_values=["new", "paid"], autocommit=False)
+    op.execute("UPDATE missing_table SET x = 1")
+    """
+    scenario.project.add("r1", "r0", textwrap.dedent(upgrade))
+    with pytest.raises(MigrationError, match="its changes were rolled back"):
+        scenario.project.upgrade()
+    assert pg_labels(scenario, "status") == ["new", "paid"]
+
+
+def test_postgresql_hand_written_replacement_reads_defaults_and_arrays_from_the_database(scenario: Scenario) -> None:
+    """A value renamed by hand: added, rows moved to it, the old one removed; the columns are
+    named without their defaults or array-ness, which the live database tells."""
+    only(scenario, "postgresql")
+    before = sa.MetaData()
+    orders(before, sa.Enum("new", "held", "paid", name="status"), server_default="held")
+    sa.Table(
+        "history",
+        before,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("path", postgresql.ARRAY(sa.Enum("new", "held", "paid", name="status"))),
+    )
+    scenario.start(before, {**ROWS, "history": [{"id": 1, "path": ["held", "paid"]}]})
+    scenario.project.execute("UPDATE orders SET status = 'held' WHERE id = 3")
+    upgrade = """
+    columns = [op.EnumColumn("orders", "status"), op.EnumColumn("history", "path")]
+    op.alter_enum_values("status", ["new", "held", "paused", "paid"], existing_values=["new", "held", "paid"])
+    op.execute("UPDATE orders SET status = 'paused' WHERE status = 'held'")
+    op.execute("UPDATE history SET path = array_replace(path, 'held', 'paused')")
+    op.alter_column("orders", "status", server_default="paused")
+    op.alter_enum_values("status", ["new", "paused", "paid"], existing_values=["new", "held", "paused", "paid"],
+                         columns=columns)
+    """
+    scenario.project.add("r1", "r0", textwrap.dedent(upgrade))
+    scenario.project.upgrade()
+    assert pg_labels(scenario, "status") == ["new", "paused", "paid"]
+    assert scenario.project.rows("orders") == [(1, "new"), (2, "paid"), (3, "paused")]
+    assert scenario.project.rows("history") == [(1, "{paused,paid}")]  # the driver's text of an enum array
+    scenario.project.execute("INSERT INTO orders (id) VALUES (4)")
+    assert scenario.project.rows("orders")[-1] == (4, "paused")

@@ -134,7 +134,7 @@ def test_removed_values_replace_the_type_and_move_every_column() -> None:
 
 def test_enum_values_change_nothing_elsewhere_and_bad_arguments_are_one_line_errors() -> None:
     change = AlterEnumValuesOp("status", ("a",), ("a", "b"))
-    for dialect in (mysql.dialect(), sqlite.dialect()):  # type: ignore[no-untyped-call]
+    for dialect in (mysql.dialect(), sqlite.dialect()):
         assert impl_for(dialect).statements(change) == []
     assert offline(lambda: op.alter_enum_values("s", ["a"], existing_values=["a"])) == []
     with pytest.raises(DbshiftError, match=r"^alter_enum_values\('s'\): values must be distinct strings$"):
@@ -185,7 +185,7 @@ def test_added_values_come_first_removed_ones_last() -> None:
     assert last.columns == (EnumColumn("orders", "status", server_default="'a'::status"), EnumColumn("new", "s"))
     down = reverse_ops(ops)
     assert down[0].describe() == "changed values of enum type 'status': added 'b'"
-    for dialect in (mysql.dialect(), sqlite.dialect()):  # type: ignore[no-untyped-call]
+    for dialect in (mysql.dialect(), sqlite.dialect()):
         assert not any(isinstance(o, AlterEnumValuesOp) for o in compare_schemas(target, current, dialect))
 
 
