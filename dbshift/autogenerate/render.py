@@ -358,7 +358,11 @@ def _enum_values(op: AlterEnumValuesOp) -> str:
     of the type moves over, and which ``--sql`` mode cannot ask the database for)."""
     args = [quote(op.name), _lit(op.values), f"existing_values={_lit(op.existing_values)}", *_kw(schema=op.schema)]
     if op.columns:
-        args.append(f"columns=[{', '.join(_enum_column(c) for c in op.columns)}]")
+        items = [_enum_column(c) for c in op.columns]
+        inline = f"columns=[{', '.join(items)}]"
+        # Too long for its own line in the call: one column a line, as ruff format writes it.
+        fits = len(inline) + 5 <= MAX_WIDTH
+        args.append(inline if fits else "columns=[\n" + "".join(f"        {i},\n" for i in items) + "    ]")
     if not op.autocommit:
         args.append("autocommit=False")
     return _call("op.alter_enum_values", args)

@@ -106,10 +106,9 @@ class AlterEnumValuesOp(Operation):
         )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
-        enum = EnumTypeDef(self.name, self.values, self.schema)
-        if schema.enum_type(self.name, self.schema) is None:
-            raise SchemaStateError(f"enum type {_label(enum)} does not exist")
-        return schema.with_enum_type(enum)
+        """The type with its new values; a type the schema does not hold (one in another schema,
+        known only by the columns using it) is added, as reflection would see it now."""
+        return schema.with_enum_type(EnumTypeDef(self.name, self.values, self.schema))
 
     def describe(self) -> str:
         added = [v for v in self.values if v not in self.existing_values]

@@ -6,7 +6,10 @@ where it puts it, the operation's reverse and wording, and its rendering in a re
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +21,7 @@ from dbshift.autogenerate.render import render_ops
 from dbshift.dialects import ddl, impl_for
 from dbshift.errors import DbshiftError
 from dbshift.operations import api as op
-from dbshift.operations.base import Operation, SchemaStateError
+from dbshift.operations.base import Operation
 from dbshift.operations.types import AlterEnumValuesOp, EnumColumn
 from dbshift.runtime.context import MigrationContext
 from dbshift.schema.enums import enum_additions
@@ -153,8 +156,7 @@ def test_describe_reverse_and_apply() -> None:
     assert moved.describe() == "changed values of enum type 'app.status': added 'x'; removed 'c'; reordered"
     schema = SchemaDef.of([], [EnumTypeDef("status", ("a", "b"))])
     assert change.apply(schema).enum_type("status") == EnumTypeDef("status", ("a", "b", "c"))
-    with pytest.raises(SchemaStateError, match="enum type 'app.status' does not exist"):
-        moved.apply(schema)
+    assert moved.apply(schema).enum_type("status", "app") == EnumTypeDef("status", ("b", "x", "a"), "app")
 
 
 # -- autogenerate -------------------------------------------------------------------------------
@@ -223,3 +225,38 @@ def test_rendered_call_runs_back_to_the_same_operation() -> None:
     with op.using_context(Recording()):  # type: ignore[arg-type]
         exec(compile(body, "<rendered>", "exec"), {"op": op})
     assert recorded == [change]
+
+
+def test_rendered_call_is_formatter_clean() -> None:
+    columns = tuple(EnumColumn(f"table_{n}", "status", server_default="'new'::status") for n in range(3))
+    few = AlterEnumValuesOp("status", ("new", "paid"), ("new",), columns=columns[:1])
+    many = AlterEnumValuesOp("status", ("new", "paid"), ("new",), columns=columns)
+    assert render_ops([few]).body == (
+        "op.alter_enum_values(\n"
+        '    "status",\n'
+        '    ["new", "paid"],\n'
+        '    existing_values=["new"],\n'
+        """    columns=[op.EnumColumn("table_0", "status", server_default="'new'::status")],\n"""
+        ")"
+    )
+    assert render_ops([many]).body == (
+        "op.alter_enum_values(\n"
+        '    "status",\n'
+        '    ["new", "paid"],\n'
+        '    existing_values=["new"],\n'
+        "    columns=[\n"
+        + "".join(
+            f"""        op.EnumColumn("table_{n}", "status", server_default="'new'::status"),\n""" for n in range(3)
+        )
+        + "    ],\n"
+        ")"
+    )
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        pytest.skip("ruff is not installed beside this Python")
+    for op_ in (few, many):
+        body = render_ops([op_]).body
+        run = subprocess.run(
+            [str(ruff), "format", "--line-length", "104", "-"], input=body, capture_output=True, text=True, check=True
+        )
+        assert run.stdout.rstrip("\n") == body, run.stderr
