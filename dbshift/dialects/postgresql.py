@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ENUM, CreateEnumType, DropEnumType
+from sqlalchemy.dialects.postgresql import ARRAY, ENUM, CreateEnumType, DropEnumType
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
@@ -146,13 +146,18 @@ class EnumValueCheck(ExecutableDDLElement):
     """A query for one row of a column holding a value the type is about to lose: run before the
     type is replaced, so that the failure names the table, column and value."""
 
-    def __init__(self, column: EnumColumn, type_label: str, removed: tuple[str, ...]) -> None:
+    def __init__(self, column: EnumColumn, type_label: str, removed: tuple[str, ...], array: bool) -> None:
         self.column = column
         self.type_label = type_label
         col: sa.ColumnClause[Any] = sa.column(column.column)
         table = sa.table(column.table, col, schema=column.schema)
-        text = sa.cast(col, sa.Text)
-        self.query = sa.select(text).select_from(table).where(text.in_(removed)).limit(1)
+        if array:
+            items = sa.func.unnest(sa.cast(col, ARRAY(sa.Text))).label("value")
+            values = sa.select(items).select_from(table).subquery()
+            self.query = sa.select(values.c.value).where(values.c.value.in_(removed)).limit(1)
+        else:
+            text = sa.cast(col, sa.Text)
+            self.query = sa.select(text).select_from(table).where(text.in_(removed)).limit(1)
 
     def verify(self, result: CursorResult[Any]) -> None:
         row = result.first()
@@ -241,8 +246,8 @@ class PostgresqlImpl(DialectImpl):
                 found = self.lookup.column(col.table, col.column, col.schema)
                 if found is not None:
                     default, array = found.server_default, isinstance(found.type, sa.ARRAY)
-            if removed and not array and self.lookup is not None:
-                checks.append(EnumValueCheck(col, label, removed))
+            if removed and self.lookup is not None:
+                checks.append(EnumValueCheck(col, label, removed, array))
             table = stub_table(col.table, col.schema)
             quoted = self.dialect.identifier_preparer.quote(col.column)
             using = f"{quoted}::text[]::{type_sql}[]" if array else f"{quoted}::text::{type_sql}"

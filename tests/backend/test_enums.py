@@ -409,3 +409,28 @@ def test_postgresql_hand_written_replacement_reads_defaults_and_arrays_from_the_
     assert scenario.project.rows("history") == [(1, "{paused,paid}")]  # the driver's text of an enum array
     scenario.project.execute("INSERT INTO orders (id) VALUES (4)")
     assert scenario.project.rows("orders")[-1] == (4, "paused")
+
+
+def test_postgresql_array_holding_a_removed_value_stops_the_upgrade(scenario: Scenario) -> None:
+    only(scenario, "postgresql")
+
+    def models(*values: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            "history",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("path", postgresql.ARRAY(sa.Enum(*values, name="status"))),
+        )
+        return md
+
+    before, after = models("new", "held", "paid"), models("new", "paid")
+    scenario.start(before, {"history": [{"id": 1, "path": ["new"]}, {"id": 2, "path": ["new", "held"]}]})
+    scenario.write(after, ["changed values of enum type 'status': removed 'held'"])
+    with pytest.raises(MigrationError, match="column 'history.path' holds 'held', which enum type 'status' would no"):
+        scenario.project.upgrade()
+    assert pg_labels(scenario, "status") == ["new", "held", "paid"]
+    scenario.project.execute("UPDATE history SET path = '{paid}' WHERE id = 2")
+    scenario.project.upgrade()
+    assert pg_labels(scenario, "status") == ["new", "paid"]
+    assert scenario.project.rows("history") == [(1, "{new}"), (2, "{paid}")]
