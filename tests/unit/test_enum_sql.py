@@ -19,6 +19,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from dbshift.autogenerate.compare import compare_schemas, reverse_ops
 from dbshift.autogenerate.render import render_ops
 from dbshift.dialects import ddl, impl_for
+from dbshift.dialects.postgresql import EnumValueCheck
 from dbshift.errors import DbshiftError
 from dbshift.operations import api as op
 from dbshift.operations.base import Operation
@@ -260,3 +261,19 @@ def test_rendered_call_is_formatter_clean() -> None:
             [str(ruff), "format", "--line-length", "104", "-"], input=body, capture_output=True, text=True, check=True
         )
         assert run.stdout.rstrip("\n") == body, run.stderr
+
+
+def test_rows_holding_a_removed_value_are_looked_for_first_against_a_live_database() -> None:
+    """Online, each column is queried for one row holding a value that goes (the failure then
+    names it); the query's text, for plain and array columns."""
+    plain = EnumValueCheck(EnumColumn("orders", "status", "app"), "'status'", ("held", "void"), array=False)
+    array = EnumValueCheck(EnumColumn("history", "path"), "'status'", ("held",), array=True)
+    compile_ = {"dialect": PG, "compile_kwargs": {"literal_binds": True}}
+    assert one_line(str(plain.compile(**compile_))) == (  # type: ignore[arg-type]
+        "SELECT CAST(app.orders.status AS TEXT) AS status FROM app.orders"
+        " WHERE CAST(app.orders.status AS TEXT) IN ('held', 'void') LIMIT 1"
+    )
+    assert one_line(str(array.compile(**compile_))) == (  # type: ignore[arg-type]
+        "SELECT anon_1.value FROM (SELECT unnest(CAST(history.path AS TEXT[])) AS value FROM history) AS anon_1"
+        " WHERE anon_1.value IN ('held') LIMIT 1"
+    )
