@@ -15,7 +15,7 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 On PostgreSQL, named enum types the models start using are created before all of that, and
 those the database's columns stop using are dropped after it (no table or column operation
 drops a type on its own). A type whose values change gets its new values added first and is
-replaced last when values go or move (:func:`_compare_enum_values`).
+replaced last when values go or move (:mod:`dbshift.autogenerate.enums`).
 
 Every step runs across all tables before the next, so a name that moves (an index dropped from
 one table and created on another) is free before it is taken again. Read backwards the same
@@ -38,9 +38,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from dbshift.autogenerate.enums import enum_value_changes, with_enum_checks
 from dbshift.dialects.features import Features, features_for
 from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
 from dbshift.operations.base import UNCHANGED, Operation
@@ -48,18 +48,9 @@ from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
-from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp, EnumColumn
-from dbshift.schema.enums import TypeKey, columns_using, enum_additions, enum_types_used
-from dbshift.schema.model import (
-    ColumnDef,
-    EnumTypeDef,
-    ForeignKeyDef,
-    IndexDef,
-    SchemaDef,
-    TableDef,
-    UniqueDef,
-    table_key,
-)
+from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.schema.enums import enum_types_used
+from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
 from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import is_excluded
 
@@ -122,6 +113,7 @@ def compare_schemas(
     )
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
+    steps.alter_columns = with_enum_checks(steps.alter_columns, target, current)
     if dialect.name == "postgresql":
         dropped = {t.key for t in removed}
         kept = [t for t in current if t.key not in target and t.key not in dropped]
@@ -161,37 +153,9 @@ def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps, ke
         # A type outside the reflected schema is known by the columns that use it.
         existing_enum = current.enum_type(enum.name, enum.schema) or used_now.get(key)
         if existing_enum is not None and existing_enum.values != enum.values:
-            _compare_enum_values(enum, existing_enum, target, current, steps, kept)
-
-
-def _compare_enum_values(
-    enum: EnumTypeDef,
-    existing: EnumTypeDef,
-    target: SchemaDef,
-    current: SchemaDef,
-    steps: _Steps,
-    kept: Sequence[TableDef],
-) -> None:
-    """A type whose values change. New values are added first (``ADD VALUE``), so that new
-    columns and defaults can use them; whatever adding cannot do (values removed or moved)
-    replaces the type last, after the columns holding values that go were dropped or changed.
-    Each operation names the columns using the type when it runs (the downgrade runs its
-    reverse at the same point): the database's at the start, the models' (and the database's
-    tables excluded from the comparison) at the end."""
-    _, middle = enum_additions(existing.values, enum.values)
-    if middle != existing.values:
-        columns = _enum_columns(current, enum.key)
-        steps.create_types.append(AlterEnumValuesOp(enum.name, middle, existing.values, enum.schema, columns))
-    if middle != enum.values:
-        columns = _enum_columns(target, enum.key) + _enum_columns(current, enum.key, kept)
-        steps.drop_types.append(AlterEnumValuesOp(enum.name, enum.values, middle, enum.schema, columns))
-
-
-def _enum_columns(schema: SchemaDef, key: TypeKey, tables: Sequence[TableDef] | None = None) -> tuple[EnumColumn, ...]:
-    return tuple(
-        EnumColumn(t.name, c.name, t.schema, c.server_default, isinstance(c.type, sa.ARRAY))
-        for t, c in columns_using(schema, key, tables)
-    )
+            first, last = enum_value_changes(enum, existing_enum, target, current, kept)
+            steps.create_types.extend(first)
+            steps.drop_types.extend(last)
 
 
 # -- whole tables -------------------------------------------------------------------------------

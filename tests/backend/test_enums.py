@@ -434,3 +434,28 @@ def test_postgresql_array_holding_a_removed_value_stops_the_upgrade(scenario: Sc
     scenario.project.upgrade()
     assert pg_labels(scenario, "status") == ["new", "paid"]
     assert scenario.project.rows("history") == [(1, "{new}"), (2, "{paid}")]
+
+
+@pytest.mark.parametrize("change", ["longer", "shorter"])
+def test_non_native_enum_with_check_values_change_the_length_and_the_check(scenario: Scenario, change: str) -> None:
+    """The database reports a plain VARCHAR: autogenerate gives ``alter_column`` the enum its
+    CHECK lists as the existing type, so the old CHECK is dropped and the new one added (and
+    back on the downgrade); the CHECK admits exactly the new values."""
+    short, long = ("new", "paid"), ("new", "paid", "refunded")
+    old_values, new_values = (short, long) if change == "longer" else (long, short)
+    before, after = sa.MetaData(), sa.MetaData()
+    orders(before, sa.Enum(*old_values, name="status", native_enum=False, create_constraint=True))
+    orders(after, sa.Enum(*new_values, name="status", native_enum=False, create_constraint=True))
+    scenario.start(before, ROWS)
+
+    def spelled(values: tuple[str, ...]) -> str:
+        quoted = ", ".join(f"'{v}'" for v in values)
+        return f"Enum({quoted}, name='status', native_enum=False, create_constraint=True)"
+
+    expected = f"modified column 'orders.status': type {spelled(old_values)} -> {spelled(new_values)}"
+    scenario.round_trip(before, after, [expected])
+    scenario.project.upgrade()
+    if change == "longer":
+        scenario.project.execute("INSERT INTO orders VALUES (4, 'refunded')")
+    with pytest.raises(sa.exc.DBAPIError):
+        scenario.project.execute("INSERT INTO orders VALUES (5, 'void')")

@@ -23,10 +23,12 @@ from dbshift.dialects.postgresql import EnumValueCheck
 from dbshift.errors import DbshiftError
 from dbshift.operations import api as op
 from dbshift.operations.base import Operation
+from dbshift.operations.column import AlterColumnOp
 from dbshift.operations.types import AlterEnumValuesOp, EnumColumn
 from dbshift.runtime.context import MigrationContext
 from dbshift.schema.enums import enum_additions
-from dbshift.schema.model import ColumnDef, EnumTypeDef, SchemaDef, TableDef
+from dbshift.schema.from_metadata import schema_from_metadata
+from dbshift.schema.model import CheckDef, ColumnDef, EnumTypeDef, SchemaDef, TableDef
 
 PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
@@ -277,3 +279,35 @@ def test_rows_holding_a_removed_value_are_looked_for_first_against_a_live_databa
         "SELECT anon_1.value FROM (SELECT unnest(CAST(history.path AS TEXT[])) AS value FROM history) AS anon_1"
         " WHERE anon_1.value IN ('held') LIMIT 1"
     )
+
+
+@pytest.mark.parametrize(
+    ("dialect", "reflected"),
+    [
+        (PG, "((status)::text = ANY ((ARRAY['new'::character varying, 'it''s'::character varying])::text[]))"),
+        (mysql.dialect(), "`status` in ('new','it''s')"),
+        (sqlite.dialect(), "status IN ('new', 'it''s')"),
+    ],
+    ids=["postgresql", "mariadb", "sqlite"],
+)
+def test_non_native_enum_type_change_drops_the_check_the_database_has(dialect: Any, reflected: str) -> None:
+    """The existing type of the ``alter_column`` is the enum the database's CHECK of the same
+    name lists (however the backend spells it), so the CHECK goes with it."""
+    md = sa.MetaData()
+    new = sa.Enum("new", "it's", "refunded", name="status", native_enum=False, create_constraint=True)
+    sa.Table("orders", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("status", new))
+    target = schema_from_metadata(md, dialect)
+    table = target.tables["orders"]
+    old_column = ColumnDef("status", sa.VARCHAR(4))
+    current = SchemaDef.of(
+        [table.replace(columns=(table.columns[0], old_column), checks=(CheckDef(reflected, "status"),))]
+    )
+    (alter,) = [o for o in compare_schemas(target, current, dialect) if isinstance(o, AlterColumnOp)]
+    assert isinstance(alter, AlterColumnOp)
+    assert isinstance(alter.existing_type, sa.Enum)
+    assert alter.existing_type.enums == ["new", "it's"]
+    assert alter.existing_type.create_constraint and alter.existing_type.length == 4
+    unnamed = SchemaDef.of([table.replace(columns=(table.columns[0], old_column), checks=(CheckDef(reflected),))])
+    # No CHECK of that name: the type is left as reflected.
+    (plain,) = [o for o in compare_schemas(target, unnamed, dialect) if isinstance(o, AlterColumnOp)]
+    assert isinstance(plain, AlterColumnOp) and isinstance(plain.existing_type, sa.VARCHAR)
