@@ -311,3 +311,21 @@ def test_non_native_enum_type_change_drops_the_check_the_database_has(dialect: A
     # No CHECK of that name: the type is left as reflected.
     (plain,) = [o for o in compare_schemas(target, unnamed, dialect) if isinstance(o, AlterColumnOp)]
     assert isinstance(plain, AlterColumnOp) and isinstance(plain.existing_type, sa.VARCHAR)
+
+
+def test_replacement_moves_columns_of_tables_left_out_of_the_comparison() -> None:
+    """A table the comparison excludes keeps using the type: the replacement moves it too."""
+    status = sa.Enum("a", "b", name="status")
+    legacy = TableDef("legacy_orders", (ColumnDef("id", sa.Integer()), ColumnDef("s", status)))
+    current = SchemaDef.of([orders(status), legacy], [EnumTypeDef("status", ("a", "b"))])
+    target = SchemaDef.of([orders(sa.Enum("b", "a", name="status"))])
+    (change,) = compare_schemas(target, current, PG, exclude=["legacy_*"])
+    assert isinstance(change, AlterEnumValuesOp)
+    assert change.columns == (EnumColumn("orders", "status"), EnumColumn("legacy_orders", "s"))
+    dropped = compare_schemas(target, current, PG)  # not excluded: dropped first, not moved
+    assert [o.describe() for o in dropped] == [
+        "removed table 'legacy_orders'",
+        "changed values of enum type 'status': reordered",
+    ]
+    last = dropped[-1]
+    assert isinstance(last, AlterEnumValuesOp) and last.columns == (EnumColumn("orders", "status"),)
