@@ -9,6 +9,7 @@ autogenerate writes a revision file, ``upgrade`` runs it, ``downgrade`` runs it 
 * MariaDB's ``ENUM(...)`` column type: a values change is a type change, run with ``MODIFY``.
 * Non-native enums (``native_enum=False``): a ``VARCHAR`` whose length follows the longest value,
   and a CHECK when ``create_constraint=True``.
+* The whole way through the CLI: ``revision --autogenerate``, ``upgrade``, ``check``, ``downgrade``.
 
 After each upgrade the database matches the new models (a second comparison finds nothing) and
 the rows are still there; after the downgrade it matches the old models, rows included.
@@ -31,6 +32,7 @@ from dbshift.autogenerate.render import render_ops
 from dbshift.errors import MigrationError
 from dbshift.operations.base import Operation
 from tests.backend.test_op_api import Project
+from tests.cli_helpers import ScratchProject
 from tests.conftest import Database
 
 pytestmark = pytest.mark.backend
@@ -459,3 +461,56 @@ def test_non_native_enum_with_check_values_change_the_length_and_the_check(scena
         scenario.project.execute("INSERT INTO orders VALUES (4, 'refunded')")
     with pytest.raises(sa.exc.DBAPIError):
         scenario.project.execute("INSERT INTO orders VALUES (5, 'void')")
+
+
+# -- through the CLI ------------------------------------------------------------------------------
+MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.Enum({values}, name="status"), nullable=False, server_default="new"),
+)
+"""
+
+
+def test_cli_autogenerate_upgrade_check_and_downgrade_of_enum_values(database: Database, tmp_path: Path) -> None:
+    """``revision --autogenerate`` writes the values change, ``upgrade`` runs it with rows in
+    place, ``check`` then finds nothing, ``downgrade -1`` brings the old values back."""
+    p = ScratchProject(tmp_path / "project", database.url)
+    p.write("app/__init__.py", "")
+    p.write("app/models.py", MODELS.format(values='"new", "held", "paid"'))
+    p.write_config(url=database.url, target_metadata="app.models:metadata")
+    for args in (("revision", "--autogenerate", "-m", "orders"), ("upgrade", "head")):
+        assert p.run(*args).returncode == 0
+    engine = sa.create_engine(database.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO orders (id, status) VALUES (1, 'new'), (2, 'paid'), (3, 'new')"))
+        p.write("app/models.py", MODELS.format(values='"draft", "new", "paid", "refunded"'))
+        made = p.run("revision", "--autogenerate", "-m", "status values")
+        assert made.returncode == 0, made.stderr
+        detected = [line for line in made.stdout.splitlines() if line.startswith("Detected")]
+        if database.backend == "postgresql":
+            assert detected == [
+                "Detected changed values of enum type 'status': added 'draft', 'refunded'",
+                "Detected changed values of enum type 'status': removed 'held'",
+            ]
+        else:
+            assert len(detected) == 1 and detected[0].startswith("Detected modified column 'orders.status': type")
+        for args in (("upgrade", "head"), ("check",)):
+            result = p.run(*args)
+            assert result.returncode == 0, result.stdout + result.stderr
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO orders (id, status) VALUES (4, 'refunded')"))
+            conn.execute(sa.text("DELETE FROM orders WHERE id = 4"))
+        result = p.run("downgrade", "-1")
+        assert result.returncode == 0, result.stdout + result.stderr
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, status FROM orders ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "new"), (2, "paid"), (3, "new")]
+    finally:
+        engine.dispose()
