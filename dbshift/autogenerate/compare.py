@@ -40,7 +40,14 @@ from typing import TypeVar
 from sqlalchemy.engine import Dialect
 
 from dbshift.dialects.features import Features, features_for
-from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
+from dbshift.dialects.normalize import (
+    defaults_equal,
+    normalize_fk_action,
+    normalize_fk_match,
+    normalize_index_element,
+    normalize_index_options,
+    types_equal,
+)
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
@@ -229,7 +236,8 @@ def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) 
 # -- one existing table -------------------------------------------------------------------------
 def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
     """What has to match for a database foreign key to be the model's: the columns and target,
-    and the ON DELETE / ON UPDATE actions (and on PostgreSQL, deferrability)."""
+    and the ON DELETE / ON UPDATE actions; on PostgreSQL also DEFERRABLE / INITIALLY and MATCH,
+    which MariaDB and SQLite do not report back (MariaDB has no deferred keys and ignores MATCH)."""
     key: tuple[object, ...] = (
         *fk.signature,
         normalize_fk_action(fk.ondelete, dialect.name),
@@ -237,7 +245,9 @@ def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
     )
     if dialect.name == "postgresql":
         initially = (fk.initially or "IMMEDIATE").upper()
-        key += (bool(fk.deferrable), initially)
+        deferrable = bool(fk.deferrable) or initially == "DEFERRED"  # INITIALLY DEFERRED implies it
+        initially = initially if deferrable else "IMMEDIATE"
+        key += (deferrable, initially, normalize_fk_match(fk.match))
     return key
 
 
@@ -300,10 +310,15 @@ def _unique_key(unique: UniqueDef, dialect: Dialect) -> tuple[object, ...]:
 
 
 def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
+    """What has to match for a database index to be the model's one of that name: its elements
+    (expressions and sort order normalized), uniqueness, and the options the backend reports
+    back (:data:`dbshift.dialects.normalize.INDEX_OPTIONS`). Any difference is drop + create."""
     columns = tuple(
-        normalize_expression(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
+        normalize_index_element(c, dialect.name) if index.is_expression(i) else c
+        for i, c in enumerate(index.columns)
     )
-    return columns, index.unique
+    options = normalize_index_options(index.dialect_options, index.columns, index.expressions, dialect.name)
+    return columns, index.unique, options
 
 
 def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, features: Features, steps: _Steps) -> None:

@@ -208,6 +208,9 @@ def _index(ix: Mapping[str, Any]) -> IndexDef:
     expressions = list(ix.get("expressions") or names)
     columns = tuple(n if n is not None else str(expressions[i]) for i, n in enumerate(names))
     flags = tuple(n is None for n in names)
+    sorting = ix.get("column_sorting") or {}
+    if sorting:  # PostgreSQL: DESC / NULLS FIRST elements, as the models write them
+        columns, flags = _sorted_elements(columns, flags, sorting)
     return IndexDef(
         name=ix["name"],
         columns=columns,
@@ -218,6 +221,29 @@ def _index(ix: Mapping[str, Any]) -> IndexDef:
         ),
         expressions=flags if any(flags) else (),
     )
+
+
+def _sorted_elements(
+    columns: tuple[str, ...], flags: tuple[bool, ...], sorting: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """Index elements with their reported sort order (``("desc", "nulls_last")``) written out:
+    ``b DESC NULLS LAST``, an SQL expression as the models' ``sa.desc(t.c.b)`` compiles to."""
+    out_columns, out_flags = [], []
+    for column, is_expression in zip(columns, flags):
+        order = sorting.get(column)
+        if not order:
+            out_columns.append(column)
+            out_flags.append(is_expression)
+            continue
+        element = column if is_expression or re.fullmatch(r"[a-z_][a-z0-9_$]*", column) else _quoted(column)
+        words = " ".join(str(o).replace("_", " ").upper() for o in order)
+        out_columns.append(f"{element} {words}")
+        out_flags.append(True)
+    return tuple(out_columns), tuple(out_flags)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _option_value(value: Any) -> Any:

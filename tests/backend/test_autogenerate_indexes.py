@@ -1,0 +1,238 @@
+"""Autogenerate and the options of indexes, foreign keys and unique constraints, on real databases.
+
+Each backend reports back only some of what the models can say about an index or a foreign key
+(:data:`dbshift.dialects.normalize.INDEX_OPTIONS`): those are compared, and a change is a drop
+and a create (an add, for a foreign key); the rest never makes a difference. Every test runs a
+change through :meth:`Db.roundtrip`: detected exactly, upgraded, a second comparison clean,
+downgraded, clean again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+
+from tests.backend.test_autogenerate import Db
+from tests.conftest import Database
+
+Models = Callable[..., sa.MetaData]
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def only(*backends: str) -> Callable[[F], F]:
+    """Run a test on these backends alone (skipped before any database is made)."""
+
+    def mark(test: F) -> F:
+        test.only_backends = backends  # type: ignore[attr-defined]
+        return test
+
+    return mark
+
+
+@pytest.fixture
+def db(backend: str, request: pytest.FixtureRequest) -> Iterator[Db]:
+    backends = getattr(request.function, "only_backends", None)
+    if backends is not None and backend not in backends:
+        pytest.skip(f"{', '.join(backends)} only")
+    database: Database = request.getfixturevalue("database")
+    helper = Db(database)
+    yield helper
+    helper.engine.dispose()
+
+
+def items(md: sa.MetaData, *extra: Any) -> sa.Table:
+    return sa.Table(
+        "items",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(40)),
+        sa.Column("code", sa.String(40)),
+        sa.Column("qty", sa.Integer),
+        sa.Column("status", sa.String(10)),
+        *extra,
+    )
+
+
+def with_index(*args: Any, **kw: Any) -> sa.MetaData:
+    """The items table with one index ``ix_items`` built by ``make(table)``."""
+    md = sa.MetaData()
+    table = items(md)
+    make = args[0]
+    sa.Index("ix_items", *make(table), **kw)
+    return md
+
+
+def change(db: Db, before: sa.MetaData, after: sa.MetaData, dropped: str, added: str) -> None:
+    db.roundtrip(before, after, [f"removed {dropped}", f"added {added}"])
+
+
+def no_difference(db: Db, before: sa.MetaData, after: sa.MetaData) -> None:
+    db.create(before)
+    assert [o.describe() for o in db.diff(after)] == []
+
+
+# -- on every backend ---------------------------------------------------------------------------
+def test_index_becomes_unique(db: Db) -> None:
+    before = with_index(lambda t: [t.c.name])
+    after = with_index(lambda t: [t.c.name], unique=True)
+    change(db, before, after, "index 'ix_items' on items (name)", "unique index 'ix_items' on items (name)")
+
+
+def test_index_columns_reordered(db: Db) -> None:
+    before = with_index(lambda t: [t.c.name, t.c.qty])
+    after = with_index(lambda t: [t.c.qty, t.c.name])
+    change(db, before, after, "index 'ix_items' on items (name, qty)", "index 'ix_items' on items (qty, name)")
+
+
+def test_descending_index_is_no_difference(db: Db) -> None:
+    md = with_index(lambda t: [t.c.name.desc(), t.c.qty.asc()])
+    no_difference(db, md, md)
+
+
+def test_descending_index_changed(db: Db) -> None:
+    before = with_index(lambda t: [t.c.name, t.c.qty])
+    after = with_index(lambda t: [t.c.name.desc(), t.c.qty])
+    if db.backend != "postgresql":  # SQLite and MariaDB do not report the order back
+        no_difference(db, before, after)
+        return
+    change(db, before, after, "index 'ix_items' on items (name, qty)", "index 'ix_items' on items (name DESC, qty)")
+
+
+@only("postgresql")
+def test_nulls_first_index_changed(db: Db) -> None:
+    before = with_index(lambda t: [t.c.qty.desc()])
+    after = with_index(lambda t: [t.c.qty.desc().nulls_last()])
+    no_difference(db, before, with_index(lambda t: [t.c.qty.desc().nulls_first()]))  # the default after DESC
+    db.reset()
+    change(db, before, after, "index 'ix_items' on items (qty DESC)", "index 'ix_items' on items (qty DESC NULLS LAST)")
+
+
+@only("sqlite", "postgresql")  # MariaDB has no indexes on expressions
+def test_expression_index_changed(db: Db) -> None:
+    before = with_index(lambda t: [sa.func.lower(t.c.name), t.c.qty])
+    after = with_index(lambda t: [sa.func.upper(t.c.name), t.c.qty])
+    no_difference(db, before, before)
+    db.reset()
+    change(
+        db,
+        before,
+        after,
+        f"index 'ix_items' on items (lower({'name::text' if db.backend == 'postgresql' else 'name'}), qty)",
+        "index 'ix_items' on items (upper(name), qty)",
+    )
+
+
+def where_kw(db: Db, condition: Callable[[sa.Table], Any]) -> dict[str, Any]:
+    return {f"{db.backend}_where": condition}
+
+
+def partial(db: Db, condition: Callable[[sa.Table], Any] | None, **kw: Any) -> sa.MetaData:
+    md = sa.MetaData()
+    table = items(md)
+    options = {f"{db.backend}_where": condition(table)} if condition else {}
+    sa.Index("ix_items", table.c.name, **options, **kw)
+    return md
+
+
+CONDITIONS: list[Callable[[sa.Table], Any]] = [
+    lambda t: t.c.qty > 5,
+    lambda t: sa.and_(t.c.qty > 5, sa.or_(t.c.status == "new", t.c.status.is_(None))),
+    lambda t: sa.and_(t.c.status != "gone", t.c.code.is_not(None)),
+    lambda t: sa.text("qty >= 0 AND status = 'x'"),
+    lambda t: sa.or_(t.c.qty.between(1, 9), sa.not_(t.c.name.like("a%"))),
+]
+
+
+@only("sqlite", "postgresql")  # MariaDB has no partial indexes
+@pytest.mark.parametrize("number", range(len(CONDITIONS)))
+def test_partial_index_is_no_difference(db: Db, number: int) -> None:
+    md = partial(db, CONDITIONS[number])
+    no_difference(db, md, md)
+
+
+@only("sqlite", "postgresql")
+def test_partial_index_condition_changed(db: Db) -> None:
+    before = partial(db, lambda t: t.c.qty > 5)
+    after = partial(db, lambda t: t.c.qty > 6)
+    change(db, before, after, "index 'ix_items' on items (name)", "index 'ix_items' on items (name)")
+    db.reset()
+    change(db, partial(db, None), before, "index 'ix_items' on items (name)", "index 'ix_items' on items (name)")
+    db.reset()
+    change(db, before, partial(db, None), "index 'ix_items' on items (name)", "index 'ix_items' on items (name)")
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+def pg_index(**kw: Any) -> sa.MetaData:
+    md = sa.MetaData()
+    table = items(md)
+    sa.Index("ix_items", table.c.name, table.c.qty, **kw)
+    return md
+
+
+PG_CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "using": ({}, {"postgresql_using": "brin"}),
+    "using_btree_to_brin": ({"postgresql_using": "btree"}, {"postgresql_using": "brin"}),
+    "ops": ({}, {"postgresql_ops": {"name": "text_pattern_ops"}}),
+    "ops_changed": ({"postgresql_ops": {"name": "text_pattern_ops"}}, {"postgresql_ops": {"name": "varchar_pattern_ops"}}),
+    "include": ({}, {"postgresql_include": ["code"]}),
+    "include_changed": ({"postgresql_include": ["code"]}, {"postgresql_include": ["code", "status"]}),
+    "nulls_not_distinct": ({"unique": True}, {"unique": True, "postgresql_nulls_not_distinct": True}),
+    "with": ({}, {"postgresql_with": {"fillfactor": 50}}),
+    "with_changed": ({"postgresql_with": {"fillfactor": 50}}, {"postgresql_with": {"fillfactor": 70}}),
+}
+
+
+@only("postgresql")
+@pytest.mark.parametrize("option", sorted(PG_CHANGES))
+def test_postgresql_index_option_changed(db: Db, option: str) -> None:
+    before_kw, after_kw = PG_CHANGES[option]
+    before, after = pg_index(**before_kw), pg_index(**after_kw)
+    no_difference(db, before, before)
+    db.reset()
+    kind = "unique index" if before_kw.get("unique") else "index"
+    change(db, before, after, f"{kind} 'ix_items' on items (name, qty)", f"{kind} 'ix_items' on items (name, qty)")
+
+
+@only("postgresql")
+def test_postgresql_options_not_reported_are_no_difference(db: Db) -> None:
+    before = pg_index(postgresql_using="btree", postgresql_include=[], postgresql_nulls_not_distinct=False)
+    db.create(before)
+    for kw in ({"postgresql_concurrently": True}, {"postgresql_tablespace": "pg_default"}, {"postgresql_using": "BTREE"}):
+        assert [o.describe() for o in db.diff(pg_index(**kw))] == [], kw
+
+
+# -- MariaDB ------------------------------------------------------------------------------------
+def my_index(*columns: str, **kw: Any) -> sa.MetaData:
+    md = sa.MetaData()
+    table = items(md)
+    sa.Index("ix_items", *(table.c[c] for c in columns), **kw)
+    return md
+
+
+@only("mariadb")
+def test_mariadb_prefix_length(db: Db) -> None:
+    before = my_index("name", "code", mysql_length=10)
+    no_difference(db, before, my_index("name", "code", mysql_length={"name": 10, "code": 10}))
+    db.reset()
+    after = my_index("name", "code", mysql_length={"name": 10, "code": 5})
+    described = "index 'ix_items' on items (name, code)"
+    change(db, before, after, described, described)
+    db.reset()
+    change(db, my_index("name", "code"), after, described, described)
+    db.reset()
+    change(db, after, my_index("name", "code"), described, described)
+
+
+@only("mariadb")
+def test_mariadb_fulltext_and_using(db: Db) -> None:
+    before = my_index("name", mysql_using="btree")
+    # InnoDB keeps no HASH index: USING is not reported back, so never a difference.
+    no_difference(db, before, my_index("name", mysql_using="hash"))
+    db.reset()
+    described = "index 'ix_items' on items (name)"
+    change(db, before, my_index("name", mysql_prefix="FULLTEXT"), described, described)
