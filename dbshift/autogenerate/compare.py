@@ -314,8 +314,7 @@ def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
     (expressions and sort order normalized), uniqueness, and the options the backend reports
     back (:data:`dbshift.dialects.normalize.INDEX_OPTIONS`). Any difference is drop + create."""
     columns = tuple(
-        normalize_index_element(c, dialect.name) if index.is_expression(i) else c
-        for i, c in enumerate(index.columns)
+        normalize_index_element(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
     )
     options = normalize_index_options(index.dialect_options, index.columns, index.expressions, dialect.name)
     return columns, index.unique, options

@@ -124,6 +124,9 @@ def normalize_type_sql(sql: str, dialect_name: str) -> str:
     text = re.sub(r"\s+COLLATE\s+\"?[\w.]+\"?", "", text)
     text = re.sub(r"\s+CHARACTER SET\s+\w+", "", text)
     text = re.sub(r"\s+WITHOUT TIME ZONE\b", "", text)
+    if dialect_name == "postgresql":
+        # PostgreSQL enforces no array dimensions or sizes: INTEGER[][] and INTEGER[3] are INTEGER[].
+        text = re.sub(r"(?:\[\d*\])+$", "[]", text)
     mysql = dialect_name in MYSQL_LIKE
     if mysql:
         if text in ("BOOL", "BOOLEAN", "TINYINT(1)"):
@@ -166,7 +169,31 @@ def types_equal(model_type: TypeEngine[Any], db_type: TypeEngine[Any], dialect: 
     db_sql = type_sql(db_type, dialect)
     if model_sql is None or db_sql is None:
         return model_type._type_affinity is db_type._type_affinity
+    if dialect.name == "sqlite" and not _sqlite_reflects_name(model_sql, dialect):
+        # SQLAlchemy reflects a declared type it has no name for (CLOB, MEDIUMINT) as its
+        # SQLite affinity (TEXT, INTEGER): all that can be compared.
+        return sqlite_affinity(model_sql) == sqlite_affinity(db_sql)
     return normalize_type_sql(model_sql, dialect.name) == normalize_type_sql(db_sql, dialect.name)
+
+
+def _sqlite_reflects_name(sql: str, dialect: Dialect) -> bool:
+    match = re.match(r"\s*([A-Za-z_]\w*)", sql)
+    names = getattr(dialect, "ischema_names", {})
+    return match is None or match.group(1).upper() in names
+
+
+def sqlite_affinity(sql: str) -> str:
+    """SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html, 3.1)."""
+    name = sql.upper()
+    if "INT" in name:
+        return "INTEGER"
+    if any(word in name for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in name or not name.strip():
+        return "BLOB"
+    if any(word in name for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
 
 
 _NOW = {
@@ -228,7 +255,7 @@ def normalize_default(text: str | None, dialect_name: str) -> str | None:
         number = _number(inner)
         if number is not None:
             return number
-        return value
+        return _timestamp_literal(value)
     number = _number(value)
     if number is not None:
         return number
@@ -236,6 +263,21 @@ def normalize_default(text: str | None, dialect_name: str) -> str | None:
     # longer expression (MySQL's "current_timestamp() ON UPDATE current_timestamp()") the clock
     # functions get one spelling too.
     return _outside_literals(value, lambda s: _NOW_CALL.sub("current_timestamp", s.lower()))
+
+
+_TIMESTAMP = re.compile(r"'(\d{4}-\d\d-\d\d)(?:[ T](\d\d:\d\d:\d\d)(?:\.(\d+))?)?'")
+
+
+def _timestamp_literal(value: str) -> str:
+    """A date-time literal without what adds nothing: a zero fraction, a midnight time (MariaDB
+    reports ``'2020-01-31'`` on a DATETIME as ``'2020-01-31 00:00:00'``)."""
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None or match[2] is None:
+        return value
+    fraction = (match[3] or "").rstrip("0")
+    if match[2] == "00:00:00" and not fraction:
+        return f"'{match[1]}'"
+    return f"'{match[1]} {match[2]}{'.' + fraction if fraction else ''}'"
 
 
 def _balanced(text: str) -> bool:
@@ -318,7 +360,7 @@ _OPERATORS = {"!=": "<>", "~~": "like", "!~~": "not like", "~~*": "ilike", "!~~*
 def _condition_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for token in _CONDITION_TOKEN.findall(text):
-        if token[:1] in "\"`":  # a quoted identifier: compared bare, as case-folded names are
+        if token[:1] in '"`':  # a quoted identifier: compared bare, as case-folded names are
             token = token[1:-1]
         token = token if token.startswith("'") else token.lower()
         tokens.extend(_OPERATORS.get(token, token).split())
@@ -377,7 +419,7 @@ def _ungroup(tokens: list[str]) -> list[str]:
         call = bool(re.fullmatch(r"[\w$.]+", before)) and before not in ("and", "or", "not", "in", "is")
         words = _top_level(inner)
         needed = call or before == "in" or not inner
-        needed = needed or ("or" in words and "and" in (before, after)) or (words and before == "not")
+        needed = needed or ("or" in words and "and" in (before, after)) or (bool(words) and before == "not")
         out.extend(["(", *inner, ")"] if needed else inner)
         position = end + 1
     return out
