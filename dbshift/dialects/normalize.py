@@ -462,8 +462,15 @@ INDEX_OPTIONS: dict[str, tuple[str, ...]] = {
         "postgresql_nulls_not_distinct",
         "postgresql_with",
     ),
-    "mysql": ("mysql_length", "mysql_prefix"),
-    "mariadb": ("mysql_length", "mysql_prefix", "mariadb_length", "mariadb_prefix"),
+    "mysql": ("mysql_length", "mysql_prefix", "mysql_with_parser"),
+    "mariadb": (
+        "mysql_length",
+        "mysql_prefix",
+        "mysql_with_parser",
+        "mariadb_length",
+        "mariadb_prefix",
+        "mariadb_with_parser",
+    ),
     "sqlite": ("sqlite_where",),
 }
 """The index options each backend reports back (SQLAlchemy's ``get_multi_indexes``), hence

@@ -3,7 +3,8 @@
 One round of bulk calls reflects every table at once, so the cost does not grow with a query
 per table. Dialect quirks that need no knowledge of the models are smoothed out here:
 
-* MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once;
+* MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once (as
+  the index when it has options, a prefix length, that no constraint can hold);
 * SQLAlchemy skips SQLite indexes on expressions: read back from ``sqlite_master``;
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
@@ -98,7 +99,10 @@ def reflect_schema(
     for name in names:
         key = (schema, name)
         # MySQL reports a UNIQUE constraint twice: as the constraint and as its backing index.
-        backing = {u.get("duplicates_index") for u in uniques.get(key, ())} - {None}
+        # One with options (a prefix length) is an index: no UNIQUE constraint can say them.
+        with_options = {ix.get("name") for ix in indexes.get(key, ()) if ix.get("dialect_options")}
+        table_uniques = [u for u in uniques.get(key, ()) if u.get("duplicates_index") not in with_options]
+        backing = {u.get("duplicates_index") for u in table_uniques} - {None}
         table_fks = tuple(_fk(f) for f in fks.get(key, ()))
         tables.append(
             TableDef(
@@ -111,7 +115,7 @@ def reflect_schema(
                     sorted(
                         (
                             UniqueDef(tuple(u["column_names"]), u.get("name"), dialect_options=_options(u))
-                            for u in uniques.get(key, ())
+                            for u in table_uniques
                         ),
                         key=lambda u: u.columns,
                     )

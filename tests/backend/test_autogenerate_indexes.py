@@ -367,3 +367,13 @@ def test_unique_constraint_and_unique_index_side_by_side(db: Db) -> None:
     md = with_unique(("uq_items_name", ("name",)))
     sa.Index("ix_items_code", md.tables["items"].c.code, unique=True)
     no_difference(db, md, md)
+
+
+@only("mariadb")
+def test_mariadb_unique_index_with_prefix_length(db: Db) -> None:
+    """MariaDB reports a unique index as a unique constraint too: its options stay with it."""
+    before = my_index("name", "code", unique=True, mysql_length={"name": 10})
+    no_difference(db, before, before)
+    db.reset()
+    described = "unique index 'ix_items' on items (name, code)"
+    change(db, before, my_index("name", "code", unique=True, mysql_length={"name": 12}), described, described)
