@@ -496,6 +496,8 @@ def normalize_index_options(
             value = normalize_condition(str(value), dialect_name)
         elif name == "postgresql_using":
             value = None if str(value).lower() == "btree" else str(value).lower()
+        elif name == "postgresql_ops":
+            value = _ops_by_position(value, columns, expressions)
         elif name == "mysql_length":
             value = value if isinstance(value, Mapping) else {c: value for c in plain}
             value = tuple(sorted((str(k), int(v)) for k, v in value.items()))
@@ -508,6 +510,25 @@ def normalize_index_options(
         if value is not None:
             out[name] = value
     return tuple(sorted(out.items()))
+
+
+def _ops_by_position(
+    ops: Mapping[str, Any], columns: tuple[str, ...], expressions: tuple[bool, ...]
+) -> tuple[str | None, ...]:
+    """``postgresql_ops`` as the operator class of each index element. The database keys an
+    expression's by its text, the models by the expression's label, which the schema model
+    does not keep: keys naming no element go to the expressions in turn."""
+    spare = iter(k for k in ops if k not in columns)
+    out: list[str | None] = []
+    for position, column in enumerate(columns):
+        if column in ops:
+            out.append(str(ops[column]).lower())
+        elif expressions and expressions[position]:
+            key = next(spare, None)
+            out.append(str(ops[key]).lower() if key is not None else None)
+        else:
+            out.append(None)
+    return tuple(out)
 
 
 def normalize_fk_match(match: str | None) -> str | None:

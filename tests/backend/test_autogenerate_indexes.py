@@ -112,6 +112,33 @@ def test_nulls_first_index_changed(db: Db) -> None:
     change(db, before, after, "index 'ix_items' on items (qty DESC)", "index 'ix_items' on items (qty DESC NULLS LAST)")
 
 
+EXPRESSIONS: list[Callable[[sa.Table], list[Any]]] = [
+    lambda t: [sa.func.lower(t.c.name)],
+    lambda t: [sa.func.coalesce(t.c.status, "n/a"), t.c.qty],
+    lambda t: [t.c.qty + 1],
+    lambda t: [sa.func.lower(t.c.name).desc(), t.c.code],
+    lambda t: [sa.func.substr(t.c.code, 1, 3)],
+    lambda t: [sa.text("lower(code)")],
+    lambda t: [sa.func.lower(t.c.name + t.c.code)],
+]
+
+
+@only("sqlite", "postgresql")
+@pytest.mark.parametrize("number", range(len(EXPRESSIONS)))
+def test_expression_index_is_no_difference(db: Db, number: int) -> None:
+    md = with_index(EXPRESSIONS[number])
+    no_difference(db, md, md)
+
+
+@only("postgresql")
+def test_string_partial_condition_and_column_options(db: Db) -> None:
+    """Options given as plain strings and columns compare like SQL expressions and names."""
+    md = sa.MetaData()
+    table = items(md)
+    sa.Index("ix_items", table.c.name, postgresql_where=sa.text("status <> 'x'"), postgresql_include=[table.c.code])
+    no_difference(db, md, md)
+
+
 @only("sqlite", "postgresql")  # MariaDB has no indexes on expressions
 def test_expression_index_changed(db: Db) -> None:
     before = with_index(lambda t: [sa.func.lower(t.c.name), t.c.qty])
@@ -377,3 +404,31 @@ def test_mariadb_unique_index_with_prefix_length(db: Db) -> None:
     db.reset()
     described = "unique index 'ix_items' on items (name, code)"
     change(db, before, my_index("name", "code", unique=True, mysql_length={"name": 12}), described, described)
+
+
+def ops_on_expression(ops: str) -> sa.MetaData:
+    md = sa.MetaData()
+    table = items(md)
+    sa.Index("ix_items", sa.func.lower(table.c.name).label("lower_name"), postgresql_ops={"lower_name": ops})
+    return md
+
+
+@only("postgresql")
+def test_operator_class_on_an_expression_is_no_difference(db: Db) -> None:
+    no_difference(db, ops_on_expression("text_pattern_ops"), ops_on_expression("text_pattern_ops"))
+
+
+@only("postgresql")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the revision creates an expression index without its operator class: the schema model keeps "
+    "the expression as text, not its label, which postgresql_ops names",
+)
+def test_operator_class_on_an_expression_changed(db: Db) -> None:
+    models = ops_on_expression
+    described = "index 'ix_items' on items (lower(name))"
+    db.roundtrip(
+        models("text_pattern_ops"),
+        models("varchar_pattern_ops"),
+        ["removed index 'ix_items' on items (lower(name::text))", f"added {described}"],
+    )
