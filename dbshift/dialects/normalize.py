@@ -334,13 +334,15 @@ _SORT = re.compile(r"^(?P<element>.*?)(?:\s+(?P<dir>asc|desc))?(?:\s+nulls\s+(?P
 def normalize_index_element(sql: str, dialect_name: str) -> str:
     """An index element (``b DESC NULLS LAST``, ``lower(name)``) as compared.
 
-    The sort order is kept on PostgreSQL only, without the defaults spelled out (ASC, NULLS LAST
-    after ASC, NULLS FIRST after DESC); SQLite and MariaDB do not report it back, so there it is
-    left out on both sides.
+    The sort order is kept without the defaults spelled out (ASC, and on PostgreSQL NULLS LAST
+    after ASC, NULLS FIRST after DESC); MariaDB does not report it back, so there it is left out
+    on both sides.
     """
     match = _SORT.match(sql.strip())
     element, direction, nulls = (match["element"], match["dir"], match["nulls"]) if match else (sql, None, None)
     text = normalize_expression(element, dialect_name)
+    if dialect_name == "sqlite":
+        return text + (" desc" if (direction or "").lower() == "desc" else "")
     if dialect_name != "postgresql":
         return text
     direction = (direction or "asc").lower()

@@ -5,7 +5,8 @@ per table. Dialect quirks that need no knowledge of the models are smoothed out 
 
 * MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once (as
   the index when it has options, a prefix length, that no constraint can hold);
-* SQLAlchemy skips SQLite indexes on expressions: read back from ``sqlite_master``;
+* SQLAlchemy skips SQLite indexes on expressions, and reports no sort order (``DESC``) of
+  SQLite index columns: both read back from ``sqlite_master``;
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
 * PostgreSQL reports ``postgresql_include: []`` on every index: dropped; index options that
@@ -278,25 +279,44 @@ def _with_sqlite_expression_indexes(
     result = {key: list(value) for key, value in indexes.items()}
     for table, name, sql in rows:
         known = result.get((schema, table))
-        if known is None or any(ix.get("name") == name for ix in known):
+        if known is None:
+            continue
+        reported = next((ix for ix in known if ix.get("name") == name), None)
+        if reported is not None:
+            _with_sqlite_sort_order(reported, sql)
             continue
         elements = _sqlite_index_elements(sql)
         if elements is None:
             continue
         header = _SQLITE_INDEX.match(sql)
-        known.append(
-            {
-                "name": name,
-                "unique": bool(header and header.group(1)),
-                "column_names": [None if is_expr else text for text, is_expr in elements],
-                "expressions": [text for text, _ in elements],
-            }
-        )
+        entry: dict[str, Any] = {
+            "name": name,
+            "unique": bool(header and header.group(1)),
+            "column_names": [None if is_expr else text for text, is_expr in elements],
+            "expressions": [text for text, _ in elements],
+        }
+        _with_sqlite_sort_order(entry, sql)
+        known.append(entry)
     return result
 
 
-def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
-    """The elements of ``CREATE INDEX ... ON t (a, lower(b)) [WHERE ...]``: (text, is expression)."""
+_DESCENDING = re.compile(r"\s+DESC$", re.IGNORECASE)
+
+
+def _with_sqlite_sort_order(reported: dict[str, Any], sql: str) -> None:
+    """SQLAlchemy reports an SQLite index on ``b DESC`` as one on ``b``: the order is read back
+    from the ``CREATE INDEX`` statement, as PostgreSQL's is reflected (``column_sorting``)."""
+    parts = _sqlite_index_parts(sql)
+    names = list(reported.get("column_names") or [])
+    if parts is None or len(parts) != len(names):
+        return
+    sorting = {n: ("desc",) for n, part in zip(names, parts) if n is not None and _DESCENDING.search(part.strip())}
+    if sorting:
+        reported["column_sorting"] = sorting
+
+
+def _sqlite_index_parts(sql: str) -> list[str] | None:
+    """The element texts of ``CREATE INDEX ... ON t (a, lower(b) DESC) [WHERE ...]``."""
     if not _SQLITE_INDEX.match(sql):
         return None
     start = sql.find("(")
@@ -318,14 +338,22 @@ def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
                 break
     if end < 0:
         return None
+    return split_top_level(sql[start + 1 : end])
+
+
+def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
+    """The elements of ``CREATE INDEX ... ON t (a, lower(b)) [WHERE ...]``: (text, is expression)."""
+    parts = _sqlite_index_parts(sql)
+    if parts is None:
+        return None
     elements: list[tuple[str, bool]] = []
-    for part in split_top_level(sql[start + 1 : end]):
+    for part in parts:
         text = re.sub(r"\s+(ASC|DESC)$", "", part.strip(), flags=re.IGNORECASE)
         identifier = re.fullmatch(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)', text)
-        if identifier:
+        if identifier:  # its DESC becomes column_sorting
             elements.append((next(g for g in identifier.groups() if g).replace('""', '"'), False))
-        else:
-            elements.append((text, True))
+        else:  # an expression keeps its DESC, as the models' sa.desc(expression) compiles
+            elements.append((re.sub(r"\s+ASC$", "", part.strip(), flags=re.IGNORECASE), True))
     return elements
 
 

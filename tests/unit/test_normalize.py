@@ -353,7 +353,8 @@ def test_partial_index_conditions_that_differ(one: str, other: str) -> None:
         ("postgresql", "b ASC", "b"),
         ("postgresql", "b ASC NULLS LAST", "b"),
         ("postgresql", "lower(name) DESC", "lower((name)::text) DESC"),
-        ("sqlite", "b DESC", "b"),  # SQLite and MariaDB do not report the order
+        ("sqlite", "b ASC", "b"),
+        ("sqlite", "lower(b) DESC", 'lower("b")  DESC'),  # MariaDB does not report the order
         ("mariadb", "b DESC", "b"),
     ],
 )
@@ -365,6 +366,7 @@ def test_index_elements_that_differ() -> None:
     assert normalize_index_element("b DESC", "postgresql") != normalize_index_element("b", "postgresql")
     assert normalize_index_element("b DESC NULLS LAST", "postgresql") != normalize_index_element("b DESC", "postgresql")
     assert normalize_index_element("b NULLS FIRST", "postgresql") != normalize_index_element("b", "postgresql")
+    assert normalize_index_element("b DESC", "sqlite") != normalize_index_element("b", "sqlite")
 
 
 def _options(dialect: str, columns: tuple[str, ...] = ("a", "b"), **options: Any) -> object:
