@@ -309,14 +309,26 @@ def _unique_key(unique: UniqueDef, dialect: Dialect) -> tuple[object, ...]:
     return (unique.columns, *(tuple(v) if isinstance(v, (list, tuple)) else v for v in compared))
 
 
-def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
+def _column_lengths(table: TableDef) -> dict[str, int]:
+    """The string columns' lengths: MySQL reports no prefix length that covers the whole column."""
+    lengths = {}
+    for col in table.columns:
+        length = getattr(col.type, "length", None)
+        if isinstance(length, int):
+            lengths[col.name] = length
+    return lengths
+
+
+def _index_key(index: IndexDef, dialect: Dialect, lengths: dict[str, int] | None = None) -> tuple[object, ...]:
     """What has to match for a database index to be the model's one of that name: its elements
     (expressions and sort order normalized), uniqueness, and the options the backend reports
     back (:data:`dbshift.dialects.normalize.INDEX_OPTIONS`). Any difference is drop + create."""
     columns = tuple(
         normalize_index_element(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
     )
-    options = normalize_index_options(index.dialect_options, index.columns, index.expressions, dialect.name)
+    options = normalize_index_options(
+        index.dialect_options, index.columns, index.expressions, dialect.name, full_lengths=lengths
+    )
     return columns, index.unique, options
 
 
@@ -326,13 +338,14 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
     db_indexes, db_uniques = _db_indexes(target, current, dialect)
     current_ix = {ix.name: ix for ix in sorted(db_indexes, key=lambda i: i.name)}
     target_ix = {ix.name: ix for ix in sorted(target.indexes, key=lambda i: i.name)}
+    lengths = _column_lengths(target) if _mysql_like(dialect) else None
     for ix_name, ix in current_ix.items():
         other = target_ix.get(ix_name)
-        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+        if other is None or _index_key(other, dialect, lengths) != _index_key(ix, dialect, lengths):
             steps.drop_indexes.append(DropIndexOp(ix_name, name, schema, index=ix))
     for ix_name, ix in target_ix.items():
         other = current_ix.get(ix_name)
-        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+        if other is None or _index_key(other, dialect, lengths) != _index_key(ix, dialect, lengths):
             steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
     current_uq = {_unique_key(uq, dialect): uq for uq in db_uniques}

@@ -481,11 +481,17 @@ InnoDB makes every index a BTREE) are how an index is made, not reported: never 
 
 
 def normalize_index_options(
-    options: Any, columns: tuple[str, ...], expressions: tuple[bool, ...], dialect_name: str
+    options: Any,
+    columns: tuple[str, ...],
+    expressions: tuple[bool, ...],
+    dialect_name: str,
+    *,
+    full_lengths: Mapping[str, int] | None = None,
 ) -> tuple[tuple[str, Any], ...]:
     """The index's options of :data:`INDEX_OPTIONS` as compared, defaults left out: the btree
     method, no INCLUDE columns, NULLS DISTINCT; a MySQL prefix length given as one number is
-    that length for every column; numbers and names compare as lower-case text."""
+    that length for every column, and one as long as the column (``full_lengths``) is none;
+    numbers and names compare as lower-case text."""
     given = dict(options)
     out: dict[str, Any] = {}
     plain = [c for i, c in enumerate(columns) if not (expressions and expressions[i])]
@@ -502,7 +508,9 @@ def normalize_index_options(
             value = _ops_by_position(value, columns, expressions)
         elif name == "mysql_length":
             value = value if isinstance(value, Mapping) else {c: value for c in plain}
-            value = tuple(sorted((str(k), int(v)) for k, v in value.items()))
+            full = full_lengths or {}
+            value = tuple(sorted((str(k), int(v)) for k, v in value.items() if int(v) < full.get(str(k), int(v) + 1)))
+            value = value or None
         elif isinstance(value, Mapping):
             value = tuple(sorted((str(k), _option_text(v)) for k, v in value.items()))
         elif isinstance(value, (list, tuple)):

@@ -435,3 +435,11 @@ def test_operator_class_on_an_expression_changed(db: Db) -> None:
         models("varchar_pattern_ops"),
         ["removed index 'ix_items' on items (lower(name::text))", f"added {described}"],
     )
+
+
+@only("mariadb")
+def test_mariadb_prefix_as_long_as_the_column(db: Db) -> None:
+    """MariaDB keeps no prefix length that covers the whole column: it is no prefix."""
+    no_difference(db, my_index("name", mysql_length=40), my_index("name"))
+    db.reset()
+    no_difference(db, my_index("name"), my_index("name", mysql_length={"name": 40}))
