@@ -240,6 +240,17 @@ def _own_indexes(backend: str) -> dict[str, Callable[[sa.Table], sa.Index] | Non
             "ix_catalogue_include": lambda t: sa.Index(
                 "ix_catalogue_include", t.c.c_double.desc(), postgresql_include=["c_float"]
             ),
+            "ix_catalogue_options": lambda t: sa.Index(
+                "ix_catalogue_options",
+                t.c.c_string.desc().nulls_last(),
+                t.c.c_unicode_text,
+                postgresql_ops={"c_unicode_text": "text_pattern_ops"},
+                postgresql_with={"fillfactor": 70},
+                postgresql_where=sa.text("c_unicode_text IS NOT NULL AND c_string <> ''"),
+            ),
+            "ix_catalogue_nnd": lambda t: sa.Index(
+                "ix_catalogue_nnd", t.c.c_numeric_plain, unique=True, postgresql_nulls_not_distinct=True
+            ),
         }
     if backend == "sqlite":
         return {
@@ -247,8 +258,15 @@ def _own_indexes(backend: str) -> dict[str, Callable[[sa.Table], sa.Index] | Non
             "ix_catalogue_partial": lambda t: sa.Index(
                 "ix_catalogue_partial", t.c.c_bigint, sqlite_where=t.c.c_bigint > 0
             ),
+            "ix_catalogue_desc": lambda t: sa.Index("ix_catalogue_desc", t.c.c_double.desc(), t.c.c_float),
         }
-    return {"ix_catalogue_prefix": lambda t: sa.Index("ix_catalogue_prefix", t.c.c_text, mysql_length=20)}
+    return {
+        "ix_catalogue_prefix": lambda t: sa.Index("ix_catalogue_prefix", t.c.c_text, mysql_length=20),
+        "ix_catalogue_fulltext": lambda t: sa.Index("ix_catalogue_fulltext", t.c.m_mediumtext, mysql_prefix="FULLTEXT"),
+        "ix_catalogue_lengths": lambda t: sa.Index(
+            "ix_catalogue_lengths", t.c.c_unicode_text, t.c.c_string, mysql_length={"c_unicode_text": 12}
+        ),
+    }
 
 
 # -- one database per backend -------------------------------------------------------------------
