@@ -335,16 +335,13 @@ def normalize_index_element(sql: str, dialect_name: str) -> str:
     """An index element (``b DESC NULLS LAST``, ``lower(name)``) as compared.
 
     The sort order is kept without the defaults spelled out (ASC, and on PostgreSQL NULLS LAST
-    after ASC, NULLS FIRST after DESC); MariaDB does not report it back, so there it is left out
-    on both sides.
+    after ASC, NULLS FIRST after DESC).
     """
     match = _SORT.match(sql.strip())
     element, direction, nulls = (match["element"], match["dir"], match["nulls"]) if match else (sql, None, None)
     text = normalize_expression(element, dialect_name)
-    if dialect_name == "sqlite":
+    if dialect_name != "postgresql":  # SQLite, MySQL: no NULLS FIRST / LAST in an index
         return text + (" desc" if (direction or "").lower() == "desc" else "")
-    if dialect_name != "postgresql":
-        return text
     direction = (direction or "asc").lower()
     nulls = (nulls or ("last" if direction == "asc" else "first")).lower()
     default_nulls = "last" if direction == "asc" else "first"

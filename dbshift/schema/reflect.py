@@ -6,7 +6,8 @@ per table. Dialect quirks that need no knowledge of the models are smoothed out 
 * MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once (as
   the index when it has options, a prefix length, that no constraint can hold);
 * SQLAlchemy skips SQLite indexes on expressions, and reports no sort order (``DESC``) of
-  SQLite index columns: both read back from ``sqlite_master``;
+  SQLite index columns: both read back from ``sqlite_master``; nor of MySQL / MariaDB ones:
+  read back from ``information_schema.STATISTICS``;
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
 * PostgreSQL reports ``postgresql_include: []`` on every index: dropped; index options that
@@ -96,6 +97,8 @@ def reflect_schema(
         comments = _multi(insp.get_multi_table_comment, **kw)
     if insp.dialect.name == "sqlite":
         indexes = _with_sqlite_expression_indexes(connection, schema, indexes)
+    elif insp.dialect.name in ("mysql", "mariadb"):
+        indexes = _with_mysql_sort_order(connection, schema, names, indexes)
     tables = []
     for name in names:
         key = (schema, name)
@@ -125,7 +128,7 @@ def reflect_schema(
                 indexes=tuple(
                     sorted(
                         (
-                            _index(ix)
+                            _index(ix, insp.dialect.identifier_preparer.quote)
                             for ix in indexes.get(key, ())
                             if not ix.get("duplicates_constraint") and ix.get("name") and ix["name"] not in backing
                         ),
@@ -208,14 +211,14 @@ def _fk(f: Mapping[str, Any]) -> ForeignKeyDef:
     )
 
 
-def _index(ix: Mapping[str, Any]) -> IndexDef:
+def _index(ix: Mapping[str, Any], quote: Callable[[str], str] = lambda name: name) -> IndexDef:
     names = list(ix.get("column_names") or [])
     expressions = list(ix.get("expressions") or names)
     columns = tuple(n if n is not None else str(expressions[i]) for i, n in enumerate(names))
     flags = tuple(n is None for n in names)
     sorting = ix.get("column_sorting") or {}
     if sorting:  # PostgreSQL: DESC / NULLS FIRST elements, as the models write them
-        columns, flags = _sorted_elements(columns, flags, sorting)
+        columns, flags = _sorted_elements(columns, flags, sorting, quote)
     return IndexDef(
         name=ix["name"],
         columns=columns,
@@ -229,7 +232,7 @@ def _index(ix: Mapping[str, Any]) -> IndexDef:
 
 
 def _sorted_elements(
-    columns: tuple[str, ...], flags: tuple[bool, ...], sorting: Mapping[str, Any]
+    columns: tuple[str, ...], flags: tuple[bool, ...], sorting: Mapping[str, Any], quote: Callable[[str], str]
 ) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     """Index elements with their reported sort order (``("desc", "nulls_last")``) written out:
     ``b DESC NULLS LAST``, an SQL expression as the models' ``sa.desc(t.c.b)`` compiles to."""
@@ -240,15 +243,11 @@ def _sorted_elements(
             out_columns.append(column)
             out_flags.append(is_expression)
             continue
-        element = column if is_expression or re.fullmatch(r"[a-z_][a-z0-9_$]*", column) else _quoted(column)
+        element = column if is_expression else quote(column)
         words = " ".join(str(o).replace("_", " ").upper() for o in order)
         out_columns.append(f"{element} {words}")
         out_flags.append(True)
     return tuple(out_columns), tuple(out_flags)
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _option_value(value: Any) -> Any:
@@ -262,6 +261,41 @@ def _option_value(value: Any) -> Any:
     if isinstance(value, sa.TextClause):  # SQLite's partial index condition (sqlite_where)
         return value.text
     return value
+
+
+_STATISTICS = sa.table(  # MySQL's column names are case-insensitive
+    "STATISTICS",
+    sa.column("table_schema"),
+    sa.column("table_name"),
+    sa.column("index_name"),
+    sa.column("column_name"),
+    sa.column("collation"),
+    schema="information_schema",
+)
+
+
+def _with_mysql_sort_order(
+    connection: Connection, schema: str | None, names: list[str], indexes: Mapping[Key, list[Any]]
+) -> Mapping[Key, list[Any]]:
+    """MariaDB (10.8 and later) and MySQL 8 keep ``DESC`` index columns, which SQLAlchemy does not
+    report: read back from ``information_schema.STATISTICS`` (``COLLATION = 'D'``), in one query."""
+    stats = _STATISTICS.c
+    owner = sa.literal(schema) if schema else sa.func.database()
+    query = sa.select(stats.table_name, stats.index_name, stats.column_name).where(
+        stats.table_schema == owner, stats.table_name.in_(names), stats.collation == "D"
+    )
+    descending: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    for table, index, column in connection.execute(query):
+        descending.setdefault((table, index), {})[column] = ("desc",)
+    if not descending:
+        return indexes
+    result = {key: [dict(ix) for ix in value] for key, value in indexes.items()}
+    for (_, table), reported in result.items():
+        for ix in reported:
+            sorting = descending.get((table, ix.get("name") or ""))
+            if sorting:
+                ix["column_sorting"] = sorting
+    return result
 
 
 _SQLITE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)

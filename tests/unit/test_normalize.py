@@ -354,8 +354,9 @@ def test_partial_index_conditions_that_differ(one: str, other: str) -> None:
         ("postgresql", "b ASC NULLS LAST", "b"),
         ("postgresql", "lower(name) DESC", "lower((name)::text) DESC"),
         ("sqlite", "b ASC", "b"),
-        ("sqlite", "lower(b) DESC", 'lower("b")  DESC'),  # MariaDB does not report the order
-        ("mariadb", "b DESC", "b"),
+        ("sqlite", "lower(b) DESC", 'lower("b")  DESC'),
+        ("mariadb", "b ASC", "b"),
+        ("mariadb", "`b` DESC", "b desc"),
     ],
 )
 def test_index_elements(dialect: str, model: str, reflected: str) -> None:
@@ -367,6 +368,7 @@ def test_index_elements_that_differ() -> None:
     assert normalize_index_element("b DESC NULLS LAST", "postgresql") != normalize_index_element("b DESC", "postgresql")
     assert normalize_index_element("b NULLS FIRST", "postgresql") != normalize_index_element("b", "postgresql")
     assert normalize_index_element("b DESC", "sqlite") != normalize_index_element("b", "sqlite")
+    assert normalize_index_element("b DESC", "mariadb") != normalize_index_element("b", "mariadb")
 
 
 def _options(dialect: str, columns: tuple[str, ...] = ("a", "b"), **options: Any) -> object:
