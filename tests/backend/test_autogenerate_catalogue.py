@@ -262,6 +262,7 @@ def _own_indexes(backend: str) -> dict[str, Callable[[sa.Table], sa.Index] | Non
         }
     return {
         "ix_catalogue_prefix": lambda t: sa.Index("ix_catalogue_prefix", t.c.c_text, mysql_length=20),
+        "ix_catalogue_desc": lambda t: sa.Index("ix_catalogue_desc", t.c.c_double.desc(), t.c.c_float),
         "ix_catalogue_fulltext": lambda t: sa.Index("ix_catalogue_fulltext", t.c.m_mediumtext, mysql_prefix="FULLTEXT"),
         "ix_catalogue_lengths": lambda t: sa.Index(
             "ix_catalogue_lengths", t.c.c_unicode_text, t.c.c_string, mysql_length={"c_unicode_text": 12}
@@ -411,6 +412,15 @@ def _changes(backend: str) -> dict[str, tuple[Variant, list[str] | None]]:
         "fk_dropped": (Variant(fks={"fk_catalogue_parent": None}), None),
         "fk_added": (Variant(fks={"fk_catalogue_new": {"columns": ["c_integer"]}}), None),
     }
+    changes["index_made_descending"] = (
+        Variant(
+            indexes={"ix_catalogue_multi": lambda t: sa.Index("ix_catalogue_multi", t.c.c_smallint.desc(), t.c.c_date)}
+        ),
+        [
+            "removed index 'ix_catalogue_multi' on catalogue (c_smallint, c_date)",
+            "added index 'ix_catalogue_multi' on catalogue (c_smallint DESC, c_date)",
+        ],
+    )
     if not my:
         changes["index_expression_changed"] = (
             Variant(
@@ -450,7 +460,7 @@ def _changes(backend: str) -> dict[str, tuple[Variant, list[str] | None]]:
             ),
             None,
         )
-        changes["index_order_changed"] = (
+        changes["index_order_changed_include"] = (
             Variant(
                 indexes={
                     "ix_catalogue_include": lambda t: sa.Index(
