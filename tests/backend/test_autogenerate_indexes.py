@@ -440,3 +440,26 @@ def test_mariadb_prefix_as_long_as_the_column(db: Db) -> None:
     no_difference(db, my_index("name", mysql_length=40), my_index("name"))
     db.reset()
     no_difference(db, my_index("name"), my_index("name", mysql_length={"name": 40}))
+
+
+def with_composite_fk(**kw: Any) -> sa.MetaData:
+    md = sa.MetaData()
+    sa.Table("pair", md, sa.Column("a", sa.Integer, primary_key=True), sa.Column("b", sa.Integer, primary_key=True))
+    items(
+        md,
+        sa.Column("pa", sa.Integer),
+        sa.Column("pb", sa.Integer),
+        sa.ForeignKeyConstraint(["pa", "pb"], ["pair.a", "pair.b"], name="fk_items_pair", **kw),
+    )
+    return md
+
+
+def test_composite_foreign_key_option(db: Db) -> None:
+    described = "foreign key 'fk_items_pair' on items (pa, pb) -> pair (a, b)"
+    no_difference(db, with_composite_fk(ondelete="CASCADE"), with_composite_fk(ondelete="cascade"))
+    db.reset()
+    db.roundtrip(
+        with_composite_fk(ondelete="CASCADE"),
+        with_composite_fk(ondelete="SET NULL", onupdate="CASCADE"),
+        [f"removed {described}", f"added {described}"],
+    )
