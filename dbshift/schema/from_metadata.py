@@ -38,7 +38,12 @@ def sql_text(element: Any, dialect: Dialect) -> str:
     if isinstance(element, sa.TextClause):
         return element.text
     compiled = element.compile(dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False})
-    return str(compiled)
+    text = str(compiled)
+    if dialect.paramstyle in ("format", "pyformat"):
+        # psycopg / PyMySQL statements double '%' (LIKE 'a%' compiles to LIKE 'a%%'); the SQL
+        # itself has one, and sa.text() doubles it again when the revision runs.
+        text = text.replace("%%", "%")
+    return text
 
 
 def server_default_text(default: Any, dialect: Dialect) -> str | None:
