@@ -478,3 +478,37 @@ def test_an_alembic_include_name_refusing_a_schema_leaves_it_out(
     out = ok(run_cli(p.root, "revision", "--autogenerate", "-m", "first"))
     assert f"Detected added table '{s}.notes'" in out
     assert other not in out
+
+
+def test_include_object_sees_a_model_naming_the_default_schema(database: Database, tmp_path: Path) -> None:
+    if database.backend == "sqlite":
+        pytest.skip("SQLite has no schemas (attached databases are not supported)")
+    engine = database.engine()
+    try:
+        default = sa.inspect(engine).default_schema_name
+    finally:
+        engine.dispose()
+    p = AlembicProject(
+        tmp_path, database.url, metadata="shopz.models.metadata", env_options="include_object=shopz.models.include"
+    )
+    p.import_in_env("shopz.models")
+    p.write("shopz/__init__.py", "")
+    p.write(
+        "shopz/models.py",
+        f"""
+        import sqlalchemy as sa
+
+        metadata = sa.MetaData()
+        sa.Table("kept", metadata, sa.Column("id", sa.Integer, primary_key=True), schema={default!r})
+        sa.Table(
+            "skipped", metadata, sa.Column("id", sa.Integer, primary_key=True), schema={default!r}, info={{"skip": 1}}
+        )
+
+
+        def include(obj, name, type_, reflected, compare_to):
+            return not (type_ == "table" and obj.info.get("skip"))
+        """,
+    )
+    out = ok(run_cli(p.root, "revision", "--autogenerate", "-m", "first"))
+    assert "Detected added table 'kept'" in out
+    assert "skipped" not in out
