@@ -91,8 +91,6 @@ def _schemas_to_compare(
     default: str | None,
 ) -> tuple[str, ...]:
     """The schemas besides the default one to compare, each checked to exist."""
-    inspector = sa.inspect(connection)
-    present = set(inspector.get_schema_names())
     # Where each schema comes from, for the message when the database lacks it.
     wanted: dict[str, str] = {}
     for table in target:
@@ -107,6 +105,9 @@ def _schemas_to_compare(
         if "." in name:
             schema = name.rsplit(".", 1)[0]
             wanted.setdefault(schema, f"--drop-table {name} names schema '{schema}'")
+    if not wanted and not options.include_schemas:
+        return ()  # the everyday case: no query for the database's schemas
+    present = set(sa.inspect(connection).get_schema_names())
     if options.include_schemas:
         for name in sorted(present):
             if options.keep_schema(name):

@@ -76,6 +76,9 @@ def revision(
     """
     if sql and autogenerate:
         raise AutogenerateError("--sql with --autogenerate makes no sense: autogenerate compares a live database")
+    if unknown is not None and (unknown.drop_all or unknown.drop) and not autogenerate:
+        flag = "--drop-unknown" if unknown.drop_all else "--drop-table"
+        raise AutogenerateError(f"{flag} needs --autogenerate: it says which tables autogenerate drops")
     script = script_directory(config)
     if not script.has_explicit_locations and not script.versions_dir.is_dir():
         raise ScriptError(f"{script.versions_dir} does not exist; run 'dbshift init' first")

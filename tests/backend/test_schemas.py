@@ -307,6 +307,18 @@ def test_the_default_schema_still_drops_a_table_the_models_lost(
     p.upgrade_in_process("head")
     out = autogenerate(p)
     assert "Detected removed table 'old'" in out and "Note:" not in out
+    # --drop-table may name it too, with the default schema's name or without
+    engine = database.engine()
+    try:
+        default = sa.inspect(engine).default_schema_name
+    finally:
+        engine.dispose()
+    for name in ("old", f"{default}.old"):
+        for written in p.versions.glob("*_step.py"):
+            written.unlink()
+        out = autogenerate(p, "--drop-table", name)
+        assert "Detected removed table 'old'" in out
+    assert_one_line_error(p.run("revision", "--drop-unknown"), "--drop-unknown needs --autogenerate")
 
 
 def test_drop_unknown_drops_them_and_the_downgrade_brings_them_back(
