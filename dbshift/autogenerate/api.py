@@ -15,10 +15,12 @@ often hold tables that other programs own. Alembic drops them silently.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -163,8 +165,25 @@ def _in_default_schema(target: SchemaDef, default: str | None) -> SchemaDef:
     tables: list[TableDef] = []
     for table in target:
         fks = tuple(dataclasses.replace(f, referred_schema=local(f.referred_schema)) for f in table.foreign_keys)
-        tables.append(table.replace(schema=local(table.schema), foreign_keys=fks))
-    return SchemaDef.of(tables, target.enum_types)
+        columns = tuple(dataclasses.replace(c, type=_local_enum(c.type, default)) for c in table.columns)
+        tables.append(table.replace(schema=local(table.schema), foreign_keys=fks, columns=columns))
+    enums = (dataclasses.replace(e, schema=local(e.schema)) for e in target.enum_types)
+    return SchemaDef.of(tables, enums)
+
+
+def _local_enum(type_: Any, default: str) -> Any:
+    """An enum type (or an array of one) in the default schema, without its schema, as the
+    database reflects it; any other type as it is."""
+    item = type_.item_type if isinstance(type_, sa.ARRAY) else type_
+    if not isinstance(item, sa.Enum) or item.schema != default:
+        return type_
+    local = item.copy()  # type: ignore[no-untyped-call]
+    local.schema = None
+    if item is type_:
+        return local
+    array = copy.copy(type_)
+    array.item_type = local
+    return array
 
 
 def _in_default(name: str, default: str | None) -> str:

@@ -524,3 +524,32 @@ def test_include_object_sees_a_model_naming_the_default_schema(database: Databas
     out = ok(run_cli(p.root, "revision", "--autogenerate", "-m", "first"))
     assert "Detected added table 'kept'" in out
     assert "skipped" not in out
+
+
+def test_an_enum_type_naming_the_default_schema(database: Database, tmp_path: Path) -> None:
+    postgresql_only(database, "named enum types are PostgreSQL's")
+    engine = database.engine()
+    try:
+        default = sa.inspect(engine).default_schema_name
+    finally:
+        engine.dispose()
+    p = project_with(
+        database,
+        tmp_path,
+        f"""
+sa.Table(
+    "moods",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mood", sa.Enum("happy", "sad", name="mood", schema={default!r})),
+    sa.Column("moods", sa.ARRAY(sa.Enum("happy", "sad", name="mood", schema={default!r}))),
+    sa.Column("size", sa.Enum("s", "m", name="size", inherit_schema=True)),
+    schema={default!r},
+)
+""",
+    )
+    first = autogenerate(p)
+    assert "Detected added enum type 'mood'" in first and "Detected added enum type 'size'" in first
+    ok(p.run("upgrade", "head"))
+    assert "No changes detected" in autogenerate(p)
+    ok(p.run("downgrade", "base"))
