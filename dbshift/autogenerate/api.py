@@ -73,7 +73,11 @@ def diff_database(
         target = target.without_table(name)
     drops = tuple(_in_default(name, default) for name in unknown.drop)
     others = _schemas_to_compare(connection, target, tuple(schemas), drops, options, default)
-    current = _with_schemas(connection, reflect_schema(connection, exclude=_escaped(own)), others, own)
+    path = _search_path(connection)
+    # Which tables each schema of a search_path of several holds: what an unqualified name means.
+    inspector = sa.inspect(connection)
+    holding = {schema: set(inspector.get_table_names(schema=schema)) for schema in path} if len(path) > 1 else {}
+    current = _with_schemas(connection, _reflect_default(connection, own, path, holding), others, own, path, holding)
     target = _only_schemas(target, others)
     target, current = options.filter_schemas(target, current, metadata)
     current, kept = _unknown_tables(target, current, dataclasses.replace(unknown, drop=drops), patterns)
@@ -135,12 +139,59 @@ def _model_enum_types(target: SchemaDef) -> list[EnumTypeDef]:
     return list(enum_types_used(target).values())
 
 
-def _with_schemas(connection: Connection, current: SchemaDef, others: Iterable[str], own: tuple[str, ...]) -> SchemaDef:
+def _reflect_default(
+    connection: Connection, own: tuple[str, ...], path: list[str], holding: dict[str, set[str]]
+) -> SchemaDef:
+    """The default schema's tables. On PostgreSQL with more than one schema on the search_path
+    (``"$user", public`` for a role named like its schema), the tables of the others are
+    visible without a schema too: left out, and a foreign key to one of them (which PostgreSQL
+    names without its schema) gets the schema that holds it."""
+    if len(path) < 2:
+        return reflect_schema(connection, exclude=_escaped(own))
+    found = reflect_schema(connection, exclude=_escaped(own), only=holding[path[0]])
+    return _with_fk_schemas(found, path, holding)
+
+
+def _search_path(connection: Connection) -> list[str]:
+    """PostgreSQL's schemas on the search_path that exist, the default one first; [] elsewhere."""
+    if connection.dialect.name != "postgresql":
+        return []
+    return [str(name) for name in connection.execute(sa.select(sa.func.current_schemas(False))).scalar_one()]
+
+
+def _with_fk_schemas(current: SchemaDef, path: list[str], holding: dict[str, set[str]]) -> SchemaDef:
+    """Foreign keys named without a schema, given the first schema of the search_path holding
+    their target (none for the default schema, as the models spell it)."""
+
+    def where(table: str) -> str | None:
+        schema = next((s for s in path if table in holding[s]), None)
+        return None if schema == path[0] else schema
+
+    tables = []
+    for table in current:
+        fks = tuple(
+            f if f.referred_schema is not None else dataclasses.replace(f, referred_schema=where(f.referred_table))
+            for f in table.foreign_keys
+        )
+        tables.append(table.replace(foreign_keys=fks))
+    return SchemaDef.of(tables, current.enum_types)
+
+
+def _with_schemas(
+    connection: Connection,
+    current: SchemaDef,
+    others: Iterable[str],
+    own: tuple[str, ...],
+    path: list[str],
+    holding: dict[str, set[str]],
+) -> SchemaDef:
     """The default schema's tables and enum types plus those of each other schema given."""
     tables = dict(current.tables)
     enums = {e.key: e for e in current.enum_types}
     for name in others:
         found = reflect_schema(connection, schema=name, exclude=_escaped(own))
+        if len(path) > 1:
+            found = _with_fk_schemas(found, path, holding)
         tables.update(found.tables)
         enums.update((e.key, e) for e in found.enum_types)
     return SchemaDef.of(tables.values(), enums.values())

@@ -553,3 +553,52 @@ sa.Table(
     ok(p.run("upgrade", "head"))
     assert "No changes detected" in autogenerate(p)
     ok(p.run("downgrade", "base"))
+
+
+def test_a_schema_on_the_search_path_after_the_default_one(
+    database: Database, tmp_path: Path, new_schema: NewSchema
+) -> None:
+    """PostgreSQL's own ``"$user", public``: a role named like its schema has ``public`` second on
+    its search_path, where PostgreSQL names a foreign key's target without its schema."""
+    postgresql_only(database, "the search_path is PostgreSQL's")
+    s = new_schema()
+    engine = database.engine()
+    try:
+        default = sa.inspect(engine).default_schema_name
+    finally:
+        engine.dispose()
+    url = sa.make_url(database.url).update_query_dict({"options": f"-csearch_path={default},{s}"})
+    p = project_with(
+        database,
+        tmp_path,
+        f"""
+sa.Table("parent", metadata, sa.Column("id", sa.Integer, primary_key=True))
+sa.Table("shared", metadata, sa.Column("id", sa.Integer, primary_key=True), schema={s!r})
+sa.Table(
+    "child",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("shared_id", sa.ForeignKey("{s}.shared.id")),
+)
+sa.Table(
+    "other",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("parent_id", sa.ForeignKey("parent.id")),
+    sa.Column("shared_id", sa.ForeignKey("{s}.shared.id")),
+    schema={s!r},
+)
+""",
+    )
+    p.write_config(url=url.render_as_string(hide_password=False), target_metadata="app.models:metadata")
+    create_table(database, s, "theirs")  # visible without a schema, yet not the default schema's
+    first = autogenerate(p)
+    assert "removed table" not in first and note(f"{s}.theirs") in first.splitlines()
+    ok(p.run("upgrade", "head"))
+    assert "No changes detected" in autogenerate(p)
+    assert "No differences" in ok(p.run("check"))
+
+    p.write("app/models.py", "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n")
+    out = autogenerate(p)  # the models' tables are gone: the default schema's only are dropped
+    assert "Detected removed table 'parent'" in out and "Detected removed table 'child'" in out
+    assert "'theirs'" not in out and "'shared'" not in out and "'other'" not in out
