@@ -27,6 +27,8 @@ from sqlalchemy.engine import Connection
 
 from dbshift.autogenerate.compare import compare_schemas
 from dbshift.autogenerate.options import CompareOptions
+from dbshift.autogenerate.questioner import Questioner
+from dbshift.autogenerate.renames import match_renames
 from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
 from dbshift.schema.enums import enum_types_used
@@ -55,11 +57,14 @@ def diff_database(
     schemas: Iterable[str] = (),
     unknown: UnknownTables | None = None,
     notes: list[str] | None = None,
+    questioner: Questioner | None = None,
 ) -> list[Operation]:
     """Upgrade operations that make the database match ``metadata`` in the schemas compared (see
     the module docstring; ``schemas`` is the setting); ``options`` also carries an env script's
     include_object / include_name / compare_* choices. A ``Note: ...`` line for each table kept
-    by :class:`UnknownTables` is appended to ``notes``."""
+    by :class:`UnknownTables` is appended to ``notes``. A table or column that may have been
+    renamed is asked of ``questioner`` (by default none answers: drop + add); confirmed renames
+    come first, the candidates left unanswered are handed to ``questioner.left_unanswered``."""
     options = options or CompareOptions()
     unknown = unknown or UnknownTables()
     patterns = tuple(exclude)
@@ -80,11 +85,15 @@ def diff_database(
     current = _with_schemas(connection, _reflect_default(connection, own, path, holding), others, own, path, holding)
     target = _only_schemas(target, others)
     target, current = options.filter_schemas(target, current, metadata)
+    # Tables of other schemas that stay are out before renames are matched: never candidates.
     current, kept = _unknown_tables(target, current, dataclasses.replace(unknown, drop=drops), patterns)
     if notes is not None:
         notes.extend(kept)
-    ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
-    return options.filter_ops(ops, target, current)
+    renames = match_renames(target, current, questioner or Questioner(), connection.dialect, exclude=patterns)
+    if questioner is not None:
+        questioner.left_unanswered(renames.unanswered)
+    ops = compare_schemas(target, renames.current, connection.dialect, exclude=patterns)
+    return [*renames.ops, *options.filter_ops(ops, target, renames.current)]
 
 
 # -- which schemas ------------------------------------------------------------------------------

@@ -88,6 +88,20 @@ def list_templates() -> None:
 )
 @click.option("--version-path", help="Version location to write the file into (when there are several).")
 @click.option("--sql", is_flag=True, help="Run the environment (revision_environment) in --sql mode: no database.")
+@click.option(
+    "--rename",
+    "renames",
+    multiple=True,
+    metavar="TABLE.OLD=TABLE.NEW",
+    help="With --autogenerate: this column was renamed, keep its values (repeatable; SCHEMA.TABLE.OLD=... too).",
+)
+@click.option(
+    "--rename-table",
+    "rename_tables",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="With --autogenerate: this table was renamed, keep its rows (repeatable; SCHEMA.OLD=SCHEMA.NEW too).",
+)
 @drop_unknown_options
 @pass_options
 def revision(
@@ -101,6 +115,8 @@ def revision(
     depends_on: tuple[str, ...],
     version_path: str | None,
     sql: bool,
+    renames: tuple[str, ...],
+    rename_tables: tuple[str, ...],
     drop_unknown: bool,
     drop_tables: tuple[str, ...],
 ) -> None:
@@ -118,6 +134,9 @@ def revision(
         depends_on=depends_on,
         version_path=version_path,
         sql=sql,
+        renames=renames,
+        rename_tables=rename_tables,
+        interactive=sys.stdin is not None and sys.stdin.isatty(),
         unknown=_unknown_tables(drop_unknown, drop_tables),
         report=click.echo,
     )
