@@ -602,3 +602,23 @@ sa.Table(
     out = autogenerate(p)  # the models' tables are gone: the default schema's only are dropped
     assert "Detected removed table 'parent'" in out and "Detected removed table 'child'" in out
     assert "'theirs'" not in out and "'shared'" not in out and "'other'" not in out
+
+
+def test_a_kept_table_is_no_rename_candidate(database: Database, tmp_path: Path, new_schema: NewSchema) -> None:
+    """x.audit (kept) and the models' new x.events have the same columns: no rename is suggested."""
+    s = new_schema()
+    create_table(database, s, "audit")
+    p = project_with(
+        database,
+        tmp_path,
+        f"""
+sa.Table("events", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False), schema={s!r})
+""",
+    )
+    out = autogenerate(p)
+    assert f"Detected added table '{s}.events'" in out
+    assert "--rename-table" not in out and out.splitlines()[-1] == note(f"{s}.audit")
+    for written in p.versions.glob("*_step.py"):
+        written.unlink()
+    out = autogenerate(p, "--drop-unknown")
+    assert "--rename-table" in out  # with --drop-unknown the table goes: a rename may be what was meant
