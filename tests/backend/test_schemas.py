@@ -266,6 +266,19 @@ sa.Table(
 
     assert "No changes detected" in autogenerate(p)
     assert "No differences" in ok(p.run("check"))
+
+    models = p.root / "app" / "models.py"
+    models.write_text(models.read_text(encoding="utf-8").replace('"happy", "sad"', '"happy", "sad", "meh"'))
+    assert f"{s}.mood" in autogenerate(p)  # a value added to the type in the other schema
+    ok(p.run("upgrade", "head"))
+    engine = database.engine()
+    try:
+        (mood,) = sa.inspect(engine).get_enums(schema=s)  # type: ignore[attr-defined]
+        assert mood["labels"] == ["happy", "sad", "meh"]
+    finally:
+        engine.dispose()
+    assert "No changes detected" in autogenerate(p)
+
     ok(p.run("downgrade", "base"))
     engine = database.engine()
     try:
