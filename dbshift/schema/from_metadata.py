@@ -170,7 +170,8 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                 ForeignKeyDef(
                     columns=tuple(c.name for c in con.columns),
                     referred_table=targets[0][-2],
-                    referred_schema=".".join(targets[0][:-2]) or None,
+                    # A MetaData(schema=...) gives its schema to a target named without one.
+                    referred_schema=".".join(targets[0][:-2]) or con.table.metadata.schema or None,
                     referred_columns=tuple(t[-1] for t in targets),
                     name=fit_optional(con.name, dialect),
                     ondelete=con.ondelete,
