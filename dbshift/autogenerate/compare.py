@@ -42,7 +42,14 @@ from sqlalchemy.engine import Dialect
 
 from dbshift.autogenerate.enums import enum_value_changes, with_enum_checks
 from dbshift.dialects.features import Features, features_for
-from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
+from dbshift.dialects.normalize import (
+    defaults_equal,
+    normalize_fk_action,
+    normalize_fk_match,
+    normalize_index_element,
+    normalize_index_options,
+    types_equal,
+)
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
@@ -241,7 +248,8 @@ def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) 
 # -- one existing table -------------------------------------------------------------------------
 def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
     """What has to match for a database foreign key to be the model's: the columns and target,
-    and the ON DELETE / ON UPDATE actions (and on PostgreSQL, deferrability)."""
+    and the ON DELETE / ON UPDATE actions; on PostgreSQL also DEFERRABLE / INITIALLY and MATCH,
+    which MariaDB and SQLite do not report back (MariaDB has no deferred keys and ignores MATCH)."""
     key: tuple[object, ...] = (
         *fk.signature,
         normalize_fk_action(fk.ondelete, dialect.name),
@@ -249,7 +257,9 @@ def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
     )
     if dialect.name == "postgresql":
         initially = (fk.initially or "IMMEDIATE").upper()
-        key += (bool(fk.deferrable), initially)
+        deferrable = bool(fk.deferrable) or initially == "DEFERRED"  # INITIALLY DEFERRED implies it
+        initially = initially if deferrable else "IMMEDIATE"
+        key += (deferrable, initially, normalize_fk_match(fk.match))
     return key
 
 
@@ -325,11 +335,27 @@ def _unique_key(unique: UniqueDef, dialect: Dialect) -> tuple[object, ...]:
     return (unique.columns, *(tuple(v) if isinstance(v, (list, tuple)) else v for v in compared))
 
 
-def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
+def _column_lengths(table: TableDef) -> dict[str, int]:
+    """The string columns' lengths: MySQL reports no prefix length that covers the whole column."""
+    lengths = {}
+    for col in table.columns:
+        length = getattr(col.type, "length", None)
+        if isinstance(length, int):
+            lengths[col.name] = length
+    return lengths
+
+
+def _index_key(index: IndexDef, dialect: Dialect, lengths: dict[str, int] | None = None) -> tuple[object, ...]:
+    """What has to match for a database index to be the model's one of that name: its elements
+    (expressions and sort order normalized), uniqueness, and the options the backend reports
+    back (:data:`dbshift.dialects.normalize.INDEX_OPTIONS`). Any difference is drop + create."""
     columns = tuple(
-        normalize_expression(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
+        normalize_index_element(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
     )
-    return columns, index.unique
+    options = normalize_index_options(
+        index.dialect_options, index.columns, index.expressions, dialect.name, full_lengths=lengths
+    )
+    return columns, index.unique, options
 
 
 def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, features: Features, steps: _Steps) -> None:
@@ -338,13 +364,14 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
     db_indexes, db_uniques = _db_indexes(target, current, dialect)
     current_ix = {ix.name: ix for ix in sorted(db_indexes, key=lambda i: i.name)}
     target_ix = {ix.name: ix for ix in sorted(target.indexes, key=lambda i: i.name)}
+    lengths = _column_lengths(target) if _mysql_like(dialect) else None
     for ix_name, ix in current_ix.items():
         other = target_ix.get(ix_name)
-        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+        if other is None or _index_key(other, dialect, lengths) != _index_key(ix, dialect, lengths):
             steps.drop_indexes.append(DropIndexOp(ix_name, name, schema, index=ix))
     for ix_name, ix in target_ix.items():
         other = current_ix.get(ix_name)
-        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+        if other is None or _index_key(other, dialect, lengths) != _index_key(ix, dialect, lengths):
             steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
     current_uq = {_unique_key(uq, dialect): uq for uq in db_uniques}
