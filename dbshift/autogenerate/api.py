@@ -7,14 +7,16 @@ from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
+from dbshift.autogenerate.blind_spots import BlindSpot, blind_spots
 from dbshift.autogenerate.compare import compare_schemas
 from dbshift.autogenerate.options import CompareOptions
+from dbshift.dialects.features import backend_name, features_of
 from dbshift.operations.base import Operation
 from dbshift.schema.from_metadata import schema_from_metadata
 from dbshift.schema.model import SchemaDef
-from dbshift.schema.reflect import reflect_schema
+from dbshift.schema.reflect import is_excluded, reflect_schema
 
 
 def diff_database(
@@ -43,6 +45,27 @@ def diff_database(
     target, current = options.filter_schemas(target, current, metadata)
     ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
     return options.filter_ops(ops, target, current)
+
+
+def not_compared(
+    metadata: sa.MetaData,
+    dialect: Dialect,
+    *,
+    version_table: str | Sequence[str],
+    exclude: Iterable[str] = (),
+    options: CompareOptions | None = None,
+) -> list[BlindSpot]:
+    """What the models (as :func:`diff_database` filters them) hold that ``dialect``'s backend
+    cannot compare: no database needed, see :mod:`.blind_spots`."""
+    options = options or CompareOptions()
+    own = (version_table, f"{version_table}_log") if isinstance(version_table, str) else tuple(version_table)
+    target = schema_from_metadata(metadata, dialect)
+    for name in own:
+        target = target.without_table(name)
+    target, _ = options.filter_schemas(target, SchemaDef(), metadata)
+    patterns = tuple(exclude)
+    kept = [table for table in target.tables.values() if not is_excluded(table.name, patterns)]
+    return blind_spots(SchemaDef.of(kept), features_of(dialect), backend_name(dialect))
 
 
 def _with_other_schemas(

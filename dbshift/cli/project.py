@@ -138,16 +138,21 @@ def edit(opts: Options, revision: str) -> None:
 @pass_options
 def check(opts: Options) -> None:
     """Exit 0 when models and database match, 1 with the differences otherwise."""
-    from dbshift.commands.revision import check as run
+    from dbshift.commands.revision import check_report as run
 
-    differences = run(opts.config())
+    report = run(opts.config())
+    differences = report.differences
     if not differences:
-        click.echo("No differences: the database matches the models.")
-        return
-    click.echo(f"{len(differences)} difference(s) between the models and the database:")
-    for line in differences:
-        click.echo(f"  {line}")
-    sys.exit(1)
+        unseen = " (except what could not be compared, below)" if report.notes else ""
+        click.echo(f"No differences: the database matches the models{unseen}.")
+    else:
+        click.echo(f"{len(differences)} difference(s) between the models and the database:")
+        for line in differences:
+            click.echo(f"  {line}")
+    for line in report.notes:
+        click.echo(line)
+    if differences:
+        sys.exit(1)
 
 
 @cli.command("import-alembic")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dbshift.autogenerate.api import diff_database
+from dbshift.autogenerate.api import diff_database, not_compared
 from dbshift.autogenerate.options import CompareOptions
 from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
 from dbshift.commands.common import script_directory, with_database
@@ -92,19 +92,29 @@ def revision(
         depends_on=dependencies or None,
     )
     directives = [directive]
+    notes: list[str] = []
+
+    def differ(context: MigrationContext) -> list[Operation]:
+        notes[:] = _notes(config, context)
+        return _diff(config, context)
+
     if autogenerate or config.revision_environment:
         directives = run_revision_environment(
-            config, graph, directive, autogenerate=autogenerate, differ=lambda context: _diff(config, context), sql=sql
+            config, graph, directive, autogenerate=autogenerate, differ=differ, sql=sql
         )
         if not directives:
             report("No revision written: the environment's process_revision_directives removed it")
             return RevisionResult(None, None, [])
         if autogenerate and all(d.is_empty() for d in directives):
             report("No changes detected")
+            for line in notes:
+                report(line)
             return RevisionResult(None, None, [])
     result = RevisionResult(None, None, [])
     for one in directives:
         result = _write_directive(config, script, graph, template, hooks, one, autogenerate, report)
+    for line in notes:
+        report(line)
     return result
 
 
@@ -354,7 +364,20 @@ def merge(
     return RevisionResult(path, source.rev_id, [])
 
 
+@dataclass(frozen=True)
+class CheckReport:
+    differences: list[str]
+    notes: list[str] = field(default_factory=list)
+    """``Note: not compared on SQLite: ...`` lines: what the models hold that this backend
+    cannot compare (see :mod:`dbshift.autogenerate.blind_spots`); they do not fail a check."""
+
+
 def check(config: Config) -> list[str]:
+    """The differences between the models and the database (see :func:`check_report`)."""
+    return check_report(config).differences
+
+
+def check_report(config: Config) -> CheckReport:
     """The differences between the models and the database, and applied revisions whose file
     changed; empty when all match. Read-only: a SQLite file that does not exist is an error
     (there is nothing to compare with). A database behind head (or at base while the folder
@@ -365,17 +388,35 @@ def check(config: Config) -> list[str]:
     script = script_directory(config)
     graph = script.graph()
 
-    def job(context: MigrationContext) -> list[str]:
+    def job(context: MigrationContext) -> CheckReport:
         changed = [f"{m.line()}: run 'dbshift accept {m.revision}' once checked" for m in _changed(script, context)]
         try:
             require_at_head(graph, context.get_current_heads(), then="check")
         except AutogenerateError:
             if changed:  # upgrade refuses edited revisions: they are what to fix first
-                return changed
+                return CheckReport(changed)
             raise
-        return changed + [op.describe() for op in _diff(config, context)]
+        notes = _notes(config, context)
+        return CheckReport(changed + [op.describe() for op in _diff(config, context)], notes)
 
-    return [line for lines in with_database(config, "check", job, script, read_only=True) for line in lines]
+    reports = with_database(config, "check", job, script, read_only=True)
+    return CheckReport(
+        [line for one in reports for line in one.differences],
+        list(dict.fromkeys(line for one in reports for line in one.notes)),
+    )
+
+
+def _notes(config: Config, context: MigrationContext) -> list[str]:
+    """What the models hold that this backend cannot compare, as ``Note:`` lines."""
+    assert context.connection is not None
+    spots = not_compared(
+        _target_metadata(config, context),
+        context.connection.dialect,
+        version_table=context.version_table.own_tables,
+        exclude=config.exclude_tables,
+        options=CompareOptions.from_opts(context.opts, context),
+    )
+    return [f"Note: {spot.line()}" for spot in spots]
 
 
 def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.cli_helpers import ScratchProject
 from tests.conftest import Database
 
-MODELS_V1 = '''
+MODELS_V1 = """
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -43,9 +43,9 @@ sa.Table(
     sa.Column("state", sa.String(20), nullable=False, server_default="new"),
     sa.Index("ix_orders_account_id_state_for_the_dashboard", "account_id", "state"),
 )
-'''
+"""
 
-MODELS_V2 = '''
+MODELS_V2 = """
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -82,7 +82,7 @@ sa.Table(
     sa.Index("ix_orders_account_id_state_for_the_dashboard", "account_id", "state"),
     sa.Index("ix_orders_state_and_the_customer_note_for_search", "state", "account_id", "id", unique=True),
 )
-'''
+"""
 
 
 def ruff_format_check(*paths: Path) -> subprocess.CompletedProcess[str]:
