@@ -81,7 +81,6 @@ def test_exec_hooks_run_in_order_in_their_cwd(project: ScratchProject, tmp_path:
     assert "1 file left unchanged" in result.stdout  # ruff's own output reaches the terminal
     (path,) = project.versions.glob("bbb222_*.py")
     assert path.read_text().endswith("# hooked in elsewhere\n")
-    assert ruff_check(path).returncode == 0
 
 
 def test_a_failing_hook_is_one_line_and_the_file_stays(project: ScratchProject) -> None:
