@@ -804,9 +804,7 @@ def test_nulls_not_distinct_through_autogenerate(project: Project) -> None:
         ops = diff_database(conn, md, version_table="dbshift_version")
     rendered = render_ops(ops)
     assert rendered.body == (
-        "op.create_unique_constraint(\n"
-        '    "uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True\n'
-        ")"
+        'op.create_unique_constraint(\n    "uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True\n)'
     )
     project.add("r1", "r0", rendered.body, render_ops(reverse_ops(ops)).body, message="nnd")
     project.upgrade()
