@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 
 from dbshift.autogenerate.blind_spots import BlindSpot, blind_spots
 from dbshift.autogenerate.compare import compare_schemas
@@ -26,10 +26,12 @@ def diff_database(
     version_table: str | Sequence[str],
     exclude: Iterable[str] = (),
     options: CompareOptions | None = None,
+    notes: list[BlindSpot] | None = None,
 ) -> list[Operation]:
     """Upgrade operations that make the database match ``metadata``: the default schema, or
     every schema with ``options.include_schemas``; ``options`` also carries an env script's
-    include_object / include_name / compare_* choices."""
+    include_object / include_name / compare_* choices. ``notes``, if given, receives what the
+    compared models hold that this backend cannot compare (see :mod:`.blind_spots`)."""
     options = options or CompareOptions()
     patterns = tuple(exclude)
     # The version table and the applied log are dbshift's own: never compared, even if the
@@ -43,29 +45,11 @@ def diff_database(
     if options.include_schemas:
         current = _with_other_schemas(connection, current, options, own)
     target, current = options.filter_schemas(target, current, metadata)
+    if notes is not None:
+        compared = SchemaDef.of(t for t in target.tables.values() if not is_excluded(t.name, patterns))
+        notes.extend(blind_spots(compared, features_of(connection.dialect), backend_name(connection.dialect)))
     ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
     return options.filter_ops(ops, target, current)
-
-
-def not_compared(
-    metadata: sa.MetaData,
-    dialect: Dialect,
-    *,
-    version_table: str | Sequence[str],
-    exclude: Iterable[str] = (),
-    options: CompareOptions | None = None,
-) -> list[BlindSpot]:
-    """What the models (as :func:`diff_database` filters them) hold that ``dialect``'s backend
-    cannot compare: no database needed, see :mod:`.blind_spots`."""
-    options = options or CompareOptions()
-    own = (version_table, f"{version_table}_log") if isinstance(version_table, str) else tuple(version_table)
-    target = schema_from_metadata(metadata, dialect)
-    for name in own:
-        target = target.without_table(name)
-    target, _ = options.filter_schemas(target, SchemaDef(), metadata)
-    patterns = tuple(exclude)
-    kept = [table for table in target.tables.values() if not is_excluded(table.name, patterns)]
-    return blind_spots(SchemaDef.of(kept), features_of(dialect), backend_name(dialect))
 
 
 def _with_other_schemas(

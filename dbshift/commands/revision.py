@@ -9,7 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dbshift.autogenerate.api import diff_database, not_compared
+from dbshift.autogenerate.api import diff_database
+from dbshift.autogenerate.blind_spots import BlindSpot
 from dbshift.autogenerate.options import CompareOptions
 from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
 from dbshift.commands.common import script_directory, with_database
@@ -95,8 +96,10 @@ def revision(
     notes: list[str] = []
 
     def differ(context: MigrationContext) -> list[Operation]:
-        notes[:] = _notes(config, context)
-        return _diff(config, context)
+        spots: list[BlindSpot] = []
+        ops = _diff(config, context, spots)
+        notes.extend(line for line in (f"Note: {spot.line()}" for spot in spots) if line not in notes)
+        return ops
 
     if autogenerate or config.revision_environment:
         directives = run_revision_environment(
@@ -307,7 +310,8 @@ def _target_metadata(config: Config, context: MigrationContext) -> sa.MetaData:
     )
 
 
-def _diff(config: Config, context: MigrationContext) -> list[Operation]:
+def _diff(config: Config, context: MigrationContext, notes: list[BlindSpot] | None = None) -> list[Operation]:
+    """The upgrade operations; ``notes`` receives what this backend cannot compare."""
     assert context.connection is not None
     metadata = _target_metadata(config, context)
     ops = diff_database(
@@ -316,6 +320,7 @@ def _diff(config: Config, context: MigrationContext) -> list[Operation]:
         version_table=context.version_table.own_tables,
         exclude=config.exclude_tables,
         options=CompareOptions.from_opts(context.opts, context),
+        notes=notes,
     )
     if not context.external_transaction:  # a transaction env.py began is env.py's to end
         context.connection.rollback()
@@ -396,27 +401,15 @@ def check_report(config: Config) -> CheckReport:
             if changed:  # upgrade refuses edited revisions: they are what to fix first
                 return CheckReport(changed)
             raise
-        notes = _notes(config, context)
-        return CheckReport(changed + [op.describe() for op in _diff(config, context)], notes)
+        spots: list[BlindSpot] = []
+        differences = [op.describe() for op in _diff(config, context, spots)]
+        return CheckReport(changed + differences, [f"Note: {spot.line()}" for spot in spots])
 
     reports = with_database(config, "check", job, script, read_only=True)
     return CheckReport(
         [line for one in reports for line in one.differences],
         list(dict.fromkeys(line for one in reports for line in one.notes)),
     )
-
-
-def _notes(config: Config, context: MigrationContext) -> list[str]:
-    """What the models hold that this backend cannot compare, as ``Note:`` lines."""
-    assert context.connection is not None
-    spots = not_compared(
-        _target_metadata(config, context),
-        context.connection.dialect,
-        version_table=context.version_table.own_tables,
-        exclude=config.exclude_tables,
-        options=CompareOptions.from_opts(context.opts, context),
-    )
-    return [f"Note: {spot.line()}" for spot in spots]
 
 
 def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:
