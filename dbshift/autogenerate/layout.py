@@ -5,9 +5,12 @@ re-flows them so a written revision file passes ``ruff format --check`` with def
 
 * a statement that fits in :data:`WIDTH` columns (its trailing comment included) stays on one
   line, unless a bracket holds a *magic trailing comma* (``f(a, b,)``), which keeps it exploded;
-* otherwise the last bracket pair is split: what precedes it and the opening bracket, then the
-  contents indented by 4, then the closing bracket and what follows (``) as batch_op:``, a
-  trailing comment);
+* otherwise a bracket pair is split: the first (left to right) whose line up to the next
+  bracket that could break does not fit, else the last one; what precedes it and the opening
+  bracket, then the contents indented by 4, then the closing bracket and what follows
+  (``) as batch_op:``, ``).with_variant(...)``, a trailing comment), laid out the same way;
+* inside brackets, a call chain with two or more ``.name(...)`` after a call
+  (``sa.String(20).with_variant(...).with_variant(...)``) breaks before each of those dots;
 * the contents of a call go on one line of their own if they fit there; otherwise one argument
   per line with a trailing comma, each laid out by the same rules; a single argument that does
   not fit is laid out alone, without a comma; the items of a list, tuple, set or dict literal
@@ -77,31 +80,73 @@ def _has_magic(parts: list[_Part]) -> bool:
     )
 
 
-def _lines(parts: list[_Part], indent: int, suffix: str = "", comment: str = "") -> list[str]:
-    """``parts`` laid out at ``indent`` columns, ``suffix`` (a comma) and ``comment`` at the end."""
+def _lines(parts: list[_Part], indent: int, suffix: str = "", comment: str = "", *, nested: bool = False) -> list[str]:
+    """``parts`` laid out at ``indent`` columns, ``suffix`` (a comma) and ``comment`` at the end;
+    ``nested``: inside brackets (where a call chain may break before its dots)."""
     pad = " " * indent
     text = _flat(parts)
     if not _has_magic(parts) and indent + len(text) + len(suffix) + len(comment) <= WIDTH:
         return [pad + text + suffix + comment]
-    last = next((i for i in range(len(parts) - 1, -1, -1) if isinstance(parts[i], _Group)), None)
-    if last is None:
+    links = _chain_links(parts) if nested else None
+    if links is not None:  # ruff's "fluent" layout: one ``.name(...)`` per line
+        head, *rest = links
+        out = _lines(head, indent, nested=True)
+        for number, link in enumerate(rest):
+            last = number == len(rest) - 1
+            out += _lines(link, indent, suffix if last else "", comment if last else "", nested=True)
+        return out
+    split = _split_group(parts, indent)
+    if split is None:
         return [pad + text + suffix + comment]
-    group = parts[last]
+    group = parts[split]
     assert isinstance(group, _Group)
-    if not group.items:
-        return [pad + text + suffix + comment]
-    head = pad + _flat(parts[:last]) + group.opening
-    tail = pad + group.closing + _flat(parts[last + 1 :]) + suffix + comment
+    head = pad + _flat(parts[:split]) + group.opening
     inner = indent + len(INDENT)
     body = ", ".join(_flat(item) for item in group.items)
     exploded = group.magic or (not group.call and len(group.items) > 1)
     if not exploded and not any(_has_magic(item) for item in group.items) and inner + len(body) <= WIDTH:
         middle = [" " * inner + body]
     elif len(group.items) == 1 and not group.magic:
-        middle = _lines(group.items[0], inner)
+        middle = _lines(group.items[0], inner, nested=True)
     else:
-        middle = [line for item in group.items for line in _lines(item, inner, ",")]
-    return [head, *middle, tail]
+        middle = [line for item in group.items for line in _lines(item, inner, ",", nested=True)]
+    rest = parts[split + 1 :]
+    if rest and isinstance(rest[0], str):
+        tail_parts: list[_Part] = [group.closing + rest[0], *rest[1:]]
+    else:
+        tail_parts = [group.closing, *rest]
+    return [head, *middle, *_lines(tail_parts, indent, suffix, comment)]
+
+
+def _split_group(parts: list[_Part], indent: int) -> int | None:
+    """Which bracket pair breaks: the first (left to right) that cannot stay flat, i.e. whose
+    line up to the next breakable opening bracket does not fit, or that holds a magic comma;
+    the last one if all before it can. Empty brackets never break. None: nothing can break."""
+    candidates = [i for i, part in enumerate(parts) if isinstance(part, _Group) and part.items]
+    for number, position in enumerate(candidates[:-1]):
+        group = parts[position]
+        assert isinstance(group, _Group)
+        following = candidates[number + 1]
+        opening = parts[following]
+        assert isinstance(opening, _Group)
+        reach = indent + len(_flat(parts[:following])) + len(opening.opening)
+        if _has_magic([group]) or reach > WIDTH:
+            return position
+    return candidates[-1] if candidates else None
+
+
+def _chain_links(parts: list[_Part]) -> list[list[_Part]] | None:
+    """A call chain with two or more ``.name(...)`` after a call (``sa.String(20).with_variant(
+    ...).with_variant(...)``) cut before each such dot, as ruff breaks it; else None."""
+    cuts = [
+        i
+        for i in range(1, len(parts))
+        if isinstance(parts[i], str) and parts[i].startswith(".") and isinstance(parts[i - 1], _Group)
+    ]
+    if len(cuts) < 2:
+        return None
+    bounds = [0, *cuts, len(parts)]
+    return [parts[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def normalize_string(literal: str) -> str:

@@ -7,6 +7,7 @@ by ``ruff format`` with its default settings.
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import textwrap
@@ -121,6 +122,23 @@ def test_a_trailing_comment_counts_and_goes_after_the_closing_bracket() -> None:
     ]
 
 
+def test_a_call_chain_breaks_before_each_dot_inside_brackets() -> None:
+    """ruff's "fluent" layout for two or more ``.name(...)`` after a call (``with_variant``)."""
+    chain = 'sa.String(length=20).with_variant(sa.VARCHAR(length=20), "postgresql").with_variant(mysql.VARCHAR(length=20), "mysql")'
+    assert laid(f'op.add_column("t", sa.Column("c", {chain}, nullable=True))') == [
+        "op.add_column(",
+        '    "t",',
+        "    sa.Column(",
+        '        "c",',
+        "        sa.String(length=20)",
+        '        .with_variant(sa.VARCHAR(length=20), "postgresql")',
+        '        .with_variant(mysql.VARCHAR(length=20), "mysql"),',
+        "        nullable=True,",
+        "    ),",
+        ")",
+    ]
+
+
 def test_comments_on_their_own_line_are_kept_before_their_statement() -> None:
     source = '# data loss: drops column t.c\nop.drop_column("t", "c")\n# it\'s "quoted"\nop.drop_table("t")'
     assert laid(source) == source.splitlines()
@@ -192,6 +210,12 @@ def _kitchen_sink() -> list[Operation]:
             ColumnDef("owner_id", sa.Integer(), nullable=False),
             ColumnDef("created_at", sa.DateTime(timezone=True), nullable=False, server_default="CURRENT_TIMESTAMP"),
             ColumnDef("data", postgresql.JSONB()),
+            ColumnDef(
+                "label",
+                sa.String(40)
+                .with_variant(postgresql.VARCHAR(40), "postgresql")
+                .with_variant(mysql.VARCHAR(40, charset="utf8mb4"), "mysql"),
+            ),
         ),
         primary_key=PrimaryKeyDef(("id",), "pk_kitchen_sink"),
         foreign_keys=(
@@ -322,3 +346,41 @@ def test_bodies_keep_to_the_width_where_they_can(tmp_path: Path) -> None:
         if len(line) > WIDTH:
             stripped = line.strip()
             assert stripped.startswith(('"', ")", "sa.text(", "server_default=")), line
+
+
+def _random_expression(rng: random.Random, depth: int) -> str:
+    """A call, list, dict, string, name or number, nested up to ``depth``."""
+    kind = rng.choice(["call", "call", "list", "dict", "str", "name", "num"] if depth else ["str", "name", "num"])
+    if kind == "str":
+        return '"' + "s" * rng.choice([1, 5, 20, 40, 90]) + '"'
+    if kind == "name":
+        return rng.choice(["sa.Integer()", "True", "None", "x" * rng.randint(1, 30), "f(1).a(2).b(3)"])
+    if kind == "num":
+        return str(rng.randint(0, 10**6))
+    items = [_random_expression(rng, depth - 1) for _ in range(rng.choice([0, 1, 1, 2, 3, 5]))]
+    if kind == "list":
+        return "[" + ", ".join(items) + "]"
+    if kind == "dict":
+        return "{" + ", ".join(f'"k{i}": {item}' for i, item in enumerate(items)) + "}"
+    keywords = rng.randint(0, len(items))  # the last ones, after the positional arguments
+    args = [f"{'kw' * rng.randint(1, 6)}{i}={item}" if i >= keywords else item for i, item in enumerate(items)]
+    call = f"{rng.choice(['sa.Column', 'op.f', 'batch_op.create_index', 'g'])}({', '.join(args)})"
+    for _ in range(rng.choice([0, 0, 0, 1, 2, 3])):  # with_variant chains
+        call += f".with_variant({_random_expression(rng, depth - 1)}, {_random_expression(rng, 0)})"
+    return call
+
+
+def test_random_nested_calls_are_laid_out_as_ruff_would(tmp_path: Path) -> None:
+    """Hundreds of random statements (nesting, long strings, empty calls, literals, comments)."""
+    rng = random.Random(9)
+    statements = []
+    for number in range(400):
+        statement = f"op.f{number}({', '.join(_random_expression(rng, 3) for _ in range(rng.randint(0, 4)))})"
+        if rng.random() < 0.2:
+            statement += "  # data loss: " + "c" * rng.randint(1, 40)
+        statements.append(statement)
+    body = layout_body("\n".join(statements))
+    path = tmp_path / "random.py"
+    path.write_text("def upgrade() -> None:\n" + textwrap.indent(body, "    ") + "\n")
+    result = _ruff_check(path)
+    assert result.returncode == 0, result.stdout[:4000]
