@@ -25,6 +25,7 @@ read is returned unchanged (the writer then reports the invalid source).
 from __future__ import annotations
 
 import io
+import itertools
 import tokenize
 from dataclasses import dataclass, field
 
@@ -146,7 +147,7 @@ def _chain_links(parts: list[_Part]) -> list[list[_Part]] | None:
     if len(cuts) < 2:
         return None
     bounds = [0, *cuts, len(parts)]
-    return [parts[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [parts[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def normalize_string(literal: str) -> str:
