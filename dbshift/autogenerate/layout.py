@@ -90,10 +90,10 @@ def _lines(parts: list[_Part], indent: int, suffix: str = "", comment: str = "",
         return [pad + text + suffix + comment]
     links = _chain_links(parts) if nested else None
     if links is not None:  # ruff's "fluent" layout: one ``.name(...)`` per line
-        head, *rest = links
-        out = _lines(head, indent, nested=True)
-        for number, link in enumerate(rest):
-            last = number == len(rest) - 1
+        first, *after = links
+        out = _lines(first, indent, nested=True)
+        for number, link in enumerate(after):
+            last = number == len(after) - 1
             out += _lines(link, indent, suffix if last else "", comment if last else "", nested=True)
         return out
     split = _split_group(parts, indent)
@@ -141,8 +141,8 @@ def _chain_links(parts: list[_Part]) -> list[list[_Part]] | None:
     ...).with_variant(...)``) cut before each such dot, as ruff breaks it; else None."""
     cuts = [
         i
-        for i in range(1, len(parts))
-        if isinstance(parts[i], str) and parts[i].startswith(".") and isinstance(parts[i - 1], _Group)
+        for i, (before, part) in enumerate(itertools.pairwise(parts), start=1)
+        if isinstance(part, str) and part.startswith(".") and isinstance(before, _Group)
     ]
     if len(cuts) < 2:
         return None
