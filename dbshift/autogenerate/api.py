@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection
 from dbshift.autogenerate.blind_spots import BlindSpot, blind_spots
 from dbshift.autogenerate.compare import compare_schemas
 from dbshift.autogenerate.options import CompareOptions
+from dbshift.autogenerate.questioner import Questioner
+from dbshift.autogenerate.renames import match_renames
 from dbshift.dialects.features import backend_name, features_of
 from dbshift.operations.base import Operation
 from dbshift.schema.from_metadata import schema_from_metadata
@@ -26,12 +28,16 @@ def diff_database(
     version_table: str | Sequence[str],
     exclude: Iterable[str] = (),
     options: CompareOptions | None = None,
+    questioner: Questioner | None = None,
     notes: list[BlindSpot] | None = None,
 ) -> list[Operation]:
     """Upgrade operations that make the database match ``metadata``: the default schema, or
     every schema with ``options.include_schemas``; ``options`` also carries an env script's
-    include_object / include_name / compare_* choices. ``notes``, if given, receives what the
-    compared models hold that this backend cannot compare (see :mod:`.blind_spots`)."""
+    include_object / include_name / compare_* choices. A table or column that may have been
+    renamed is asked of ``questioner`` (by default none answers: drop + add); confirmed renames
+    come first, the candidates left unanswered are handed to ``questioner.left_unanswered``.
+    ``notes``, if given, receives what the compared models hold that this backend cannot
+    compare (see :mod:`.blind_spots`)."""
     options = options or CompareOptions()
     patterns = tuple(exclude)
     # The version table and the applied log are dbshift's own: never compared, even if the
@@ -48,8 +54,11 @@ def diff_database(
     if notes is not None:
         compared = SchemaDef.of(t for t in target.tables.values() if not is_excluded(t.name, patterns))
         notes.extend(blind_spots(compared, features_of(connection.dialect), backend_name(connection.dialect)))
-    ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
-    return options.filter_ops(ops, target, current)
+    renames = match_renames(target, current, questioner or Questioner(), connection.dialect, exclude=patterns)
+    if questioner is not None:
+        questioner.left_unanswered(renames.unanswered)
+    ops = compare_schemas(target, renames.current, connection.dialect, exclude=patterns)
+    return [*renames.ops, *options.filter_ops(ops, target, renames.current)]
 
 
 def _with_other_schemas(
