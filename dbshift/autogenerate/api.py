@@ -25,10 +25,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dbshift.autogenerate.blind_spots import BlindSpot, blind_spots
 from dbshift.autogenerate.compare import compare_schemas
 from dbshift.autogenerate.options import CompareOptions
 from dbshift.autogenerate.questioner import Questioner
 from dbshift.autogenerate.renames import match_renames
+from dbshift.dialects.features import backend_name, features_of
 from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
 from dbshift.schema.enums import enum_types_used
@@ -58,13 +60,16 @@ def diff_database(
     unknown: UnknownTables | None = None,
     notes: list[str] | None = None,
     questioner: Questioner | None = None,
+    uncompared: list[BlindSpot] | None = None,
 ) -> list[Operation]:
     """Upgrade operations that make the database match ``metadata`` in the schemas compared (see
     the module docstring; ``schemas`` is the setting); ``options`` also carries an env script's
     include_object / include_name / compare_* choices. A ``Note: ...`` line for each table kept
     by :class:`UnknownTables` is appended to ``notes``. A table or column that may have been
     renamed is asked of ``questioner`` (by default none answers: drop + add); confirmed renames
-    come first, the candidates left unanswered are handed to ``questioner.left_unanswered``."""
+    come first, the candidates left unanswered are handed to ``questioner.left_unanswered``.
+    ``uncompared``, if given, receives what the compared models hold that this backend cannot
+    compare (see :mod:`.blind_spots`)."""
     options = options or CompareOptions()
     unknown = unknown or UnknownTables()
     patterns = tuple(exclude)
@@ -89,6 +94,9 @@ def diff_database(
     current, kept = _unknown_tables(target, current, dataclasses.replace(unknown, drop=drops), patterns)
     if notes is not None:
         notes.extend(kept)
+    if uncompared is not None:
+        compared = SchemaDef.of(t for t in target.tables.values() if not is_excluded(t.name, patterns))
+        uncompared.extend(blind_spots(compared, features_of(connection.dialect), backend_name(connection.dialect)))
     renames = match_renames(target, current, questioner or Questioner(), connection.dialect, exclude=patterns)
     if questioner is not None:
         questioner.left_unanswered(renames.unanswered)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
 from dbshift.autogenerate.data_loss import data_loss
+from dbshift.autogenerate.layout import WIDTH, layout_body
 from dbshift.autogenerate.naming import invented_name
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
@@ -52,8 +53,12 @@ from dbshift.schema.model import (
     UniqueDef,
 )
 
-MAX_WIDTH = 100
-"""Longest single-line call (before the writer's indent); longer calls get one argument per line."""
+MAX_WIDTH = WIDTH
+"""ruff's default line length, which the written bodies keep to (see :mod:`.layout`)."""
+
+
+BODY_INDENT = 4
+"""Where the writer puts the body (inside ``def upgrade()``): the layout counts it in the width."""
 
 
 class RenderError(DbshiftError):
@@ -120,16 +125,17 @@ def _inline(func: str, args: Sequence[str]) -> str:
 def _call(
     func: str, args: Sequence[str], *, multiline: bool = False, note: str | None = None, width: int = MAX_WIDTH
 ) -> str:
-    """A call statement: on one line if it fits, else one argument per line.
+    """A call statement on one line; :func:`render_ops` lays it out (see :mod:`.layout`).
 
-    ``note`` is written as a trailing comment (``# data loss: ...``) after the closing
-    parenthesis; a call that fits only without it is split, as ``ruff format`` would split it.
+    ``multiline`` ends the arguments with a comma, which keeps them one per line (a magic
+    trailing comma, as ``ruff format`` honours it). ``note`` is written as a trailing comment
+    (``# data loss: ...``) after the closing parenthesis. ``width`` is kept for callers; the
+    layout decides the line breaks.
     """
     comment = f"  # {note}" if note else ""
-    line = _inline(func, args)
-    if not args or (not multiline and len(line) + len(comment) <= width):
-        return line + comment
-    return func + "(\n" + "".join(f"    {arg},\n" for arg in args) + ")" + comment
+    if multiline and args:
+        return f"{func}({', '.join(args)},){comment}"
+    return _inline(func, args) + comment
 
 
 @dataclass(frozen=True)
@@ -524,4 +530,5 @@ def render_ops(
             statements.append(f"with {opener} as batch_op:")
             group = key
         statements.append(textwrap.indent(call.for_batch(), "    "))
-    return RenderedOps(body="\n".join(statements) if statements else "pass", imports=tuple(sorted(imports)))
+    body = layout_body("\n".join(statements), BODY_INDENT) if statements else "pass"
+    return RenderedOps(body=body, imports=tuple(sorted(imports)))

@@ -190,17 +190,19 @@ def edit(opts: Options, revision: str) -> None:
 @pass_options
 def check(opts: Options, drop_unknown: bool, drop_tables: tuple[str, ...]) -> None:
     """Exit 0 when models and database match, 1 with the differences otherwise."""
-    from dbshift.commands.revision import check as run
+    from dbshift.commands.revision import check_report as run
 
-    notes: list[str] = []
-    differences = run(opts.config(), unknown=_unknown_tables(drop_unknown, drop_tables), notes=notes)
+    report = run(opts.config(), unknown=_unknown_tables(drop_unknown, drop_tables))
+    differences = report.differences
     if not differences:
-        click.echo("No differences: the database matches the models.")
+        unseen = any(line.startswith("Note: not compared") for line in report.notes)
+        suffix = " (except what could not be compared, below)" if unseen else ""
+        click.echo(f"No differences: the database matches the models{suffix}.")
     else:
         click.echo(f"{len(differences)} difference(s) between the models and the database:")
         for line in differences:
             click.echo(f"  {line}")
-    for line in notes:
+    for line in report.notes:
         click.echo(line)
     if differences:
         sys.exit(1)

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dbshift.autogenerate.api import UnknownTables, diff_database
+from dbshift.autogenerate.blind_spots import BlindSpot
 from dbshift.autogenerate.options import CompareOptions
 from dbshift.autogenerate.questioner import (
     ColumnRename,
@@ -117,14 +118,16 @@ def revision(
     )
     directives = [directive]
     notes: list[str] = []
+
+    def differ(context: MigrationContext) -> list[Operation]:
+        spots: list[BlindSpot] = []
+        ops = _diff(config, context, questioner, unknown, notes, spots)
+        notes.extend(line for line in (f"Note: {spot.line()}" for spot in spots) if line not in notes)
+        return ops
+
     if autogenerate or config.revision_environment:
         directives = run_revision_environment(
-            config,
-            graph,
-            directive,
-            autogenerate=autogenerate,
-            differ=lambda context: _diff(config, context, questioner, unknown, notes),
-            sql=sql,
+            config, graph, directive, autogenerate=autogenerate, differ=differ, sql=sql
         )
         _check_rename_flags(questioner)
         if not directives:
@@ -387,7 +390,10 @@ def _diff(
     questioner: Questioner | None = None,
     unknown: UnknownTables | None = None,
     notes: list[str] | None = None,
+    uncompared: list[BlindSpot] | None = None,
 ) -> list[Operation]:
+    """The upgrade operations; ``notes`` receives a line per table of another schema kept,
+    ``uncompared`` what this backend cannot compare."""
     assert context.connection is not None
     metadata = _target_metadata(config, context)
     ops = diff_database(
@@ -400,6 +406,7 @@ def _diff(
         schemas=config.schemas,
         unknown=unknown,
         notes=notes,
+        uncompared=uncompared,
     )
     if not context.external_transaction:  # a transaction env.py began is env.py's to end
         context.connection.rollback()
@@ -448,7 +455,25 @@ def merge(
     return RevisionResult(path, source.rev_id, [])
 
 
+@dataclass(frozen=True)
+class CheckReport:
+    differences: list[str]
+    notes: list[str] = field(default_factory=list)
+    """``Note: ...`` lines: tables of other schemas kept, and what the models hold that this
+    backend cannot compare (see :mod:`dbshift.autogenerate.blind_spots`); they do not fail a
+    check."""
+
+
 def check(config: Config, *, unknown: UnknownTables | None = None, notes: list[str] | None = None) -> list[str]:
+    """The differences between the models and the database (see :func:`check_report`); the
+    report's notes are appended to ``notes``."""
+    report = check_report(config, unknown=unknown)
+    if notes is not None:
+        notes.extend(report.notes)
+    return report.differences
+
+
+def check_report(config: Config, *, unknown: UnknownTables | None = None) -> CheckReport:
     """The differences between the models and the database, and applied revisions whose file
     changed; empty when all match. Read-only: a SQLite file that does not exist is an error
     (there is nothing to compare with). A database behind head (or at base while the folder
@@ -457,21 +482,28 @@ def check(config: Config, *, unknown: UnknownTables | None = None, notes: list[s
     refuses too); but applied revisions whose file changed are listed even then, since
     ``upgrade`` refuses to run until they are accepted. Tables of other schemas that the models
     do not declare are differences only as ``unknown`` says; a note for each one kept goes to
-    ``notes``."""
+    the report's notes."""
     script = script_directory(config)
     graph = script.graph()
 
-    def job(context: MigrationContext) -> list[str]:
+    def job(context: MigrationContext) -> CheckReport:
         changed = [f"{m.line()}: run 'dbshift accept {m.revision}' once checked" for m in _changed(script, context)]
         try:
             require_at_head(graph, context.get_current_heads(), then="check")
         except AutogenerateError:
             if changed:  # upgrade refuses edited revisions: they are what to fix first
-                return changed
+                return CheckReport(changed)
             raise
-        return changed + [op.describe() for op in _diff(config, context, unknown=unknown, notes=notes)]
+        spots: list[BlindSpot] = []
+        kept: list[str] = []
+        differences = [op.describe() for op in _diff(config, context, unknown=unknown, notes=kept, uncompared=spots)]
+        return CheckReport(changed + differences, [*kept, *(f"Note: {spot.line()}" for spot in spots)])
 
-    return [line for lines in with_database(config, "check", job, script, read_only=True) for line in lines]
+    reports = with_database(config, "check", job, script, read_only=True)
+    return CheckReport(
+        [line for one in reports for line in one.differences],
+        list(dict.fromkeys(line for one in reports for line in one.notes)),
+    )
 
 
 def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:

@@ -363,7 +363,26 @@ def _condition_tokens(text: str) -> list[str]:
             token = token[1:-1]
         token = token if token.startswith("'") else token.lower()
         tokens.extend(_OPERATORS.get(token, token).split())
-    return _without_between(tokens)
+    return _without_between(_signed_numbers(tokens))
+
+
+def _signed_numbers(tokens: list[str]) -> list[str]:
+    """Numbers one way: PostgreSQL reports ``c > -1000`` as ``c > '-1000'::integer`` (the cast
+    is gone by now); a quoted number and a minus sign before a number (not after an operand)
+    become the number's canonical spelling."""
+    out: list[str] = []
+    for token in tokens:
+        if len(token) >= 2 and token[0] == token[-1] == "'":
+            number = _number(token[1:-1])
+            token = number if number is not None else token
+        number = _number(token)
+        if number is not None and out and out[-1] in ("-", "+"):
+            before = out[-2] if len(out) > 1 else ""
+            if not before or not re.fullmatch(r"[\w$.)'\]]+", before) or before in ("and", "or", "not"):
+                out[-1:] = [_number(out[-1] + number) or token]
+                continue
+        out.append(number if number is not None else token)
+    return out
 
 
 def _without_between(tokens: list[str]) -> list[str]:
