@@ -227,7 +227,7 @@ def _create_tables(tables: Sequence[TableDef], dialect: Dialect, steps: _Steps) 
         steps.create_tables.extend(
             CreateIndexOp(table.name, ix, table.schema) for ix in table.indexes if ix not in inline
         )
-    steps.add_fks.extend(AddConstraintOp(t.name, _named(fk, t.name, dialect), t.schema) for t, fk in deferred)
+    steps.add_fks.extend(_add_named(t.name, fk, dialect, t.schema) for t, fk in deferred)
 
 
 def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) -> None:
@@ -266,19 +266,33 @@ def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
 _C = TypeVar("_C", ForeignKeyDef, UniqueDef)
 
 
-def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
+def _named(constraint: _C, table: str, dialect: Dialect, reflected: str | None = None) -> _C:
     """A constraint added to an existing table, named if the models leave it unnamed.
 
-    The downgrade has to drop it by name, and the name a database would choose is not known
-    when the revision is written; so it gets PostgreSQL's own choice (``<table>_<columns>_fkey``,
-    ``<table>_<columns>_key``), shortened beyond the backend's identifier length as SQLAlchemy
-    shortens naming-convention names (:func:`dbshift.schema.names.fit_name`).
+    A name the models give, or their MetaData's ``naming_convention`` (SQLAlchemy names the
+    constraint when it is attached), is kept; else the ``reflected`` name of the database's
+    constraint it replaces (same columns and target, other options). Otherwise: the downgrade has to drop it by name,
+    and the name a database would choose is not known when the revision is written; so it gets
+    PostgreSQL's own choice (``<table>_<columns>_fkey``, ``<table>_<columns>_key``), shortened
+    beyond the backend's identifier length as SQLAlchemy shortens naming-convention names
+    (:func:`dbshift.schema.names.fit_name`), and the revision says so
+    (:mod:`dbshift.autogenerate.naming`).
     """
     if constraint.name is not None:
         return constraint
+    if reflected is not None:
+        return replace(constraint, name=reflected)
     suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
     name = "_".join((table, *constraint.columns, suffix))
     return replace(constraint, name=fit_name(name, dialect))
+
+
+def _add_named(
+    table: str, constraint: _C, dialect: Dialect, schema: str | None, reflected: str | None = None
+) -> AddConstraintOp:
+    """Adding ``constraint`` (:func:`_named`); the operation knows when the name is made up."""
+    named = _named(constraint, table, dialect, reflected)
+    return AddConstraintOp(table, named, schema, invented_name=constraint.name is None and reflected is None)
 
 
 def _mysql_like(dialect: Dialect) -> bool:
@@ -365,9 +379,10 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
     for key, uq in current_uq.items():
         if key not in target_uq:
             steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
+    replaced = {uq.columns: uq.name for key, uq in current_uq.items() if key not in target_uq and uq.name}
     for key, uq in target_uq.items():
         if key not in current_uq:
-            steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
+            steps.add_indexes.append(_add_named(name, uq, dialect, schema, replaced.get(uq.columns)))
 
     _compare_foreign_keys(target, current, dialect, steps)
 
@@ -402,9 +417,12 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     name, schema = target.name, target.schema
     target_fks = {_fk_key(fk, dialect): fk for fk in target.foreign_keys}
     current_fks = {_fk_key(fk, dialect): fk for fk in current.foreign_keys}
+    replaced: dict[tuple[object, ...], str] = {}
     for key, fk in current_fks.items():
         if key not in target_fks:
             steps.drop_fks.append(DropConstraintOp(name, fk.name, "foreignkey", schema, constraint=fk))
+            if fk.name:
+                replaced[fk.signature] = fk.name
     dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == name}
     dropped |= {
         op.constraint_name
@@ -418,10 +436,11 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     for key, fk in target_fks.items():
         if key in current_fks:
             continue
-        fk = _named(fk, name, dialect)
+        add = _add_named(name, fk, dialect, schema, replaced.get(fk.signature))
+        fk = add.constraint  # type: ignore[assignment]
         if _mysql_like(dialect) and fk.name and not _covered(fk, covering):
             steps.add_indexes.append(CreateIndexOp(name, IndexDef(fk.name, fk.columns), schema))
-        steps.add_fks.append(AddConstraintOp(name, fk, schema))
+        steps.add_fks.append(add)
 
 
 def _covered(fk: ForeignKeyDef, indexes: Iterable[IndexDef]) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeEngine
 
 from dbshift.autogenerate.data_loss import data_loss
 from dbshift.autogenerate.layout import WIDTH, layout_body
+from dbshift.autogenerate.naming import invented_name
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -411,9 +412,10 @@ def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
 
 # -- dispatch -----------------------------------------------------------------------------------
 def _note(op: Operation) -> str | None:
-    """The comment written on an operation's line: what it can destroy, if anything."""
+    """The comment written on an operation's line: what it can destroy, or that its
+    constraint's name is autogenerate's, if anything."""
     loss = data_loss(op)
-    return f"data loss: {loss}" if loss is not None else None
+    return f"data loss: {loss}" if loss is not None else invented_name(op)
 
 
 def _render_op(op: Operation, imports: set[str]) -> list[str]:
@@ -482,10 +484,23 @@ def _plain_table_call(op: Operation, imports: set[str]) -> _TableCall | None:
         name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
         type_ = op.type_ or _constraint_kind(op.constraint)
         args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema, if_exists=op.if_exists or None)]
-        if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
-            args.append(f"columns={_lit(op.constraint.columns)}")
+        if op.constraint_name is None:
+            args += _unnamed_definition(op.constraint)
         return _TableCall("drop_constraint", (*args, *_options(op.dialect_options)), 1)
     return None
+
+
+def _unnamed_definition(con: ConstraintDef | None) -> list[str]:
+    """The keywords by which ``drop_constraint(None, ...)`` finds an unnamed constraint."""
+    if isinstance(con, UniqueDef):
+        return [f"columns={_lit(con.columns)}"]
+    if isinstance(con, ForeignKeyDef):
+        found = [f"columns={_lit(con.columns)}", f"referent_table={quote(con.referred_table)}"]
+        found.append(f"remote_cols={_lit(con.referred_columns)}")
+        return found + _kw(referent_schema=con.referred_schema)
+    if isinstance(con, CheckDef):
+        return [f"condition={quote(con.sqltext)}"]
+    return []
 
 
 def render_ops(

@@ -19,6 +19,7 @@ from typing import Any
 
 from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.data_loss import data_loss
+from dbshift.autogenerate.naming import invented_name
 from dbshift.autogenerate.render import RenderContext, render_ops
 from dbshift.commands.common import with_database
 from dbshift.config import Config
@@ -160,6 +161,7 @@ def render_directive(directive: RevisionDirective) -> Rendered:
             if kind == "up":
                 detected += [f"Detected {op.describe()}" for op in ops.ops]
                 warnings += [f"Warning: data loss: {loss}" for loss in map(data_loss, ops.ops) if loss is not None]
+                warnings += [f"Warning: {note}" for note in map(invented_name, ops.ops) if note is not None]
             if not ops.ops:
                 continue
             rendered = render_ops(ops.ops, as_batch=ops.as_batch, context=ops.render)

@@ -42,14 +42,16 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup
+from dbshift.dialects.postgresql_generated import generated_dependents
 from dbshift.errors import MigrationError
 from dbshift.operations.column import AddColumnOp, AlterColumnOp
+from dbshift.operations.constraint import AddConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import ExecuteOp
 from dbshift.operations.table import CreateTableOp
 from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp, EnumColumn
 from dbshift.schema.enums import TypeKey, enum_additions, native_enum, sa_enum
-from dbshift.schema.model import ColumnDef, DialectOptions, EnumTypeDef, IndexDef
+from dbshift.schema.model import ColumnDef, ConstraintDef, DialectOptions, EnumTypeDef, IndexDef
 from dbshift.schema.names import fit_name
 from dbshift.schema.to_sa import sa_index, stub_table
 
@@ -340,7 +342,26 @@ class PostgresqlImpl(DialectImpl):
         statements = super().do_AlterColumnOp(op)
         if op.type is None:
             return statements
-        return [*self._create_enums((op.type,), op.schema), *statements]
+        return self._around_generated(op, [*self._create_enums((op.type,), op.schema), *statements])
+
+    def _around_generated(self, op: AlterColumnOp, statements: list[Executable]) -> list[Executable]:
+        """A type change under generated columns: drop them, change, add them back
+        (:mod:`dbshift.dialects.postgresql_generated`); a rename in ``op`` comes last, once
+        they are back, so PostgreSQL rewrites their expressions itself."""
+        if self.lookup is None:
+            return statements
+        found = generated_dependents(self.lookup.connection, op.table_name, op.column_name, op.schema)
+        if found is None:
+            return statements
+        table, schema = op.table_name, op.schema
+        drops: list[Executable] = [ddl.DropColumn(stub_table(table, schema), c.name, False) for c in found.columns]
+        back: list[Executable] = [s for c in found.columns for s in self.do_AddColumnOp(AddColumnOp(table, c, schema))]
+        back += [s for ix in found.indexes for s in self.do_CreateIndexOp(CreateIndexOp(table, ix, schema))]
+        constraints: tuple[ConstraintDef, ...] = (*found.uniques, *found.checks, *found.foreign_keys)
+        back += [s for con in constraints for s in self.do_AddConstraintOp(AddConstraintOp(table, con, schema))]
+        renames = [s for s in statements if isinstance(s, ddl.RenameColumn)]
+        rest = [s for s in statements if not isinstance(s, ddl.RenameColumn)]
+        return [*drops, *rest, *back, *renames]
 
     # -- indexes ------------------------------------------------------------------------------
     def do_CreateIndexOp(self, op: CreateIndexOp) -> list[Executable]:

@@ -512,14 +512,12 @@ def _changes(backend: str) -> dict[str, tuple[Variant, list[str] | None]]:
     return changes
 
 
-SQLITE_UNNAMED_FK = pytest.mark.xfail(strict=True, reason="SQLite rebuild: unnamed foreign key (recipes helper)")
 NO_CAST_BACK = pytest.mark.xfail(
     strict=True,
     reason="PostgreSQL has no assignment cast from the new type back (ALTER ... TYPE needs USING, which "
     "autogenerate does not write): the downgrade fails",
 )
 KNOWN: dict[tuple[str, str], pytest.MarkDecorator] = {
-    ("sqlite", "fk_onupdate_changed_unnamed"): SQLITE_UNNAMED_FK,
     **{
         ("postgresql", name): NO_CAST_BACK
         for name in (

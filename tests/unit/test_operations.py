@@ -411,8 +411,16 @@ def test_drop_unnamed_constraint_by_definition() -> None:
     con: ConstraintDef = UniqueDef(("qty",))
     added = AddConstraintOp("child", con).apply(SCHEMA)
     assert DropConstraintOp("child", None, "unique", constraint=con).apply(added) == SCHEMA
-    with pytest.raises(SchemaStateError, match="does not exist"):
+    with pytest.raises(SchemaStateError, match=r"^no unique constraint on child \(id\) to drop$"):
         DropConstraintOp("child", None, "unique", constraint=UniqueDef(("id",))).apply(SCHEMA)
+    with pytest.raises(SchemaStateError, match="an unnamed constraint is found by its definition"):
+        DropConstraintOp("child", None, "unique").apply(added)
+    check = CheckDef("qty >= 0")
+    with_check = AddConstraintOp("child", check).apply(SCHEMA)
+    assert DropConstraintOp("child", None, "check", constraint=CheckDef("(QTY>=0)")).apply(with_check) == SCHEMA
+    two = AddConstraintOp("child", CheckDef("qty>=0")).apply(with_check)
+    with pytest.raises(SchemaStateError, match="more than one check constraint on child"):
+        DropConstraintOp("child", None, "check", constraint=CheckDef("qty >=  0 ")).apply(two)
     with pytest.raises(SchemaStateError, match="constraint 'nope' on 'child' does not exist"):
         DropConstraintOp("child", "nope").apply(SCHEMA)
 
