@@ -342,7 +342,31 @@ class PostgresqlImpl(DialectImpl):
         statements = super().do_AlterColumnOp(op)
         if op.type is None:
             return statements
+        cast = self._explicit_cast(op)
+        for statement in statements:
+            if cast and isinstance(statement, ddl.AlterColumnType) and statement.using is None:
+                statement.using = cast
         return self._around_generated(op, [*self._create_enums((op.type,), op.schema), *statements])
+
+    def _explicit_cast(self, op: AlterColumnOp) -> str | None:
+        """``USING col::type`` for a type change PostgreSQL has no assignment cast for (text to
+        uuid, boolean, bytea, a range, a native enum; integer to boolean...), which it refuses
+        without one ("cannot be cast automatically"): the explicit cast runs where the values
+        convert. Never towards a string type: every type has an assignment cast to text, which
+        fails on a value too long where an explicit ``::varchar(n)`` would cut it silently; and
+        not where the revision gives ``postgresql_using`` or the old type is unknown."""
+        new, old = op.type, op.existing_type
+        if new is None or old is None or dict(op.dialect_options).get("postgresql_using"):
+            return None
+        if isinstance(new, sa.types.NullType) or isinstance(old, sa.types.NullType):
+            return None
+        to_enum = isinstance(new, sa.Enum) and new.native_enum
+        to_other_enum = to_enum and not (isinstance(old, sa.Enum) and old.name == getattr(new, "name", None))
+        kept_kind = new._type_affinity is old._type_affinity or new._type_affinity is sa.String
+        if kept_kind and not to_other_enum:
+            return None
+        column = self.dialect.identifier_preparer.quote(op.column_name)
+        return f"{column}::{self.dialect.type_compiler_instance.process(new)}"
 
     def _around_generated(self, op: AlterColumnOp, statements: list[Executable]) -> list[Executable]:
         """A type change under generated columns: drop them, change, add them back
