@@ -154,12 +154,19 @@ def _without_serial_defaults(table: TableDef) -> TableDef:
     pk = table.primary_key.columns if table.primary_key else ()
     columns = []
     for col in table.columns:
-        sequence = re.escape(f"{table.name}_{col.name}_seq")
-        owned = rf"""nextval\('"?{sequence}"?'::regclass\)"""
-        if col.name in pk and re.fullmatch(owned, col.server_default or ""):
+        if col.name in pk and col.server_default and _owned_sequence(table.name, col.name, col.server_default):
             col = replace(col, server_default=None, autoincrement=True)
         columns.append(col)
     return table.replace(columns=tuple(columns))
+
+
+def _owned_sequence(table: str, column: str, default: str) -> bool:
+    """``nextval('<table>_<column>_seq'::regclass)``, the sequence name quoted or not (compared as
+    text: a pattern per table would be compiled for each one)."""
+    if not default.startswith("nextval('"):
+        return False
+    sequence = f"{table}_{column}_seq"
+    return default in {f"nextval('{a}{sequence}{b}'::regclass)" for a in ("", '"') for b in ("", '"')}
 
 
 def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
