@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from dbshift.autogenerate.api import diff_database
 from dbshift.autogenerate.options import CompareOptions
 from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
-from dbshift.commands.common import script_directory, with_database
+from dbshift.commands.common import collector_paused, script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
 from dbshift.operations.base import Operation
@@ -375,7 +375,9 @@ def check(config: Config) -> list[str]:
             raise
         return changed + [op.describe() for op in _diff(config, context)]
 
-    return [line for lines in with_database(config, "check", job, script, read_only=True) for line in lines]
+    with collector_paused():
+        found = with_database(config, "check", job, script, read_only=True)
+    return [line for lines in found for line in lines]
 
 
 def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:
