@@ -156,8 +156,9 @@ def child_env(extra_path: Path | None = None) -> dict[str, str]:
     return env
 
 
-def measured(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """Run one child: (wall seconds, its peak resident set in bytes, stdout). A failure stops.
+def measured(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str, float]:
+    """Run one child: (wall seconds, its peak resident set in bytes, output, its CPU seconds).
+    A failure stops the benchmark.
 
     ``os.wait4`` returns the resource usage of that child alone (and of what it waited for),
     unlike ``RUSAGE_CHILDREN``, which keeps the maximum of every child so far."""
@@ -173,7 +174,7 @@ def measured(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
     if proc.returncode != 0:
         tail = (stderr or stdout).strip().splitlines()[-8:]
         raise CheckBenchError(f"`{' '.join(argv)}` in {cwd} exited {proc.returncode}: " + " | ".join(tail))
-    return elapsed, usage.ru_maxrss * 1024, stdout + stderr
+    return elapsed, usage.ru_maxrss * 1024, stdout + stderr, usage.ru_utime + usage.ru_stime
 
 
 def repeat(
@@ -181,13 +182,17 @@ def repeat(
 ) -> tuple[dict[str, Any], str]:
     seconds: list[float] = []
     peaks: list[int] = []
+    cpu: list[float] = []
     output = ""
     while len(seconds) < times and sum(seconds) < budget:
-        elapsed, peak, output = measured(argv, cwd, env)
+        elapsed, peak, output, used = measured(argv, cwd, env)
         seconds.append(elapsed)
         peaks.append(peak)
+        cpu.append(used)
     ms = [s * 1000 for s in seconds]
     return {
+        "cpu_median_ms": round(statistics.median(cpu) * 1000, 1),
+        "cpu_samples_ms": [round(c * 1000, 1) for c in cpu],
         "n": len(ms),
         "min_ms": round(min(ms), 1),
         "median_ms": round(statistics.median(ms), 1),
@@ -205,7 +210,7 @@ def repeat(
 def database(backend: str, scratch: Path, tables: int) -> Iterator[str]:
     """A SQLite file in the project, or a PostgreSQL database created for the run, dropped after."""
     if backend == "sqlite":
-        yield f"sqlite:///{scratch / 'app.sqlite'}"
+        yield f"sqlite:///{scratch / f'app-{tables}.sqlite'}"
         return
     import sqlalchemy as sa
 
@@ -330,7 +335,15 @@ def one_size(backend: str, tables: int, scratch: Path, args: argparse.Namespace)
     own = round(ours["median_ms"] - import_ms, 1)
     own_paused = round(ours["median_ms"] - paused["median_ms"], 1)
     alembic_own = round(theirs["median_ms"] - import_ms, 1)
+    # The same in CPU time (user + system of the child), much less moved by the machine's load.
+    cpu_import, cpu_paused = imports["cpu_median_ms"], paused["cpu_median_ms"]
+    cpu = {
+        "dbshift_own_ms": round(ours["cpu_median_ms"] - cpu_import, 1),
+        "dbshift_own_vs_paused_import_ms": round(ours["cpu_median_ms"] - cpu_paused, 1),
+        "alembic_own_ms": round(theirs["cpu_median_ms"] - cpu_import, 1),
+    }
     return {
+        "cpu": cpu,
         "backend": backend,
         "tables": tables,
         "import_models": imports,
@@ -416,6 +429,36 @@ def print_check(result: dict[str, Any]) -> None:
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     print("  ".join("-" * w for w in widths))
     for row in rows:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    print("\nthe same in CPU time of each child (user + system), medians")
+    cpu_header = [
+        "backend",
+        "tables",
+        "import",
+        "dbshift own",
+        "dbshift own'",
+        "alembic own",
+        "own ratio",
+        "own' ratio",
+    ]
+    cpu_rows = []
+    for r in result["runs"]:
+        c = r["cpu"]
+        theirs = c["alembic_own_ms"]
+        cpu_rows.append(
+            [
+                r["backend"],
+                f"{r['tables']:,}",
+                fmt(r["import_models"]["cpu_median_ms"]),
+                fmt(c["dbshift_own_ms"]),
+                fmt(c["dbshift_own_vs_paused_import_ms"]),
+                fmt(theirs),
+                f"{c['dbshift_own_ms'] / theirs:.2f}" if theirs > 0 else "-",
+                f"{c['dbshift_own_vs_paused_import_ms'] / theirs:.2f}" if theirs > 0 else "-",
+            ]
+        )
+    widths = [max(len(row[i]) for row in [cpu_header, *cpu_rows]) for i in range(len(cpu_header))]
+    for row in [cpu_header, ["-" * w for w in widths], *cpu_rows]:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
 
 
