@@ -34,6 +34,7 @@ constraints compare by their columns and, on PostgreSQL, ``NULLS NOT DISTINCT`` 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -175,9 +176,13 @@ def backs_foreign_key(index: IndexDef, foreign_keys: Iterable[ForeignKeyDef]) ->
 
 def dependency_order(tables: Sequence[TableDef]) -> tuple[list[TableDef], list[tuple[TableDef, ForeignKeyDef]]]:
     """Tables ordered so that each comes after the tables it refers to, keeping the given order
-    where references allow; and the foreign keys left out to break reference cycles."""
+    where references allow; and the foreign keys left out to break reference cycles.
+
+    Each step places the first table (in the given order) whose references are all placed; when
+    none is (a cycle), the first table left, its references to the rest deferred. The tables
+    ready are kept in a heap by position, so that is linear in tables rather than quadratic.
+    """
     keys = {t.key for t in tables}
-    remaining = list(tables)
     done: set[str] = set()
     ordered: list[TableDef] = []
     deferred: list[tuple[TableDef, ForeignKeyDef]] = []
@@ -186,19 +191,34 @@ def dependency_order(tables: Sequence[TableDef]) -> tuple[list[TableDef], list[t
         key = _referred_key(fk)
         return key if key in keys and key != table.key else None
 
-    while remaining:
-        ready = next(
-            (t for t in remaining if all(refers(t, fk) in (None, *done) for fk in t.foreign_keys)),
-            None,
-        )
-        if ready is None:  # a cycle: take the first table, its references to the rest wait
-            ready = remaining[0]
-            waiting = tuple(fk for fk in ready.foreign_keys if refers(ready, fk) not in (None, *done))
-            deferred.extend((ready, fk) for fk in waiting)
-            ready = ready.replace(foreign_keys=tuple(fk for fk in ready.foreign_keys if fk not in waiting))
-        remaining = [t for t in remaining if t.key != ready.key]
-        done.add(ready.key)
-        ordered.append(ready)
+    waiting_on: list[set[str]] = []
+    dependents: dict[str, list[int]] = {}
+    for position, table in enumerate(tables):
+        refs = {key for fk in table.foreign_keys if (key := refers(table, fk)) is not None}
+        waiting_on.append(refs)
+        for key in refs:
+            dependents.setdefault(key, []).append(position)
+    ready = [position for position, refs in enumerate(waiting_on) if not refs]
+    placed = [False] * len(tables)
+    first = 0
+    while len(ordered) < len(tables):
+        if ready:
+            position = heapq.heappop(ready)
+            table = tables[position]
+        else:  # a cycle: take the first table, its references to the rest wait
+            while placed[first]:
+                first += 1
+            position, table = first, tables[first]
+            waiting = tuple(fk for fk in table.foreign_keys if refers(table, fk) not in (None, *done))
+            deferred.extend((table, fk) for fk in waiting)
+            table = table.replace(foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in waiting))
+        placed[position] = True
+        done.add(table.key)
+        ordered.append(table)
+        for other in dependents.get(table.key, ()):
+            waiting_on[other].discard(table.key)
+            if not waiting_on[other] and not placed[other]:
+                heapq.heappush(ready, other)
     return ordered, deferred
 
 

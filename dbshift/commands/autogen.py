@@ -21,7 +21,7 @@ from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.data_loss import data_loss
 from dbshift.autogenerate.naming import invented_name
 from dbshift.autogenerate.render import RenderContext, render_ops
-from dbshift.commands.common import with_database
+from dbshift.commands.common import collector_paused, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
@@ -130,7 +130,8 @@ def run_revision_environment(
             hook(context, tuple(graph.heads), directives)
 
     cmd_opts = {"cmd": "revision", "autogenerate": autogenerate, "message": directive.message, "sql": sql}
-    with_database(config, "revision", job, cmd_opts=cmd_opts, as_sql=sql)
+    with collector_paused():
+        with_database(config, "revision", job, cmd_opts=cmd_opts, as_sql=sql)
     return directives
 
 

@@ -20,7 +20,7 @@ from dbshift.autogenerate.questioner import (
     TableRename,
 )
 from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
-from dbshift.commands.common import script_directory, with_database
+from dbshift.commands.common import collector_paused, script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
 from dbshift.operations.base import Operation
@@ -499,7 +499,8 @@ def check_report(config: Config, *, unknown: UnknownTables | None = None) -> Che
         differences = [op.describe() for op in _diff(config, context, unknown=unknown, notes=kept, uncompared=spots)]
         return CheckReport(changed + differences, [*kept, *(f"Note: {spot.line()}" for spot in spots)])
 
-    reports = with_database(config, "check", job, script, read_only=True)
+    with collector_paused():
+        reports = with_database(config, "check", job, script, read_only=True)
     return CheckReport(
         [line for one in reports for line in one.differences],
         list(dict.fromkeys(line for one in reports for line in one.notes)),

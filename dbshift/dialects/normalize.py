@@ -33,6 +33,7 @@ all                ``'1.5'`` on ``NUMERIC(10, 2)``     ``1.50``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -115,9 +116,11 @@ def _synonym(base: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_type_sql(sql: str, dialect_name: str) -> str:
     """One spelling for a compiled or reflected type: upper case (except quoted values),
-    no collation or character set, synonyms resolved, the database's implicit defaults filled in."""
+    no collation or character set, synonyms resolved, the database's implicit defaults filled in.
+    Cached: it runs twice for every compared column, over a few distinct spellings."""
     text = _outside_literals(sql.strip(), lambda s: _squeeze(s).upper())
     text = _outside_literals(text, lambda s: re.sub(r"\s*,\s*", ", ", s))
     text = _outside_literals(text, lambda s: re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", s)))

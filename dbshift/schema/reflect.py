@@ -24,7 +24,8 @@ from __future__ import annotations
 import fnmatch
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -83,7 +84,8 @@ def reflect_schema(
     if not names:
         return SchemaDef.of((), enums)
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
-    with warnings.catch_warnings():
+    sqlite = insp.dialect.name == "sqlite"
+    with warnings.catch_warnings(), _sqlite_table_sql_read_once(connection, schema):
         # SQLite: "Skipped unsupported reflection of expression-based index"; read back below.
         warnings.filterwarnings(
             "ignore", "Skipped unsupported reflection of expression-based index", category=sa.exc.SAWarning
@@ -91,7 +93,9 @@ def reflect_schema(
         columns = insp.get_multi_columns(**kw)
         pks = _multi(insp.get_multi_pk_constraint, **kw)
         fks = _multi(insp.get_multi_foreign_keys, **kw)
-        indexes = _multi(insp.get_multi_indexes, **kw)
+        # SQLite's unique constraints read the indexes again with SQLite's own ones: asked the
+        # same way here, the inspector's cache answers that second read (and they are skipped below).
+        indexes = _multi(insp.get_multi_indexes, **kw, **({"include_auto_indexes": True} if sqlite else {}))
         uniques = _multi(insp.get_multi_unique_constraints, **kw)
         checks = _multi(insp.get_multi_check_constraints, **kw)
         comments = _multi(insp.get_multi_table_comment, **kw)
@@ -130,7 +134,10 @@ def reflect_schema(
                         (
                             _index(ix, insp.dialect.identifier_preparer.quote)
                             for ix in indexes.get(key, ())
-                            if not ix.get("duplicates_constraint") and ix.get("name") and ix["name"] not in backing
+                            if not ix.get("duplicates_constraint")
+                            and ix.get("name")
+                            and ix["name"] not in backing
+                            and not (sqlite and str(ix["name"]).startswith("sqlite_autoindex_"))
                         ),
                         key=lambda i: i.name,
                     )
@@ -155,12 +162,19 @@ def _without_serial_defaults(table: TableDef) -> TableDef:
     pk = table.primary_key.columns if table.primary_key else ()
     columns = []
     for col in table.columns:
-        sequence = re.escape(f"{table.name}_{col.name}_seq")
-        owned = rf"""nextval\('"?{sequence}"?'::regclass\)"""
-        if col.name in pk and re.fullmatch(owned, col.server_default or ""):
+        if col.name in pk and col.server_default and _owned_sequence(table.name, col.name, col.server_default):
             col = replace(col, server_default=None, autoincrement=True)
         columns.append(col)
     return table.replace(columns=tuple(columns))
+
+
+def _owned_sequence(table: str, column: str, default: str) -> bool:
+    """``nextval('<table>_<column>_seq'::regclass)``, the sequence name quoted or not (compared as
+    text: a pattern per table would be compiled for each one)."""
+    if not default.startswith("nextval('"):
+        return False
+    sequence = f"{table}_{column}_seq"
+    return default in {f"nextval('{a}{sequence}{b}'::regclass)" for a in ("", '"') for b in ("", '"')}
 
 
 def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
@@ -296,6 +310,33 @@ def _with_mysql_sort_order(
             if sorting:
                 ix["column_sorting"] = sorting
     return result
+
+
+@contextmanager
+def _sqlite_table_sql_read_once(connection: Connection, schema: str | None) -> Iterator[None]:
+    """SQLAlchemy's SQLite dialect looks a table's ``CREATE TABLE`` up in ``sqlite_master`` (a
+    scan of every table and index) for its primary key, foreign keys and unique constraints,
+    two of them uncached: reflection time grew with the square of the tables (a third of it at
+    2,000). For the length of the reflection, one read of ``sqlite_master`` answers those
+    look-ups on this connection; any other (a temporary table, another schema) goes through."""
+    dialect = connection.dialect
+    if dialect.name != "sqlite" or schema is not None:
+        yield
+        return
+    rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')").all()
+    known = {name: sql for name, sql in rows if sql is not None}
+    original = type(dialect)._get_table_sql  # type: ignore[attr-defined]
+
+    def table_sql(conn: Connection, table_name: str, schema: str | None = None, **kw: Any) -> Any:
+        if conn is connection and schema is None and table_name in known:
+            return known[table_name]
+        return original(dialect, conn, table_name, schema=schema, **kw)
+
+    dialect._get_table_sql = table_sql  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del dialect._get_table_sql  # type: ignore[attr-defined]
 
 
 _SQLITE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)
