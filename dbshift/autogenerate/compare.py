@@ -40,7 +40,13 @@ from typing import TypeVar
 from sqlalchemy.engine import Dialect
 
 from dbshift.dialects.features import Features, features_for
-from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
+from dbshift.dialects.normalize import (
+    checks_equal,
+    defaults_equal,
+    normalize_expression,
+    normalize_fk_action,
+    types_equal,
+)
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
@@ -48,7 +54,17 @@ from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
 from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.enums import enum_types_used
-from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
+from dbshift.schema.model import (
+    CheckDef,
+    ColumnDef,
+    ForeignKeyDef,
+    IndexDef,
+    SchemaDef,
+    TableDef,
+    UniqueDef,
+    sql_mentions,
+    table_key,
+)
 from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import is_excluded
 
@@ -331,6 +347,7 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
 
     _compare_foreign_keys(target, current, dialect, steps)
+    _compare_checks(target, current, dialect, steps)
 
     current_cols = {c.name: c for c in current.columns}
     target_names = set(target.column_names)
@@ -351,6 +368,46 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.comments.append(CreateTableCommentOp(name, target.comment, current.comment or None, schema))
         else:
             steps.comments.append(DropTableCommentOp(name, current.comment, schema))
+
+
+def _compare_checks(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
+    """CHECK constraints: a check the models name is the database's of that name, and differs
+    when its condition does (:func:`dbshift.dialects.normalize.checks_equal`); an unnamed one is
+    any of the database's left over with the same condition, whatever name the database gave it
+    (PostgreSQL's ``<table>_<column>_check``, MariaDB's ``CONSTRAINT_1``, none on SQLite). A
+    changed check is dropped (before columns change) and added (after)."""
+    name, schema = target.name, target.schema
+    left = list(current.checks)
+    unmatched: list[CheckDef] = []
+    for check in target.checks:
+        same = next((c for c in left if check.name is not None and c.name == check.name), None)
+        if same is not None:
+            left.remove(same)
+            if not checks_equal(check.sqltext, same.sqltext, dialect.name):
+                steps.drop_indexes.append(DropConstraintOp(name, same.name, "check", schema, constraint=same))
+                steps.add_indexes.append(AddConstraintOp(name, check, schema))
+            continue
+        unmatched.append(check)
+    for check in unmatched:
+        same = next((c for c in left if checks_equal(check.sqltext, c.sqltext, dialect.name)), None)
+        if same is not None and (check.name is None or same.name is None):
+            left.remove(same)
+            continue
+        steps.add_indexes.append(AddConstraintOp(name, _named_check(check, target, dialect), schema))
+    for check in left:
+        steps.drop_indexes.append(DropConstraintOp(name, check.name, "check", schema, constraint=check))
+
+
+def _named_check(check: CheckDef, table: TableDef, dialect: Dialect) -> CheckDef:
+    """A check added to an existing table, named if the models leave it unnamed (so that the
+    downgrade can drop it): PostgreSQL's own choice, ``<table>_<column>_check`` when the condition
+    names one column, ``<table>_check`` otherwise. (A MetaData naming convention with a ``ck``
+    entry has named it already.)"""
+    if check.name is not None:
+        return check
+    columns = [c for c in table.column_names if sql_mentions(check.sqltext, c)]
+    parts = (table.name, columns[0], "check") if len(columns) == 1 else (table.name, "check")
+    return replace(check, name=fit_name("_".join(parts), dialect))
 
 
 def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:

@@ -94,6 +94,8 @@ def reflect_schema(
         comments = _multi(insp.get_multi_table_comment, **kw)
     if insp.dialect.name == "sqlite":
         indexes = _with_sqlite_expression_indexes(connection, schema, indexes)
+    if getattr(insp.dialect, "is_mariadb", False):  # the "mysql" dialect connected to MariaDB too
+        checks = _with_mariadb_column_checks(connection, schema, names, checks)
     tables = []
     for name in names:
         key = (schema, name)
@@ -231,6 +233,34 @@ def _option_value(value: Any) -> Any:
     if isinstance(value, sa.TextClause):  # SQLite's partial index condition (sqlite_where)
         return value.text
     return value
+
+
+def _with_mariadb_column_checks(
+    connection: Connection, schema: str | None, names: list[str], checks: Mapping[Key, list[Any]]
+) -> Mapping[Key, list[Any]]:
+    """MariaDB keeps a CHECK written on a column (``sa.Column(..., sa.CheckConstraint(...))``)
+    in the column's definition, where SQLAlchemy does not look: read from
+    ``information_schema.CHECK_CONSTRAINTS`` (LEVEL ``Column``). The ``json_valid()`` check MariaDB
+    gives a JSON column by itself is left out: the models never declare it."""
+    info = sa.table(
+        "CHECK_CONSTRAINTS",
+        sa.column("CONSTRAINT_SCHEMA"),
+        sa.column("TABLE_NAME"),
+        sa.column("CONSTRAINT_NAME"),
+        sa.column("LEVEL"),
+        sa.column("CHECK_CLAUSE"),
+        schema="information_schema",
+    )
+    database = schema if schema is not None else sa.func.database()
+    query = sa.select(info.c.TABLE_NAME, info.c.CONSTRAINT_NAME, info.c.CHECK_CLAUSE).where(
+        info.c.CONSTRAINT_SCHEMA == database, info.c.LEVEL == "Column", info.c.TABLE_NAME.in_(names)
+    )
+    result = {key: list(value) for key, value in checks.items()}
+    for table, name, clause in connection.execute(query).all():
+        if re.fullmatch(rf"json_valid\(`{re.escape(name)}`\)", clause.strip()):
+            continue
+        result.setdefault((schema, table), []).append({"name": name, "sqltext": clause})
+    return result
 
 
 _SQLITE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
 from dbshift.dialects.normalize import (
+    checks_equal,
     defaults_equal,
     normalize_default,
     normalize_expression,
@@ -309,3 +310,73 @@ def test_index_expressions_that_differ() -> None:
 )
 def test_fk_actions(dialect: str, action: str | None, expected: str | None) -> None:
     assert normalize_fk_action(action, dialect) == expected
+
+
+# (dialect, CHECK condition or generated expression as the model declares it, as that backend's
+# reflection reports it: PostgreSQL 15, MariaDB 10.11, SQLite 3.40)
+SAME_CHECKS = [
+    ("postgresql", "price > 0", "price > 0::numeric"),
+    ("postgresql", "price > 0", "CHECK ((price > (0)::numeric))"),
+    ("postgresql", "name LIKE 'a%'", "name::text ~~ 'a%'::text"),
+    ("postgresql", "name NOT LIKE 'a%'", "name::text !~~ 'a%'::text"),
+    ("postgresql", "(price > 0) AND (price < 100)", "price > 0::numeric AND price < 100::numeric"),
+    (
+        "postgresql",
+        "price > 0 AND (name IS NOT NULL OR price < 5)",
+        "price > 0::numeric AND (name IS NOT NULL OR price < 5::numeric)",
+    ),
+    (
+        "postgresql",
+        "name IN ('a', 'b')",
+        "name::text = ANY (ARRAY['a'::character varying, 'b'::character varying]::text[])",
+    ),
+    ("postgresql", "price BETWEEN 1.5 AND 7", "price >= 1.5 AND price <= 7::numeric"),
+    ("postgresql", "lower(name) != 'x'", "lower(name::text) <> 'x'::text"),
+    ("postgresql", "NOT (price < 0)", "NOT price < 0::numeric"),
+    ("postgresql", "price * 2 > 10 - price", "(price * 2::numeric) > (10::numeric - price)"),
+    ("postgresql", "length(name) > 2 AND name <> 'x'", "length(name::text) > 2 AND name::text <> 'x'::text"),
+    (
+        "postgresql",
+        "price IN (1, 2) OR price BETWEEN 5 AND 7",
+        "(price = ANY (ARRAY[1::numeric, 2::numeric])) OR price >= 5::numeric AND price <= 7::numeric",
+    ),
+    ("postgresql", "upper(name)", "upper((name)::text)"),  # generated columns
+    ("postgresql", "id * 2 + 1", "((id * 2) + 1)"),
+    ("postgresql", "price * 2", "(price * (2)::numeric)"),
+    ("mariadb", "price > 0", "`price` > 0"),
+    ("mariadb", "length(name) > 2 AND name <> 'x'", "octet_length(`name`) > 2 and `name` <> 'x'"),
+    ("mariadb", "lower(name) != 'x'", "lcase(`name`) <> 'x'"),
+    ("mariadb", "upper(name) = name", "ucase(`name`) = `name`"),
+    ("mariadb", "flag = true", "`flag` = 1"),
+    ("mariadb", "name IN ('a', 'b')", "`name` in ('a','b')"),
+    ("mariadb", "price IN (1, 2) OR price BETWEEN 5 AND 7", "`price` in (1,2) or `price` between 5 and 7"),
+    ("mariadb", "name LIKE 'a%'", "`name` like 'a%'"),
+    ("mariadb", "upper(name)", "(ucase(`name`))"),
+    ("mariadb", "id * 2 + 1", "(`id` * 2 + 1)"),
+    ("sqlite", "price > 0", "price > 0"),
+    ("sqlite", "length(name) > 2 AND name <> 'x'", "length(name) > 2 AND name <> 'x'"),
+    ("sqlite", 'price > 0 AND "name" IS NOT NULL', "price > 0 AND name IS NOT NULL"),
+]
+
+
+@pytest.mark.parametrize(("dialect", "model", "reflected"), SAME_CHECKS)
+def test_check_spellings_that_are_the_same(dialect: str, model: str, reflected: str) -> None:
+    assert checks_equal(model, reflected, dialect)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "model", "reflected"),
+    [
+        ("postgresql", "price > 1", "price > 0::numeric"),
+        ("postgresql", "price >= 0", "price > 0::numeric"),
+        ("postgresql", "name = 'A'", "name::text = 'a'::text"),  # a literal keeps its case
+        ("postgresql", "name IN ('a', 'b')", "name::text = ANY (ARRAY['a'::character varying]::text[])"),
+        ("postgresql", "lower(name) = 'x'", "upper(name::text) = 'x'::text"),
+        ("mariadb", "price > 0 AND price < 9", "`price` > 0 or `price` < 9"),
+        ("mariadb", "name = 'x '", "`name` = 'x'"),
+        ("sqlite", "price > 0", "price > 00"),
+        ("sqlite", "a - b > 0", "b - a > 0"),
+    ],
+)
+def test_check_changes_are_seen(dialect: str, model: str, reflected: str) -> None:
+    assert not checks_equal(model, reflected, dialect)
