@@ -348,9 +348,7 @@ def normalize_check(sql: str, dialect_name: str) -> str:
         text = re.sub(r"\s*~~\*\s*", " ilike ", text)
         text = re.sub(r"\s*!~~\s*", " not like ", text)
         text = re.sub(r"\s*~~\s*", " like ", text)
-        text = _ANY_ARRAY.sub(
-            lambda m: f"{m.group(1)} {'in' if m.group(2) == '=' else 'not in'} ({m.group(4)})", text
-        )
+        text = _ANY_ARRAY.sub(lambda m: f"{m.group(1)} {'in' if m.group(2) == '=' else 'not in'} ({m.group(4)})", text)
     if dialect_name in MYSQL_LIKE:
         text = re.sub(r"\b(\w+)\b", lambda m: _MYSQL_WORDS.get(m.group(1), m.group(1)), text)
     text = text.replace("!=", "<>")

@@ -58,7 +58,101 @@ def test_named_check_added_and_dropped(db: Db) -> None:
         before,
         after,
         [
-            "removed check constraint 'ck_cap' on items (" + per_backend(db, postgresql="price < 1000::numeric", mariadb="`price` < 1000", sqlite="price < 1000") + ")",
+            "removed check constraint 'ck_cap' on items ("
+            + per_backend(db, postgresql="price < 1000::numeric", mariadb="`price` < 1000", sqlite="price < 1000")
+            + ")",
             "added check constraint 'ck_positive' on items (price > 0)",
         ],
+    )
+
+
+def test_changed_check_is_dropped_and_added(db: Db) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    items(before, sa.CheckConstraint("price > 0", name="ck_price"))
+    items(after, sa.CheckConstraint("price >= 0 AND price < 1000", name="ck_price"))
+    was = per_backend(db, postgresql="price > 0::numeric", mariadb="`price` > 0", sqlite="price > 0")
+    db.roundtrip(
+        before,
+        after,
+        [
+            f"removed check constraint 'ck_price' on items ({was})",
+            "added check constraint 'ck_price' on items (price >= 0 AND price < 1000)",
+        ],
+    )
+
+
+def test_unnamed_check_added_gets_postgresql_name(db: Db) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    items(before)
+    items(
+        after,
+        sa.CheckConstraint("length(name) > 2"),
+        sa.CheckConstraint("price > 0 OR name IS NULL"),
+    )
+    db.roundtrip(
+        before,
+        after,
+        [
+            "added check constraint 'items_name_check' on items (length(name) > 2)",
+            "added check constraint 'items_check' on items (price > 0 OR name IS NULL)",
+        ],
+    )
+
+
+def test_unnamed_check_added_is_named_by_convention(db: Db) -> None:
+    convention = {"ck": "ck_%(table_name)s_%(column_0_name)s"}
+    before, after = sa.MetaData(naming_convention=convention), sa.MetaData(naming_convention=convention)
+    items(before)
+    table = items(after)
+    table.append_constraint(sa.CheckConstraint(table.c.price > 0))
+    db.roundtrip(before, after, ["added check constraint 'ck_items_price' on items (price > 0)"])
+
+
+def test_unnamed_check_dropped_whatever_the_database_named_it(db: Db) -> None:
+    if db.backend == "sqlite":
+        pytest.skip("an unnamed SQLite check is dropped by its text: the rebuild of unnamed constraints")
+    before, after = sa.MetaData(), sa.MetaData()
+    items(before, sa.CheckConstraint("length(name) > 2"))
+    items(after)
+    name = per_backend(db, postgresql="items_name_check", mariadb="CONSTRAINT_1")
+    text = per_backend(db, postgresql="length(name::text) > 2", mariadb="octet_length(`name`) > 2")
+    db.roundtrip(before, after, [f"removed check constraint '{name}' on items ({text})"])
+
+
+def test_column_check_added_and_changed(db: Db) -> None:
+    """Checks given to a Column (unnamed: MariaDB takes no name there)."""
+    if db.backend == "sqlite":
+        pytest.skip("an unnamed SQLite check is dropped by its text: the rebuild of unnamed constraints")
+    before, after = sa.MetaData(), sa.MetaData()
+    items(before, price=sa.Column("price", sa.Numeric(10, 2), sa.CheckConstraint("price > 0")))
+    items(
+        after,
+        sa.Column("qty", sa.Integer, sa.CheckConstraint("qty >= 0")),
+        price=sa.Column("price", sa.Numeric(10, 2), sa.CheckConstraint("price > 1")),
+    )
+    was = per_backend(
+        db, postgresql="'items_price_check' on items (price > 0::numeric)", mariadb="'price' on items (`price` > 0)"
+    )
+    db.roundtrip(
+        before,
+        after,
+        [
+            f"removed check constraint {was}",
+            "added column 'items.qty'",
+            "added check constraint 'items_qty_check' on items (qty >= 0)",  # models' order
+            "added check constraint 'items_price_check' on items (price > 1)",
+        ],
+    )
+
+
+def test_check_dropped_with_its_column(db: Db) -> None:
+    """The check goes before the column it names; the downgrade adds it back after the column."""
+    before, after = sa.MetaData(), sa.MetaData()
+    items(before, sa.Column("qty", sa.Integer), sa.CheckConstraint("qty >= 0", name="ck_qty"))
+    items(after)
+    text = per_backend(db, postgresql="qty >= 0", mariadb="`qty` >= 0", sqlite="qty >= 0")
+    db.roundtrip(
+        before,
+        after,
+        [f"removed check constraint 'ck_qty' on items ({text})", "removed column 'items.qty'"],
     )
