@@ -244,16 +244,16 @@ def _with_mariadb_column_checks(
     gives a JSON column by itself is left out: the models never declare it."""
     info = sa.table(
         "CHECK_CONSTRAINTS",
-        sa.column("CONSTRAINT_SCHEMA"),
-        sa.column("TABLE_NAME"),
-        sa.column("CONSTRAINT_NAME"),
-        sa.column("LEVEL"),
-        sa.column("CHECK_CLAUSE"),
+        sa.column("constraint_schema"),
+        sa.column("table_name"),
+        sa.column("constraint_name"),
+        sa.column("level"),
+        sa.column("check_clause"),
         schema="information_schema",
     )
     database = schema if schema is not None else sa.func.database()
-    query = sa.select(info.c.TABLE_NAME, info.c.CONSTRAINT_NAME, info.c.CHECK_CLAUSE).where(
-        info.c.CONSTRAINT_SCHEMA == database, info.c.LEVEL == "Column", info.c.TABLE_NAME.in_(names)
+    query = sa.select(info.c.table_name, info.c.constraint_name, info.c.check_clause).where(
+        info.c.constraint_schema == database, info.c.level == "Column", info.c.table_name.in_(names)
     )
     result = {key: list(value) for key, value in checks.items()}
     for table, name, clause in connection.execute(query).all():
