@@ -348,6 +348,7 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
 
     _compare_foreign_keys(target, current, dialect, steps)
     _compare_checks(target, current, dialect, steps)
+    _compare_primary_key(target, current, dialect, steps)
 
     current_cols = {c.name: c for c in current.columns}
     target_names = set(target.column_names)
@@ -396,6 +397,52 @@ def _compare_checks(target: TableDef, current: TableDef, dialect: Dialect, steps
         steps.add_indexes.append(AddConstraintOp(name, _named_check(check, target, dialect), schema))
     for check in left:
         steps.drop_indexes.append(DropConstraintOp(name, check.name, "check", schema, constraint=check))
+
+
+def _compare_primary_key(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
+    """The primary key differs when its columns (or their order) do; names do not count (MariaDB
+    names every key PRIMARY). The old key is dropped before columns change (so that its columns
+    can go) and the new one added after (once its columns exist); unnamed in the models, it gets
+    PostgreSQL's name, ``<table>_pkey``, so that the downgrade can drop it."""
+    old, new = current.primary_key, target.primary_key
+    if (old.columns if old else ()) == (new.columns if new else ()):
+        return
+    name, schema = target.name, target.schema
+    if old is not None:
+        if _mysql_like(dialect):
+            steps.drop_indexes.extend(_auto_increment_off(target, current, old.columns))
+        steps.drop_indexes.append(DropConstraintOp(name, old.name, "primary", schema, constraint=old))
+    if new is not None:
+        if new.name is None:
+            new = replace(new, name=fit_name(f"{name}_pkey", dialect))
+        steps.add_indexes.append(AddConstraintOp(name, new, schema))
+
+
+def _auto_increment_off(target: TableDef, current: TableDef, key: Sequence[str]) -> list[AlterColumnOp]:
+    """MySQL refuses to drop the primary key of an AUTO_INCREMENT column ("there can be only one
+    auto column and it must be defined as a key"): a key column the models no longer make
+    autoincrementing loses AUTO_INCREMENT first (and the downgrade gives it back after the key)."""
+    new_key = target.primary_key.columns if target.primary_key else ()
+    ops = []
+    for column in key:
+        now, then = current.column(column), target.column(column)
+        if now is None or now.autoincrement is not True:
+            continue
+        if then is not None and column in new_key and then.autoincrement in (True, "auto"):
+            continue
+        ops.append(
+            AlterColumnOp(
+                target.name,
+                column,
+                target.schema,
+                existing_type=now.type,
+                existing_nullable=now.nullable,
+                existing_server_default=now.server_default,
+                existing_comment=now.comment,
+                dialect_options=(("autoincrement", False), ("existing_autoincrement", True)),
+            )
+        )
+    return ops
 
 
 def _named_check(check: CheckDef, table: TableDef, dialect: Dialect) -> CheckDef:

@@ -184,9 +184,7 @@ class MySQLImpl(DialectImpl):
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
         table = stub_table(op.table_name, op.schema)
         label = column_label(op.table_name, op.column_name, op.schema)
-        changes = op.changes()
-        if "autoincrement" in dict(op.dialect_options):  # AUTO_INCREMENT on or off: a restatement
-            changes.append("autoincrement")
+        changes = op.changes()  # "autoincrement" (AUTO_INCREMENT on or off) too: a restatement
         if not changes:
             return []
         if changes == ["server_default"]:

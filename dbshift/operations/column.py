@@ -126,6 +126,17 @@ class DropColumnOp(Operation):
         return f"removed column {column_label(self.table_name, self.column_name, self.schema)}"
 
 
+def _reversed_options(options: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    """An alter_column's keywords for its reverse: MySQL's ``autoincrement`` (the change) and
+    ``existing_autoincrement`` (the hint) swap; a conversion expression (``postgresql_using``)
+    converts to the new type, not back, so it goes."""
+    given = dict(options)
+    swapped = {"autoincrement": "existing_autoincrement", "existing_autoincrement": "autoincrement"}
+    if not all(k in given for k in swapped):
+        swapped = {}
+    return tuple((swapped.get(k, k), v) for k, v in options if not k.endswith("_using"))
+
+
 @dataclass(frozen=True)
 class AlterColumnOp(Operation):
     """Change one column; ``existing_*`` describe it before the change (needed by MySQL and reverse)."""
@@ -161,6 +172,8 @@ class AlterColumnOp(Operation):
             found.append("comment")
         if self.new_column_name is not None:
             found.append("name")
+        if "autoincrement" in dict(self.dialect_options):  # MySQL's AUTO_INCREMENT on or off
+            found.append("autoincrement")
         return found
 
     def reverse(self) -> Operation:
@@ -191,7 +204,7 @@ class AlterColumnOp(Operation):
             else self.existing_server_default,
             existing_comment=self.comment if self.comment is not UNCHANGED else self.existing_comment,
             # A conversion expression (postgresql_using) converts to the new type, not back.
-            dialect_options=tuple((k, v) for k, v in self.dialect_options if not k.endswith("_using")),
+            dialect_options=_reversed_options(self.dialect_options),
         )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
@@ -245,6 +258,8 @@ class AlterColumnOp(Operation):
             parts.append("comment")
         if self.new_column_name:
             parts.append(f"name -> '{self.new_column_name}'")
+        if "autoincrement" in dict(self.dialect_options):
+            parts.append("AUTO_INCREMENT " + ("on" if dict(self.dialect_options)["autoincrement"] else "off"))
         return f"modified column {label}: " + ", ".join(parts)
 
 

@@ -118,6 +118,8 @@ class DropConstraintOp(Operation):
             con = table.constraint(self.constraint_name)
         elif self.constraint is not None and self.constraint in _all(table):
             con = self.constraint
+        elif self.type_ == "primary":  # a table has one primary key: unnamed (SQLite's), it is that one
+            con = table.primary_key
         if con is None:
             if self.if_exists:
                 return schema

@@ -156,3 +156,80 @@ def test_check_dropped_with_its_column(db: Db) -> None:
         after,
         [f"removed check constraint 'ck_qty' on items ({text})", "removed column 'items.qty'"],
     )
+
+
+# -- primary keys -------------------------------------------------------------------------------
+def keyed(md: sa.MetaData, *key: str, nullable_code: bool = True) -> sa.Table:
+    """A table whose primary key is ``key`` (no AUTO_INCREMENT: see test_primary_key_off_auto_increment)."""
+    return sa.Table(
+        "keyed",
+        md,
+        sa.Column("id", sa.Integer, primary_key="id" in key, autoincrement=False, nullable="id" not in key),
+        sa.Column("code", sa.String(10), primary_key="code" in key, nullable="code" not in key and nullable_code),
+        sa.Column("note", sa.String(20)),
+    )
+
+
+def pk_name(db: Db, table: str = "keyed") -> str:
+    """How a primary key the database named itself is described."""
+    return per_backend(db, postgresql=f" '{table}_pkey'", default="")
+
+
+def test_primary_key_gains_a_column(db: Db) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    keyed(before, "id")
+    keyed(after, "id", "code")
+    db.roundtrip(
+        before,
+        after,
+        [
+            f"removed primary key{pk_name(db)} on keyed (id)",
+            "modified column 'keyed.code': NOT NULL",
+            "added primary key 'keyed_pkey' on keyed (id, code)",
+        ],
+    )
+
+
+def test_primary_key_moves_to_another_column(db: Db) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    keyed(before, "id")
+    keyed(after, "code")
+    db.roundtrip(
+        before,
+        after,
+        [
+            f"removed primary key{pk_name(db)} on keyed (id)",
+            "modified column 'keyed.id': NULL",
+            "modified column 'keyed.code': NOT NULL",
+            "added primary key 'keyed_pkey' on keyed (code)",
+        ],
+    )
+
+
+def test_primary_key_added_and_dropped(db: Db) -> None:
+    without, keyed_md = sa.MetaData(), sa.MetaData()
+    keyed(without, nullable_code=False)
+    keyed(keyed_md, "code")
+    db.roundtrip(without, keyed_md, ["added primary key 'keyed_pkey' on keyed (code)"])
+    db.reset()
+    db.roundtrip(keyed_md, without, [f"removed primary key{pk_name(db)} on keyed (code)"])
+
+
+def test_primary_key_off_an_autoincrement_column(db: Db) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    sa.Table(
+        "auto", before, sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.String(10), nullable=False)
+    )
+    sa.Table(
+        "auto", after, sa.Column("id", sa.Integer, nullable=False), sa.Column("code", sa.String(10), primary_key=True)
+    )
+    db.roundtrip(
+        before,
+        after,
+        [
+            # MariaDB refuses to drop the key of an AUTO_INCREMENT column
+            *(["modified column 'auto.id': AUTO_INCREMENT off"] if db.backend == "mariadb" else []),
+            f"removed primary key{pk_name(db, 'auto')} on auto (id)",
+            "added primary key 'auto_pkey' on auto (code)",
+        ],
+    )
