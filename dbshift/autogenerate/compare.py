@@ -356,6 +356,8 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
         existing = current_cols.get(col.name)
         if existing is None:
             steps.add_columns.append(AddColumnOp(name, col, schema))
+        elif computed_changed(col, existing, dialect):
+            _recreate_column(target, current, col, existing, dialect, steps)
         else:
             alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
             if alter is not None:
@@ -491,6 +493,50 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
 
 def _covered(fk: ForeignKeyDef, indexes: Iterable[IndexDef]) -> bool:
     return any(backs_foreign_key(ix, (fk,)) for ix in indexes)
+
+
+def computed_changed(target: ColumnDef, current: ColumnDef, dialect: Dialect) -> bool:
+    """Whether a generated column's expression (normalized as a CHECK's is), or the column being
+    generated at all, differs; or STORED/VIRTUAL, where the database reports it (``persisted``
+    left out in the models is the backend's default: STORED on PostgreSQL before 18, VIRTUAL on
+    MariaDB and SQLite)."""
+    if (target.computed is None) != (current.computed is None):
+        return True
+    if target.computed is None or current.computed is None:
+        return False
+    if not checks_equal(target.computed, current.computed, dialect.name):
+        return True
+    if current.computed_persisted is None:
+        return False
+    version = dialect.server_version_info or ()
+    default = dialect.name == "postgresql" and tuple(version[:1]) < (18,)
+    wanted = default if target.computed_persisted is None else target.computed_persisted
+    return wanted != current.computed_persisted
+
+
+def _recreate_column(
+    target: TableDef, current: TableDef, col: ColumnDef, existing: ColumnDef, dialect: Dialect, steps: _Steps
+) -> None:
+    """A column whose generation changed is dropped and added again, which loses nothing when
+    both are generated (the values are computed again). The drop comes before columns are added
+    (the name must be free); the indexes on it go first and come back after."""
+    name, schema = target.name, target.schema
+
+    def uses(index: IndexDef) -> bool:
+        return any(
+            sql_mentions(c, col.name) if index.is_expression(i) else c == col.name for i, c in enumerate(index.columns)
+        )
+
+    dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == name}
+    added = {op.index.name for op in steps.add_indexes if isinstance(op, CreateIndexOp) and op.table_name == name}
+    for ix in current.indexes:
+        if uses(ix) and ix.name not in dropped:
+            steps.drop_indexes.append(DropIndexOp(ix.name, name, schema, index=ix))
+    steps.drop_indexes.append(DropColumnOp(name, col.name, schema, column=existing))
+    steps.add_columns.append(AddColumnOp(name, col, schema))
+    for ix in target.indexes:
+        if uses(ix) and ix.name not in added:
+            steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
 
 def compare_columns(
