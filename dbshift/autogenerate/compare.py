@@ -57,6 +57,7 @@ from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
+    DialectOptions,
     ForeignKeyDef,
     IndexDef,
     SchemaDef,
@@ -66,7 +67,7 @@ from dbshift.schema.model import (
     table_key,
 )
 from dbshift.schema.names import fit_name
-from dbshift.schema.reflect import is_excluded
+from dbshift.schema.reflect import identity_without_defaults, is_excluded
 
 
 @dataclass
@@ -554,7 +555,10 @@ def compare_columns(
         target.server_default, current.server_default, dialect.name
     )
     comment_changed = comments and (target.comment or None) != (current.comment or None)
-    if not (type_changed or nullable_changed or default_changed or comment_changed):
+    identity = _identity(target) if dialect.name == "postgresql" else None
+    existing_identity = _identity(current) if dialect.name == "postgresql" else None
+    identity_changed = identity != existing_identity
+    if not (type_changed or nullable_changed or default_changed or comment_changed or identity_changed):
         return None
     return AlterColumnOp(
         table,
@@ -568,4 +572,14 @@ def compare_columns(
         existing_nullable=current.nullable,
         existing_server_default=current.server_default,
         existing_comment=current.comment if comments else UNCHANGED,
+        identity=identity if identity_changed else UNCHANGED,
+        existing_identity=existing_identity if identity_changed else UNCHANGED,
     )
+
+
+def _identity(column: ColumnDef) -> DialectOptions | None:
+    """PostgreSQL's identity as compared: None for none, else its options other than the defaults
+    (which the database reports spelled out and a model leaves out)."""
+    if not column.identity:
+        return None
+    return identity_without_defaults(dict(column.identity_options), column.type)

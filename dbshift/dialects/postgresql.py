@@ -31,11 +31,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CreateEnumType, DropEnumType
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup
+from dbshift.operations.base import UNCHANGED
 from dbshift.operations.column import AddColumnOp, AlterColumnOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import ExecuteOp
@@ -209,6 +212,10 @@ class PostgresqlImpl(DialectImpl):
 
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
         statements = super().do_AlterColumnOp(op)
+        if op.identity is not UNCHANGED:
+            table = stub_table(op.table_name, op.schema)
+            existing = None if op.existing_identity is UNCHANGED else op.existing_identity
+            statements.append(AlterColumnIdentity(table, op.column_name, op.identity, existing))
         if op.type is None:
             return statements
         return [*self._create_enums((op.type,), op.schema), *statements]
@@ -233,3 +240,43 @@ class PostgresqlImpl(DialectImpl):
         table = stub_table(op.table_name or "_unknown", op.schema, ("_dbshift_stub",))
         index = sa.Index(op.index_name, table.c._dbshift_stub, postgresql_concurrently=True)
         return _outside_transaction([sa.schema.DropIndex(index, if_exists=op.if_exists)])
+
+
+class AlterColumnIdentity(ddl.TableAlter):
+    """``GENERATED ... AS IDENTITY`` added (``ADD GENERATED``), dropped (``DROP IDENTITY``) or
+    changed in place (``SET GENERATED``, ``SET INCREMENT BY``...: the sequence keeps its place,
+    where dropping and adding it would start it over). ``identity``: the ``sa.Identity``
+    arguments, or None for none."""
+
+    def __init__(
+        self, table: sa.Table, column_name: str, identity: DialectOptions | None, existing: DialectOptions | None
+    ) -> None:
+        super().__init__(table)
+        self.column_name = column_name
+        self.identity = identity
+        self.existing = existing
+
+
+@compiles(AlterColumnIdentity, "postgresql")
+def _alter_identity(element: AlterColumnIdentity, compiler: DDLCompiler, **kw: Any) -> str:
+    column = f"{ddl.alter_table(compiler, element.table)} ALTER COLUMN {ddl.quote(compiler, element.column_name)}"
+    if element.identity is None:
+        return f"{column} DROP IDENTITY IF EXISTS"
+    options = dict(element.identity)
+    generated = "ALWAYS" if options.get("always") else "BY DEFAULT"
+    if element.existing is None:
+        spelled = compiler.get_identity_options(sa.Identity(**options))
+        return f"{column} ADD GENERATED {generated} AS IDENTITY" + (f" ({spelled})" if spelled else "")
+    # Every option restated: one left out of the models goes back to PostgreSQL's default.
+    increment = options.get("increment") or 1
+    start = options.get("start")
+    if start is None:
+        bound = options.get("minvalue") if increment > 0 else options.get("maxvalue")
+        start = bound if bound is not None else (1 if increment > 0 else -1)
+    parts = [f"SET GENERATED {generated}", f"SET INCREMENT BY {increment}", f"SET START WITH {start}"]
+    for name in ("minvalue", "maxvalue"):
+        value = options.get(name)
+        parts.append(f"SET {name.upper()} {value}" if value is not None else f"SET NO {name.upper()}")
+    parts.append(f"SET CACHE {options.get('cache') or 1}")
+    parts.append("SET CYCLE" if options.get("cycle") else "SET NO CYCLE")
+    return f"{column} {' '.join(parts)}"

@@ -36,13 +36,14 @@ from dbshift.operations.table import (
 from dbshift.schema.from_metadata import (
     column_def,
     dialect_options,
+    identity_options,
     index_def,
     is_created,
     server_default_text,
     sql_text,
     table_def,
 )
-from dbshift.schema.model import CheckDef, ConstraintDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.model import CheckDef, ConstraintDef, DialectOptions, ForeignKeyDef, PrimaryKeyDef, UniqueDef
 from dbshift.schema.names import fit_index_name, fit_name, fit_optional
 
 
@@ -111,6 +112,21 @@ def _default(value: Any) -> str | None | Unchanged:
     if value is False:
         return UNCHANGED
     return server_default_text(value, get_context().dialect)
+
+
+def _identity_change(
+    server_default: Any, existing_server_default: Any
+) -> tuple[DialectOptions | None | Unchanged, DialectOptions | None | Unchanged]:
+    """The identity an ``alter_column`` gives and finds (Alembic's ``server_default=sa.Identity()``,
+    ``existing_server_default=sa.Identity()``); None given for a column that had one drops it."""
+    existing: DialectOptions | None | Unchanged = UNCHANGED
+    if isinstance(existing_server_default, sa.Identity):
+        existing = identity_options(existing_server_default)
+    if isinstance(server_default, sa.Identity):
+        return identity_options(server_default), existing
+    if server_default is None and existing is not UNCHANGED:
+        return None, existing
+    return UNCHANGED, existing
 
 
 def _metadata() -> sa.MetaData:
@@ -233,6 +249,12 @@ def alter_column(
     )
     # As Alembic: the CHECK a type makes itself (non-native Enum, Boolean with create_constraint)
     # goes with the old type and comes with the new one.
+    # Alembic's spelling of an identity change: server_default=sa.Identity(...) (None: dropped).
+    identity, existing_identity = _identity_change(server_default, existing_server_default)
+    if identity is not UNCHANGED:
+        server_default = False
+    if existing_identity is not UNCHANGED:
+        existing_server_default = False
     if type_ is not None and existing_type is not None:
         for check in _type_checks(table_name, column_name, existing_type, schema):
             if isinstance(check.name, str):
@@ -252,6 +274,8 @@ def alter_column(
             existing_server_default=_default(existing_server_default),
             existing_comment=UNCHANGED if existing_comment is False else existing_comment,  # type: ignore[arg-type]
             dialect_options=options,
+            identity=identity,
+            existing_identity=existing_identity,
         )
     )
     if type_ is not None:

@@ -154,6 +154,11 @@ class AlterColumnOp(Operation):
     existing_server_default: str | None | Unchanged = UNCHANGED
     existing_comment: str | None | Unchanged = UNCHANGED
     dialect_options: tuple[tuple[str, Any], ...] = ()
+    identity: DialectOptions | None | Unchanged = UNCHANGED
+    """PostgreSQL's ``GENERATED ... AS IDENTITY``: the non-default ``sa.Identity`` arguments the
+    column gets (``()``: all defaults), or None to drop it. ``op.alter_column`` takes it as
+    Alembic does, ``server_default=sa.Identity(...)``."""
+    existing_identity: DialectOptions | None | Unchanged = UNCHANGED
 
     @property
     def final_name(self) -> str:
@@ -174,6 +179,8 @@ class AlterColumnOp(Operation):
             found.append("name")
         if "autoincrement" in dict(self.dialect_options):  # MySQL's AUTO_INCREMENT on or off
             found.append("autoincrement")
+        if self.identity is not UNCHANGED:
+            found.append("identity")
         return found
 
     def reverse(self) -> Operation:
@@ -186,6 +193,8 @@ class AlterColumnOp(Operation):
             missing.append("existing_server_default")
         if self.comment is not UNCHANGED and self.existing_comment is UNCHANGED:
             missing.append("existing_comment")
+        if self.identity is not UNCHANGED and self.existing_identity is UNCHANGED:
+            missing.append("existing_server_default (the identity)")
         if missing:
             raise IrreversibleOperation(f"cannot reverse {self.describe()}: {', '.join(missing)} not given")
         return AlterColumnOp(
@@ -205,6 +214,8 @@ class AlterColumnOp(Operation):
             existing_comment=self.comment if self.comment is not UNCHANGED else self.existing_comment,
             # A conversion expression (postgresql_using) converts to the new type, not back.
             dialect_options=_reversed_options(self.dialect_options),
+            identity=self.existing_identity if self.identity is not UNCHANGED else UNCHANGED,
+            existing_identity=self.identity if self.identity is not UNCHANGED else self.existing_identity,
         )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
@@ -233,6 +244,9 @@ class AlterColumnOp(Operation):
             changes["comment"] = self.comment
         if self.new_column_name:
             changes["name"] = self.new_column_name
+        if self.identity is not UNCHANGED:
+            changes["identity"] = self.identity is not None
+            changes["identity_options"] = self.identity or ()
         new_col = replace(col, **changes)
         table = table.replace(columns=tuple(new_col if c is col else c for c in table.columns))
         if self.new_column_name:
@@ -258,9 +272,19 @@ class AlterColumnOp(Operation):
             parts.append("comment")
         if self.new_column_name:
             parts.append(f"name -> '{self.new_column_name}'")
+        if self.identity is not UNCHANGED:
+            parts.append(f"identity {_identity(self.existing_identity)} -> {_identity(self.identity)}")
         if "autoincrement" in dict(self.dialect_options):
             parts.append("AUTO_INCREMENT " + ("on" if dict(self.dialect_options)["autoincrement"] else "off"))
         return f"modified column {label}: " + ", ".join(parts)
+
+
+def _identity(value: DialectOptions | None | Unchanged) -> str:
+    if value is UNCHANGED:
+        return "?"
+    if value is None:
+        return "none"
+    return "(" + ", ".join(f"{k}={v!r}" for k, v in value) + ")"
 
 
 def _show(value: str | None | Unchanged) -> str:

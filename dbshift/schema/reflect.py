@@ -170,8 +170,45 @@ def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
         computed=str(computed["sqltext"]) if computed else None,
         computed_persisted=computed.get("persisted") if computed else None,
         identity=bool(c.get("identity")),
-        # Only ALWAYS is kept: the other reflected values are the sequence's defaults spelled out.
-        identity_options=(("always", True),) if (c.get("identity") or {}).get("always") else (),
+        identity_options=identity_without_defaults(c.get("identity") or {}, c["type"]),
+    )
+
+
+_IDENTITY_OPTIONS = ("always", "on_null", "start", "increment", "minvalue", "maxvalue", "cycle", "cache", "order")
+
+
+def identity_without_defaults(options: Mapping[str, Any], type_: Any) -> DialectOptions:
+    """An identity's options (``sa.Identity`` arguments, or what PostgreSQL reports: every one,
+    defaults spelled out) without those at PostgreSQL's defaults, as a model leaves them out:
+    ``always`` False, ``increment`` 1, ``cache`` 1, no ``cycle``; ascending, ``minvalue`` 1,
+    ``maxvalue`` the type's largest value and ``start`` the ``minvalue``; descending, ``maxvalue``
+    -1, ``minvalue`` the type's smallest and ``start`` the ``maxvalue``."""
+    largest = (
+        2**63 - 1
+        if isinstance(type_, sa.BigInteger)
+        else 2**15 - 1
+        if isinstance(type_, sa.SmallInteger)
+        else 2**31 - 1
+    )
+    increment = options.get("increment") or 1
+    minvalue = options.get("minvalue")
+    maxvalue = options.get("maxvalue")
+    defaults: dict[str, Any] = {
+        "always": False,
+        "increment": 1,
+        "cache": 1,
+        "cycle": False,
+        "on_null": False,
+        "order": False,
+    }
+    if increment > 0:
+        defaults.update(minvalue=1, maxvalue=largest, start=minvalue if minvalue is not None else 1)
+    else:
+        defaults.update(maxvalue=-1, minvalue=-largest - 1, start=maxvalue if maxvalue is not None else -1)
+    return tuple(
+        (name, options[name])
+        for name in _IDENTITY_OPTIONS
+        if options.get(name) is not None and options[name] != defaults.get(name)
     )
 
 

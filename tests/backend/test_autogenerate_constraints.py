@@ -307,3 +307,60 @@ def test_generated_values_are_computed_again(db: Db) -> None:
     db.run(db.diff(after))
     with db.engine.connect() as conn:
         assert conn.execute(sa.select(table.c.total).order_by(table.c.id)).scalars().all() == [10, 12]
+
+
+# -- identity columns (PostgreSQL) ----------------------------------------------------------------
+def counters(md: sa.MetaData, *n: sa.SchemaItem) -> sa.Table:
+    return sa.Table(
+        "counters",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("n", sa.BigInteger, *n, nullable=False),
+    )
+
+
+def only_postgresql(db: Db) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("identity columns: PostgreSQL (MariaDB and SQLite have none; not compared there)")
+
+
+def test_unchanged_identity_finds_nothing(db: Db) -> None:
+    only_postgresql(db)
+    md = sa.MetaData()
+    counters(md, sa.Identity(always=True, start=1, increment=1, minvalue=1, cache=1, cycle=False))
+    sa.Table("plain", md, sa.Column("id", sa.Integer, sa.Identity(start=-10, increment=-2), primary_key=True))
+    db.create(md)
+    assert db.diff(md) == []
+
+
+def test_identity_added_and_removed(db: Db) -> None:
+    only_postgresql(db)
+    plain, identity = sa.MetaData(), sa.MetaData()
+    counters(plain)
+    counters(identity, sa.Identity(start=100))
+    db.roundtrip(plain, identity, ["modified column 'counters.n': identity none -> (start=100)"])
+    db.reset()
+    db.roundtrip(identity, plain, ["modified column 'counters.n': identity (start=100) -> none"])
+
+
+def test_identity_options_changed(db: Db) -> None:
+    only_postgresql(db)
+    before, after = sa.MetaData(), sa.MetaData()
+    counters(before, sa.Identity(start=5, increment=2, cycle=True, maxvalue=1000))
+    counters(after, sa.Identity(always=True, start=5, cache=20))
+    db.roundtrip(
+        before,
+        after,
+        [
+            "modified column 'counters.n': identity (start=5, increment=2, maxvalue=1000, cycle=True)"
+            " -> (always=True, start=5, cache=20)"
+        ],
+    )
+
+
+def test_identity_with_every_default_added(db: Db) -> None:
+    only_postgresql(db)
+    plain, identity = sa.MetaData(), sa.MetaData()
+    counters(plain)
+    counters(identity, sa.Identity())
+    db.roundtrip(plain, identity, ["modified column 'counters.n': identity none -> ()"])
