@@ -134,6 +134,8 @@ def reflect_schema(
         )
     if insp.dialect.name == "postgresql":
         tables = [_without_serial_defaults(t) for t in tables]
+    if insp.dialect.name == "sqlite":
+        tables = [_rowid_key_not_null(connection, t) for t in tables]
     return SchemaDef.of(tables, enums)
 
 
@@ -155,6 +157,29 @@ def _without_serial_defaults(table: TableDef) -> TableDef:
             col = replace(col, server_default=None, autoincrement=True)
         columns.append(col)
     return table.replace(columns=tuple(columns))
+
+
+def _rowid_key_not_null(connection: Connection, table: TableDef) -> TableDef:
+    """SQLite reports ``id INTEGER PRIMARY KEY`` written without NOT NULL as nullable, yet such a
+    column is the rowid's alias and never NULL (inserting NULL gives it the next number): it is
+    reported NOT NULL, as the models declare a primary key. Only a column declared exactly
+    ``INTEGER``: ``INT PRIMARY KEY`` is no alias, and SQLite does let it hold NULL."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    column = table.column(pk[0]) if len(pk) == 1 else None
+    if column is None or not column.nullable or not isinstance(column.type, sa.Integer):
+        return table
+    info = (
+        f"{connection.dialect.identifier_preparer.quote(table.schema)}.pragma_table_info"
+        if table.schema
+        else "pragma_table_info"
+    )
+    declared = connection.exec_driver_sql(
+        f"SELECT type FROM {info}(?) WHERE name = ?", (table.name, column.name)
+    ).scalar()
+    if str(declared or "").upper() != "INTEGER":
+        return table
+    fixed = replace(column, nullable=False)
+    return table.replace(columns=tuple(fixed if c is column else c for c in table.columns))
 
 
 def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:

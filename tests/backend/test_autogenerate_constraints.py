@@ -364,3 +364,80 @@ def test_identity_with_every_default_added(db: Db) -> None:
     counters(plain)
     counters(identity, sa.Identity())
     db.roundtrip(plain, identity, ["modified column 'counters.n': identity none -> ()"])
+
+
+# -- SQLite's rowid key -------------------------------------------------------------------------
+def test_sqlite_integer_primary_key_written_without_not_null(db: Db) -> None:
+    """``id INTEGER PRIMARY KEY`` (the rowid's alias, never NULL) is what ``primary_key=True``
+    declares: no ``alter_column ... nullable`` on it. ``INT PRIMARY KEY`` may hold NULL on
+    SQLite: there the difference is real."""
+    md = sa.MetaData()
+    sa.Table("notes", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.String(20)))
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(20))")
+    assert db.diff(md) == []
+    if db.backend == "sqlite":
+        db.reset()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(20))")
+        assert [o.describe() for o in db.diff(md)] == ["modified column 'notes.id': NOT NULL"]
+
+
+# -- comments -----------------------------------------------------------------------------------
+def notes(md: sa.MetaData, table_comment: str | None, column_comment: str | None) -> sa.Table:
+    return sa.Table(
+        "notes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("body", sa.String(20), comment=column_comment),
+        comment=table_comment,
+    )
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "expected"),
+    [
+        (
+            (None, None),
+            ("the notes", "its text"),
+            ["modified column 'notes.body': comment", "changed comment on table 'notes'"],
+        ),
+        (
+            ("the notes", "its text"),
+            ("all notes", "the text"),
+            ["modified column 'notes.body': comment", "changed comment on table 'notes'"],
+        ),
+        (
+            ("the notes", "its text"),
+            (None, None),
+            ["modified column 'notes.body': comment", "removed comment on table 'notes'"],
+        ),
+    ],
+    ids=["added", "changed", "removed"],
+)
+def test_comments(
+    db: Db, was: tuple[str | None, str | None], now: tuple[str | None, str | None], expected: list[str]
+) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    notes(before, *was)
+    notes(after, *now)
+    if db.backend == "sqlite":  # SQLite has no comments: nothing to compare
+        db.create(before)
+        assert db.diff(after) == []
+        return
+    db.roundtrip(before, after, expected)
+
+
+# -- client-side defaults -----------------------------------------------------------------------
+def test_client_side_defaults_are_not_schema(db: Db) -> None:
+    """``default=`` and ``onupdate=`` run in Python on insert/update: nothing in the database."""
+    before, after = sa.MetaData(), sa.MetaData()
+    sa.Table("stamps", before, sa.Column("id", sa.Integer, primary_key=True), sa.Column("n", sa.Integer))
+    sa.Table(
+        "stamps",
+        after,
+        sa.Column("id", sa.Integer, primary_key=True, default=7),
+        sa.Column("n", sa.Integer, default=lambda: 1, onupdate=sa.func.length("x")),
+    )
+    db.create(before)
+    assert db.diff(after) == []
