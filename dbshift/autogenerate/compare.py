@@ -5,9 +5,11 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 
 1. foreign keys that go away or change are dropped first (nothing depends on them);
 2. tables that go away are dropped, tables referring to others first;
-3. indexes and unique constraints that go away or change are dropped;
+3. indexes, unique and CHECK constraints and primary keys that go away or change are dropped
+   (and generated columns whose generation changed, to be added again in 4);
 4. columns are added, then altered, then dropped (after whatever used them);
-5. new indexes and unique constraints are created (after the columns they cover);
+5. new indexes, unique and CHECK constraints and primary keys are created (after the columns
+   they cover);
 6. new tables are created, referred tables first, each followed by its indexes;
 7. new foreign keys are added (after the tables, columns and unique keys they refer to);
 8. table comments change.

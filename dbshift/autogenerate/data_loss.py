@@ -40,8 +40,12 @@ def data_loss(op: Operation) -> str | None:
     """What ``op`` can destroy, in one line (without a prefix), or None when it keeps all data."""
     if isinstance(op, DropTableOp):
         return f"drops table {table_key(op.table_name, op.schema)} (and its rows)"
-    if isinstance(op, DropColumnOp) and not (op.column is not None and op.column.computed is not None):
-        # a generated column's values are computed from the others: nothing of its own is lost
+    if isinstance(op, DropColumnOp) and op.column is not None and op.column.computed is not None:
+        # Computed from the other columns: added back generated (autogenerate's way of changing
+        # one), nothing is lost; added back plain, its values are.
+        label = f"{table_key(op.table_name, op.schema)}.{op.column_name}"
+        return f"drops generated column {label} (its values come back only if it is added back generated)"
+    if isinstance(op, DropColumnOp):
         return f"drops column {table_key(op.table_name, op.schema)}.{op.column_name}"
     if (
         isinstance(op, AlterColumnOp)

@@ -45,6 +45,9 @@ def test_unchanged_checks_of_every_spelling_find_nothing(db: Db) -> None:
         sa.CheckConstraint("(price * 2) > (10 - price)", name="ck_math"),
         sa.Column("flag", sa.Boolean, sa.CheckConstraint("flag = true")),
         sa.Column("doc", sa.JSON),  # MariaDB adds CHECK (json_valid(doc)) by itself
+        sa.Column("status", sa.Enum("new", "done", native_enum=False, create_constraint=True)),
+        sa.Column("kind", sa.Enum("a", "b", name="kind", native_enum=False, create_constraint=True)),
+        sa.Column("on", sa.Boolean(create_constraint=True)),  # a CHECK only where no native boolean
     )
     db.create(md)
     assert db.diff(md) == []
