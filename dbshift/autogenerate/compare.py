@@ -62,6 +62,7 @@ from dbshift.schema.model import (
     DialectOptions,
     ForeignKeyDef,
     IndexDef,
+    PrimaryKeyDef,
     SchemaDef,
     TableDef,
     UniqueDef,
@@ -128,6 +129,8 @@ def compare_schemas(
     removed = sorted(
         (t for t in current if t.key not in target and not is_excluded(t.name, patterns)), key=lambda t: t.key
     )
+    if features.alter_constraints:
+        _refresh_referring_keys(target, current, removed, dialect, steps)
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
     if dialect.name == "postgresql":
@@ -421,6 +424,42 @@ def _compare_primary_key(target: TableDef, current: TableDef, dialect: Dialect, 
         if new.name is None:
             new = replace(new, name=fit_name(f"{name}_pkey", dialect))
         steps.add_indexes.append(AddConstraintOp(name, new, schema))
+
+
+def _refresh_referring_keys(
+    target: SchemaDef, current: SchemaDef, removed: Sequence[TableDef], dialect: Dialect, steps: _Steps
+) -> None:
+    """A primary key that is dropped takes the foreign keys referring to its columns with it
+    (PostgreSQL and MySQL refuse to drop it under them): those the models keep unchanged are
+    dropped first and added back last (once the referred table has its new keys)."""
+    keys = [
+        op
+        for op in steps.drop_indexes
+        if isinstance(op, DropConstraintOp) and op.type_ == "primary" and isinstance(op.constraint, PrimaryKeyDef)
+    ]
+    gone = {t.key for t in removed}
+    dropping = {
+        (op.table_name, op.schema, op.constraint_name) for op in steps.drop_fks if isinstance(op, DropConstraintOp)
+    }
+    for key in keys:
+        assert isinstance(key.constraint, PrimaryKeyDef)
+        referred = table_key(key.table_name, key.schema)
+        for table in current:
+            if table.key in gone:
+                continue
+            for fk in table.foreign_keys:
+                if _referred_key(fk) != referred or set(fk.referred_columns) != set(key.constraint.columns):
+                    continue
+                if (table.name, table.schema, fk.name) in dropping:
+                    continue
+                steps.drop_fks.append(DropConstraintOp(table.name, fk.name, "foreignkey", table.schema, constraint=fk))
+                wanted = target.tables.get(table.key)
+                model = next(
+                    (f for f in (wanted.foreign_keys if wanted else ()) if _fk_key(f, dialect) == _fk_key(fk, dialect)),
+                    None,
+                )
+                if model is not None:
+                    steps.add_fks.append(AddConstraintOp(table.name, replace(model, name=fk.name), table.schema))
 
 
 def _auto_increment_off(target: TableDef, current: TableDef, key: Sequence[str]) -> list[AlterColumnOp]:

@@ -444,3 +444,39 @@ def test_client_side_defaults_are_not_schema(db: Db) -> None:
     )
     db.create(before)
     assert db.diff(after) == []
+
+
+def test_primary_key_moved_under_a_foreign_key(db: Db) -> None:
+    """The foreign key referring to the old key's column goes first and comes back last."""
+    if db.backend == "sqlite":
+        pytest.skip("SQLite checks no reference when a key changes: the foreign key stays")
+
+    def tables(md: sa.MetaData, key: str) -> None:
+        sa.Table(
+            "parent",
+            md,
+            sa.Column("id", sa.Integer, primary_key=key == "id", autoincrement=False, nullable=False),
+            sa.Column("code", sa.String(10), primary_key=key == "code", nullable=False),
+            *([sa.UniqueConstraint("id", name="uq_parent_id")] if key == "code" else []),
+        )
+        sa.Table(
+            "child",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("parent_id", sa.Integer, sa.ForeignKey("parent.id", name="fk_child_parent")),
+        )
+
+    before, after = sa.MetaData(), sa.MetaData()
+    tables(before, "id")
+    tables(after, "code")
+    db.roundtrip(
+        before,
+        after,
+        [
+            "removed foreign key 'fk_child_parent' on child (parent_id) -> parent (id)",
+            f"removed primary key{pk_name(db, 'parent')} on parent (id)",
+            "added unique constraint 'uq_parent_id' on parent (id)",
+            "added primary key 'parent_pkey' on parent (code)",
+            "added foreign key 'fk_child_parent' on child (parent_id) -> parent (id)",
+        ],
+    )
