@@ -94,6 +94,8 @@ class DialectImpl:
         problem = keyword_without_effect(op, self.dialect)
         if problem is not None:
             raise UnsupportedOperation(problem)
+        if isinstance(op, AlterColumnOp) and op.identity is not UNCHANGED and self.name != "postgresql":
+            raise UnsupportedOperation(f"{op.describe()}: {self.backend} has no identity columns (PostgreSQL's)")
 
     def statements(self, op: Operation) -> list[Executable]:
         """The statements that carry out ``op``; an empty list means nothing to do."""

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from dbshift.errors import MigrationError
+from dbshift.operations.column import AlterColumnOp
 from tests.backend.test_autogenerate import Db, per_backend
 from tests.conftest import Database
 
@@ -480,3 +482,14 @@ def test_primary_key_moved_under_a_foreign_key(db: Db) -> None:
             "added foreign key 'fk_child_parent' on child (parent_id) -> parent (id)",
         ],
     )
+
+
+def test_identity_elsewhere_is_refused(db: Db) -> None:
+    if db.backend == "postgresql":
+        pytest.skip("PostgreSQL has identity columns")
+    md = sa.MetaData()
+    counters(md)
+    db.create(md)
+    op = AlterColumnOp("counters", "n", identity=(), existing_identity=None)
+    with pytest.raises(MigrationError, match="has no identity columns"):
+        db.run([op])
