@@ -362,6 +362,9 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
         existing = current_cols.get(col.name)
         if existing is None:
             steps.add_columns.append(AddColumnOp(name, col, schema))
+        elif computed_changed(col, existing, dialect) and col.computed is None and _keeps_values(existing, dialect):
+            alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
+            steps.alter_columns.append(_made_plain(name, schema, alter, col, existing))
         elif computed_changed(col, existing, dialect):
             _recreate_column(target, current, col, existing, dialect, steps)
         else:
@@ -554,6 +557,28 @@ def computed_changed(target: ColumnDef, current: ColumnDef, dialect: Dialect) ->
     default = dialect.name == "postgresql" and tuple(version[:1]) < (18,)
     wanted = default if target.computed_persisted is None else target.computed_persisted
     return wanted != current.computed_persisted
+
+
+def _keeps_values(column: ColumnDef, dialect: Dialect) -> bool:
+    """Whether the backend makes this generated column plain in place, keeping its values:
+    PostgreSQL's ``DROP EXPRESSION`` and MariaDB's ``MODIFY`` for a STORED one; SQLite's rebuild
+    copies the values of either kind."""
+    return dialect.name == "sqlite" or column.computed_persisted is True
+
+
+def _made_plain(
+    table: str, schema: str | None, alter: AlterColumnOp | None, target: ColumnDef, current: ColumnDef
+) -> AlterColumnOp:
+    """The column's other changes, and its generation dropped."""
+    base = alter or AlterColumnOp(
+        table,
+        target.name,
+        schema,
+        existing_type=current.type,
+        existing_nullable=current.nullable,
+        existing_server_default=current.server_default,
+    )
+    return replace(base, computed=None, existing_computed=(current.computed or "", current.computed_persisted))
 
 
 def _recreate_column(

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
-from dbshift.operations.base import Operation
+from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AlterColumnOp, DropColumnOp
 from dbshift.operations.table import DropTableOp
 from dbshift.schema.model import table_key
@@ -47,6 +47,9 @@ def data_loss(op: Operation) -> str | None:
         return f"drops generated column {label} (its values come back only if it is added back generated)"
     if isinstance(op, DropColumnOp):
         return f"drops column {table_key(op.table_name, op.schema)}.{op.column_name}"
+    if isinstance(op, AlterColumnOp) and op.computed is not UNCHANGED and op.computed is not None:
+        label = f"{table_key(op.table_name, op.schema)}.{op.column_name}"
+        return f"{label} made generated: its values are replaced by computed ones"
     if (
         isinstance(op, AlterColumnOp)
         and op.type is not None

@@ -385,6 +385,10 @@ def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
     for key, comment in (("comment", op.comment), ("existing_comment", op.existing_comment)):
         if comment is not UNCHANGED:
             args.append(f"{key}={_lit(comment)}")
+    for key, generation in (("computed", op.computed), ("existing_computed", op.existing_computed)):
+        if generation is not UNCHANGED:  # dbshift's: a generated column made plain, or back
+            computed = [quote(generation[0]), *_kw(persisted=generation[1])] if generation is not None else []
+            args.append(f"{key}={_inline('sa.Computed', computed)}" if generation is not None else f"{key}=None")
     args += _kw(new_column_name=op.new_column_name, schema=op.schema)
     args += _options(op.dialect_options)
     return _TableCall("alter_column", tuple(args), 0)

@@ -204,6 +204,9 @@ class MySQLImpl(DialectImpl):
             comment=current.comment if op.comment is UNCHANGED else op.comment,
             autoincrement=bool(dict(op.dialect_options).get("autoincrement", current.autoincrement is True)),
         )
+        if op.computed is not UNCHANGED:  # MODIFY keeps a STORED column's values, either way
+            generation = op.computed or (None, None)
+            target = replace(target, computed=generation[0], computed_persisted=generation[1])
         if op.type is None:
             self.check_type(label, target.type, "existing_type" if self.lookup is None else "")
         # AUTO_INCREMENT is only rendered for a table's autoincrement column, i.e. a primary key.

@@ -37,7 +37,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
-from dbshift.dialects.base import DialectImpl, SchemaLookup
+from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
 from dbshift.operations.base import UNCHANGED
 from dbshift.operations.column import AddColumnOp, AlterColumnOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
@@ -46,7 +46,7 @@ from dbshift.operations.table import CreateTableOp
 from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.enums import TypeKey, native_enum, sa_enum
 from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
-from dbshift.schema.to_sa import sa_index, stub_table
+from dbshift.schema.to_sa import sa_column, sa_index, stub_table
 
 CONCURRENTLY = "postgresql_concurrently"
 
@@ -211,7 +211,7 @@ class PostgresqlImpl(DialectImpl):
         return [*enums, *sequences, *super().do_AddColumnOp(op), *owned]
 
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
-        statements = super().do_AlterColumnOp(op)
+        statements = [*self._generation(op), *super().do_AlterColumnOp(op)]
         if op.identity is not UNCHANGED:
             table = stub_table(op.table_name, op.schema)
             existing = None if op.existing_identity is UNCHANGED else op.existing_identity
@@ -219,6 +219,27 @@ class PostgresqlImpl(DialectImpl):
         if op.type is None:
             return statements
         return [*self._create_enums((op.type,), op.schema), *statements]
+
+    def _generation(self, op: AlterColumnOp) -> list[Executable]:
+        """A generated column made plain keeps its values (``DROP EXPRESSION``, PostgreSQL 13+);
+        a plain column made generated is dropped and added (nothing before PostgreSQL 17 makes
+        one generated in place, and its values are computed anyway)."""
+        if op.computed is UNCHANGED:
+            return []
+        table = stub_table(op.table_name, op.schema)
+        if op.computed is None:
+            return [DropExpression(table, op.column_name)]
+        type_ = op.existing_type
+        if type_ is None:
+            raise UnsupportedOperation(f"{op.describe()}: needs existing_type to add the generated column back")
+        expression, persisted = op.computed
+        version = self.dialect.server_version_info or ()
+        if persisted is None and tuple(version[:1]) < (18,):
+            persisted = True  # STORED: the only kind before PostgreSQL 18
+        nullable = op.existing_nullable if op.existing_nullable is not None else True
+        column = ColumnDef(op.column_name, type_, nullable, computed=expression, computed_persisted=persisted)
+        table.append_column(sa_column(column))
+        return [ddl.DropColumn(table, op.column_name), ddl.AddColumn(table, table.c[op.column_name])]
 
     # -- indexes ------------------------------------------------------------------------------
     def do_CreateIndexOp(self, op: CreateIndexOp) -> list[Executable]:
@@ -280,3 +301,15 @@ def _alter_identity(element: AlterColumnIdentity, compiler: DDLCompiler, **kw: A
     parts.append(f"SET CACHE {options.get('cache') or 1}")
     parts.append("SET CYCLE" if options.get("cycle") else "SET NO CYCLE")
     return f"{column} {' '.join(parts)}"
+
+
+class DropExpression(ddl.TableAlter):
+    def __init__(self, table: sa.Table, column_name: str) -> None:
+        super().__init__(table)
+        self.column_name = column_name
+
+
+@compiles(DropExpression, "postgresql")
+def _drop_expression(element: DropExpression, compiler: DDLCompiler, **kw: Any) -> str:
+    column = ddl.quote(compiler, element.column_name)
+    return f"{ddl.alter_table(compiler, element.table)} ALTER COLUMN {column} DROP EXPRESSION"

@@ -22,7 +22,7 @@ from dbshift.errors import DbshiftError
 from dbshift.operations.arguments import built, dialect_keywords
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.batch import BatchOperations
-from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp, Generation
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
@@ -112,6 +112,17 @@ def _default(value: Any) -> str | None | Unchanged:
     if value is False:
         return UNCHANGED
     return server_default_text(value, get_context().dialect)
+
+
+def _generation(value: Any) -> Generation | None | Unchanged:
+    """``computed=`` of ``alter_column``: False unchanged, None plain, ``sa.Computed`` generated."""
+    if value is False:
+        return UNCHANGED
+    if value is None:
+        return None
+    if not isinstance(value, sa.Computed):
+        raise DbshiftError(f"alter_column: computed must be an sa.Computed or None, not {value!r}")
+    return (sql_text(value.sqltext, get_context().dialect), value.persisted)
 
 
 def _identity_change(
@@ -240,10 +251,15 @@ def alter_column(
     existing_nullable: bool | None = None,
     existing_comment: str | None | bool = False,
     schema: str | None = None,
+    computed: Any = False,
+    existing_computed: Any = False,
     **kw: Any,
 ) -> None:
     """``**kw``: dialect keywords (``postgresql_using``), and MySQL's ``autoincrement`` (a change)
-    and ``existing_autoincrement`` (a hint, like the ``existing_*`` arguments)."""
+    and ``existing_autoincrement`` (a hint, like the ``existing_*`` arguments).
+
+    ``computed`` (dbshift's): None makes a generated column plain, keeping its values; an
+    ``sa.Computed`` makes the column generated. ``existing_computed``: its generation before."""
     options = dialect_keywords(
         "alter_column", f"'{table_name}.{column_name}'", kw, also=("autoincrement", "existing_autoincrement")
     )
@@ -276,6 +292,8 @@ def alter_column(
             dialect_options=options,
             identity=identity,
             existing_identity=existing_identity,
+            computed=_generation(computed),
+            existing_computed=_generation(existing_computed),
         )
     )
     if type_ is not None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from dbshift.autogenerate.compare import reverse_ops
 from dbshift.errors import MigrationError
 from dbshift.operations.column import AlterColumnOp
 from tests.backend.test_autogenerate import Db, per_backend
@@ -286,10 +287,34 @@ def test_column_made_generated_and_plain(db: Db) -> None:
     plain, generated = sa.MetaData(), sa.MetaData()
     sums(plain, sa.Column("total", sa.Integer))
     sums(generated, sa.Column("total", sa.Integer, sa.Computed("a + b")))
-    expected = ["removed column 'sums.total'", "added column 'sums.total'"]
-    db.roundtrip(plain, generated, expected)
+    recreated = ["removed column 'sums.total'", "added column 'sums.total'"]
+    db.roundtrip(plain, generated, recreated)
     db.reset()
-    db.roundtrip(generated, plain, expected)
+    # Made plain in place where the backend keeps the values (MariaDB: a STORED column only)
+    expression = per_backend(db, postgresql="((a + b))", sqlite="(a + b)")
+    in_place = [f"modified column 'sums.total': generated {expression} -> none"]
+    db.roundtrip(generated, plain, recreated if db.backend == "mariadb" else in_place)
+
+
+def test_generated_column_made_plain_keeps_its_values(db: Db) -> None:
+    before, after = sa.MetaData(), sa.MetaData()
+    sums(before, sa.Column("total", sa.Integer, sa.Computed("a + b", persisted=True)))
+    table = sums(after, sa.Column("total", sa.Integer))
+    db.create(before)
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.insert(table).from_select(["id", "a", "b"], sa.select(sa.literal(1), sa.literal(2), sa.literal(5)))
+        )
+    ops = db.diff(after)
+    assert [o.describe().split(":")[0] for o in ops] == ["modified column 'sums.total'"]
+    db.run(ops)
+    assert db.diff(after) == []
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.select(table.c.total)).scalar_one() == 7
+    db.run(reverse_ops(ops))
+    assert db.diff(before) == []
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.select(table.c.total)).scalar_one() == 7
 
 
 def test_generated_column_made_stored(db: Db) -> None:
