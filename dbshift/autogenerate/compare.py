@@ -41,14 +41,17 @@ from typing import TypeVar
 
 from sqlalchemy.engine import Dialect
 
-from dbshift.dialects.features import Features, features_for
-from dbshift.dialects.normalize import (
-    checks_equal,
-    defaults_equal,
-    normalize_expression,
-    normalize_fk_action,
-    types_equal,
+from dbshift.autogenerate.compare_details import (
+    check_changes,
+    computed_changed,
+    identity_of,
+    made_plain,
+    made_plain_in_place,
+    primary_key_changes,
+    recreated_column,
 )
+from dbshift.dialects.features import Features, features_for
+from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
@@ -57,20 +60,17 @@ from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTa
 from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.enums import enum_types_used
 from dbshift.schema.model import (
-    CheckDef,
     ColumnDef,
-    DialectOptions,
     ForeignKeyDef,
     IndexDef,
     PrimaryKeyDef,
     SchemaDef,
     TableDef,
     UniqueDef,
-    sql_mentions,
     table_key,
 )
 from dbshift.schema.names import fit_name
-from dbshift.schema.reflect import identity_without_defaults, is_excluded
+from dbshift.schema.reflect import is_excluded
 
 
 @dataclass
@@ -353,8 +353,9 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
 
     _compare_foreign_keys(target, current, dialect, steps)
-    _compare_checks(target, current, dialect, steps)
-    _compare_primary_key(target, current, dialect, steps)
+    for drops, adds in (check_changes(target, current, dialect), primary_key_changes(target, current, dialect)):
+        steps.drop_indexes.extend(drops)
+        steps.add_indexes.extend(adds)
 
     current_cols = {c.name: c for c in current.columns}
     target_names = set(target.column_names)
@@ -362,11 +363,14 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
         existing = current_cols.get(col.name)
         if existing is None:
             steps.add_columns.append(AddColumnOp(name, col, schema))
-        elif computed_changed(col, existing, dialect) and col.computed is None and _keeps_values(existing, dialect):
+        elif made_plain_in_place(col, existing, dialect):
             alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
-            steps.alter_columns.append(_made_plain(name, schema, alter, col, existing))
+            steps.alter_columns.append(made_plain(name, schema, alter, col, existing))
         elif computed_changed(col, existing, dialect):
-            _recreate_column(target, current, col, existing, dialect, steps)
+            drops, added, indexes = recreated_column(target, current, col, *_index_names(steps, name))
+            steps.drop_indexes.extend(drops)
+            steps.add_columns.extend(added)
+            steps.add_indexes.extend(indexes)
         else:
             alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
             if alter is not None:
@@ -380,53 +384,6 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.comments.append(CreateTableCommentOp(name, target.comment, current.comment or None, schema))
         else:
             steps.comments.append(DropTableCommentOp(name, current.comment, schema))
-
-
-def _compare_checks(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
-    """CHECK constraints: a check the models name is the database's of that name, and differs
-    when its condition does (:func:`dbshift.dialects.normalize.checks_equal`); an unnamed one is
-    any of the database's left over with the same condition, whatever name the database gave it
-    (PostgreSQL's ``<table>_<column>_check``, MariaDB's ``CONSTRAINT_1``, none on SQLite). A
-    changed check is dropped (before columns change) and added (after)."""
-    name, schema = target.name, target.schema
-    left = list(current.checks)
-    unmatched: list[CheckDef] = []
-    for check in target.checks:
-        same = next((c for c in left if check.name is not None and c.name == check.name), None)
-        if same is not None:
-            left.remove(same)
-            if not checks_equal(check.sqltext, same.sqltext, dialect.name):
-                steps.drop_indexes.append(DropConstraintOp(name, same.name, "check", schema, constraint=same))
-                steps.add_indexes.append(AddConstraintOp(name, check, schema))
-            continue
-        unmatched.append(check)
-    for check in unmatched:
-        same = next((c for c in left if checks_equal(check.sqltext, c.sqltext, dialect.name)), None)
-        if same is not None and (check.name is None or same.name is None):
-            left.remove(same)
-            continue
-        steps.add_indexes.append(AddConstraintOp(name, _named_check(check, target, dialect), schema))
-    for check in left:
-        steps.drop_indexes.append(DropConstraintOp(name, check.name, "check", schema, constraint=check))
-
-
-def _compare_primary_key(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
-    """The primary key differs when its columns (or their order) do; names do not count (MariaDB
-    names every key PRIMARY). The old key is dropped before columns change (so that its columns
-    can go) and the new one added after (once its columns exist); unnamed in the models, it gets
-    PostgreSQL's name, ``<table>_pkey``, so that the downgrade can drop it."""
-    old, new = current.primary_key, target.primary_key
-    if (old.columns if old else ()) == (new.columns if new else ()):
-        return
-    name, schema = target.name, target.schema
-    if old is not None:
-        if _mysql_like(dialect):
-            steps.drop_indexes.extend(_auto_increment_off(target, current, old.columns))
-        steps.drop_indexes.append(DropConstraintOp(name, old.name, "primary", schema, constraint=old))
-    if new is not None:
-        if new.name is None:
-            new = replace(new, name=fit_name(f"{name}_pkey", dialect))
-        steps.add_indexes.append(AddConstraintOp(name, new, schema))
 
 
 def _refresh_referring_keys(
@@ -465,43 +422,11 @@ def _refresh_referring_keys(
                     steps.add_fks.append(AddConstraintOp(table.name, replace(model, name=fk.name), table.schema))
 
 
-def _auto_increment_off(target: TableDef, current: TableDef, key: Sequence[str]) -> list[AlterColumnOp]:
-    """MySQL refuses to drop the primary key of an AUTO_INCREMENT column ("there can be only one
-    auto column and it must be defined as a key"): a key column the models no longer make
-    autoincrementing loses AUTO_INCREMENT first (and the downgrade gives it back after the key)."""
-    new_key = target.primary_key.columns if target.primary_key else ()
-    ops = []
-    for column in key:
-        now, then = current.column(column), target.column(column)
-        if now is None or now.autoincrement is not True:
-            continue
-        if then is not None and column in new_key and then.autoincrement in (True, "auto"):
-            continue
-        ops.append(
-            AlterColumnOp(
-                target.name,
-                column,
-                target.schema,
-                existing_type=now.type,
-                existing_nullable=now.nullable,
-                existing_server_default=now.server_default,
-                existing_comment=now.comment,
-                dialect_options=(("autoincrement", False), ("existing_autoincrement", True)),
-            )
-        )
-    return ops
-
-
-def _named_check(check: CheckDef, table: TableDef, dialect: Dialect) -> CheckDef:
-    """A check added to an existing table, named if the models leave it unnamed (so that the
-    downgrade can drop it): PostgreSQL's own choice, ``<table>_<column>_check`` when the condition
-    names one column, ``<table>_check`` otherwise. (A MetaData naming convention with a ``ck``
-    entry has named it already.)"""
-    if check.name is not None:
-        return check
-    columns = [c for c in table.column_names if sql_mentions(check.sqltext, c)]
-    parts = (table.name, columns[0], "check") if len(columns) == 1 else (table.name, "check")
-    return replace(check, name=fit_name("_".join(parts), dialect))
+def _index_names(steps: _Steps, table: str) -> tuple[set[str], set[str]]:
+    """The indexes of ``table`` already being dropped, and created."""
+    dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == table}
+    added = {op.index.name for op in steps.add_indexes if isinstance(op, CreateIndexOp) and op.table_name == table}
+    return dropped, added
 
 
 def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
@@ -540,72 +465,6 @@ def _covered(fk: ForeignKeyDef, indexes: Iterable[IndexDef]) -> bool:
     return any(backs_foreign_key(ix, (fk,)) for ix in indexes)
 
 
-def computed_changed(target: ColumnDef, current: ColumnDef, dialect: Dialect) -> bool:
-    """Whether a generated column's expression (normalized as a CHECK's is), or the column being
-    generated at all, differs; or STORED/VIRTUAL, where the database reports it (``persisted``
-    left out in the models is the backend's default: STORED on PostgreSQL before 18, VIRTUAL on
-    MariaDB and SQLite)."""
-    if (target.computed is None) != (current.computed is None):
-        return True
-    if target.computed is None or current.computed is None:
-        return False
-    if not checks_equal(target.computed, current.computed, dialect.name):
-        return True
-    if current.computed_persisted is None:
-        return False
-    version = dialect.server_version_info or ()
-    default = dialect.name == "postgresql" and tuple(version[:1]) < (18,)
-    wanted = default if target.computed_persisted is None else target.computed_persisted
-    return wanted != current.computed_persisted
-
-
-def _keeps_values(column: ColumnDef, dialect: Dialect) -> bool:
-    """Whether the backend makes this generated column plain in place, keeping its values:
-    PostgreSQL's ``DROP EXPRESSION`` and MariaDB's ``MODIFY`` for a STORED one; SQLite's rebuild
-    copies the values of either kind."""
-    return dialect.name == "sqlite" or column.computed_persisted is True
-
-
-def _made_plain(
-    table: str, schema: str | None, alter: AlterColumnOp | None, target: ColumnDef, current: ColumnDef
-) -> AlterColumnOp:
-    """The column's other changes, and its generation dropped."""
-    base = alter or AlterColumnOp(
-        table,
-        target.name,
-        schema,
-        existing_type=current.type,
-        existing_nullable=current.nullable,
-        existing_server_default=current.server_default,
-    )
-    return replace(base, computed=None, existing_computed=(current.computed or "", current.computed_persisted))
-
-
-def _recreate_column(
-    target: TableDef, current: TableDef, col: ColumnDef, existing: ColumnDef, dialect: Dialect, steps: _Steps
-) -> None:
-    """A column whose generation changed is dropped and added again, which loses nothing when
-    both are generated (the values are computed again). The drop comes before columns are added
-    (the name must be free); the indexes on it go first and come back after."""
-    name, schema = target.name, target.schema
-
-    def uses(index: IndexDef) -> bool:
-        return any(
-            sql_mentions(c, col.name) if index.is_expression(i) else c == col.name for i, c in enumerate(index.columns)
-        )
-
-    dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == name}
-    added = {op.index.name for op in steps.add_indexes if isinstance(op, CreateIndexOp) and op.table_name == name}
-    for ix in current.indexes:
-        if uses(ix) and ix.name not in dropped:
-            steps.drop_indexes.append(DropIndexOp(ix.name, name, schema, index=ix))
-    steps.drop_indexes.append(DropColumnOp(name, col.name, schema, column=existing))
-    steps.add_columns.append(AddColumnOp(name, col, schema))
-    for ix in target.indexes:
-        if uses(ix) and ix.name not in added:
-            steps.add_indexes.append(CreateIndexOp(name, ix, schema))
-
-
 def compare_columns(
     table: str,
     schema: str | None,
@@ -621,8 +480,8 @@ def compare_columns(
         target.server_default, current.server_default, dialect.name
     )
     comment_changed = comments and (target.comment or None) != (current.comment or None)
-    identity = _identity(target) if dialect.name == "postgresql" else None
-    existing_identity = _identity(current) if dialect.name == "postgresql" else None
+    identity = identity_of(target) if dialect.name == "postgresql" else None
+    existing_identity = identity_of(current) if dialect.name == "postgresql" else None
     identity_changed = identity != existing_identity
     if not (type_changed or nullable_changed or default_changed or comment_changed or identity_changed):
         return None
@@ -641,11 +500,3 @@ def compare_columns(
         identity=identity if identity_changed else UNCHANGED,
         existing_identity=existing_identity if identity_changed else UNCHANGED,
     )
-
-
-def _identity(column: ColumnDef) -> DialectOptions | None:
-    """PostgreSQL's identity as compared: None for none, else its options other than the defaults
-    (which the database reports spelled out and a model leaves out)."""
-    if not column.identity:
-        return None
-    return identity_without_defaults(dict(column.identity_options), column.type)
