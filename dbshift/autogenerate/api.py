@@ -11,6 +11,8 @@ from sqlalchemy.engine import Connection
 
 from dbshift.autogenerate.compare import compare_schemas
 from dbshift.autogenerate.options import CompareOptions
+from dbshift.autogenerate.questioner import Questioner
+from dbshift.autogenerate.renames import match_renames
 from dbshift.operations.base import Operation
 from dbshift.schema.from_metadata import schema_from_metadata
 from dbshift.schema.model import SchemaDef
@@ -24,10 +26,13 @@ def diff_database(
     version_table: str | Sequence[str],
     exclude: Iterable[str] = (),
     options: CompareOptions | None = None,
+    questioner: Questioner | None = None,
 ) -> list[Operation]:
     """Upgrade operations that make the database match ``metadata``: the default schema, or
     every schema with ``options.include_schemas``; ``options`` also carries an env script's
-    include_object / include_name / compare_* choices."""
+    include_object / include_name / compare_* choices. A table or column that may have been
+    renamed is asked of ``questioner`` (by default none answers: drop + add); confirmed renames
+    come first, the candidates left unanswered are handed to ``questioner.left_unanswered``."""
     options = options or CompareOptions()
     patterns = tuple(exclude)
     # The version table and the applied log are dbshift's own: never compared, even if the
@@ -41,8 +46,11 @@ def diff_database(
     if options.include_schemas:
         current = _with_other_schemas(connection, current, options, own)
     target, current = options.filter_schemas(target, current, metadata)
-    ops = compare_schemas(target, current, connection.dialect, exclude=patterns)
-    return options.filter_ops(ops, target, current)
+    renames = match_renames(target, current, questioner or Questioner(), connection.dialect, exclude=patterns)
+    if questioner is not None:
+        questioner.left_unanswered(renames.unanswered)
+    ops = compare_schemas(target, renames.current, connection.dialect, exclude=patterns)
+    return [*renames.ops, *options.filter_ops(ops, target, renames.current)]
 
 
 def _with_other_schemas(

@@ -16,7 +16,8 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 
 On PostgreSQL, named enum types the models start using are created before all of that, and
 those the database's columns stop using are dropped after it (no table or column operation
-drops a type on its own).
+drops a type on its own). A type whose values change gets its new values added first and is
+replaced last when values go or move (:mod:`dbshift.autogenerate.enums`).
 
 Every step runs across all tables before the next, so a name that moves (an index dropped from
 one table and created on another) is free before it is taken again. Read backwards the same
@@ -45,11 +46,13 @@ from dbshift.autogenerate.compare_details import (
     check_changes,
     computed_changed,
     identity_of,
+    leave_type_checks_to_alter_column,
     made_plain,
     made_plain_in_place,
     primary_key_changes,
     recreated_column,
 )
+from dbshift.autogenerate.enums import enum_value_changes, with_enum_checks
 from dbshift.dialects.features import Features, features_for
 from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
 from dbshift.operations.base import UNCHANGED, Operation
@@ -133,8 +136,13 @@ def compare_schemas(
         _refresh_referring_keys(target, current, removed, dialect, steps)
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
+    steps.alter_columns = with_enum_checks(steps.alter_columns, target, current)
+    steps.drop_indexes = leave_type_checks_to_alter_column(steps.alter_columns, steps.drop_indexes, dialect)
+    steps.add_indexes = leave_type_checks_to_alter_column(steps.alter_columns, steps.add_indexes, dialect)
     if dialect.name == "postgresql":
-        _compare_enum_types(target, current, steps)
+        dropped = {t.key for t in removed}
+        kept = [t for t in current if t.key not in target and t.key not in dropped]
+        _compare_enum_types(target, current, steps, kept)
     return steps.ops()
 
 
@@ -151,7 +159,7 @@ def reverse_ops(ops: Iterable[Operation]) -> list[Operation]:
 
 
 # -- enum types ---------------------------------------------------------------------------------
-def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps) -> None:
+def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps, kept: Sequence[TableDef] = ()) -> None:
     """PostgreSQL's named enum types, which no table or column operation creates for good or
     drops: a type the models' columns start using is created first (unless the database has it
     already, used or not), and one the database's columns stop using is dropped last, after the
@@ -166,6 +174,13 @@ def _compare_enum_types(target: SchemaDef, current: SchemaDef, steps: _Steps) ->
     for key, enum in used_now.items():
         if key not in used_then:
             steps.drop_types.append(DropEnumTypeOp(current.enum_type(enum.name, enum.schema) or enum))
+    for key, enum in used_then.items():
+        # A type outside the reflected schema is known by the columns that use it.
+        existing_enum = current.enum_type(enum.name, enum.schema) or used_now.get(key)
+        if existing_enum is not None and existing_enum.values != enum.values:
+            first, last = enum_value_changes(enum, existing_enum, target, current, kept)
+            steps.create_types.extend(first)
+            steps.drop_types.extend(last)
 
 
 # -- whole tables -------------------------------------------------------------------------------

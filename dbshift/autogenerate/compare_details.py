@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
-from dbshift.dialects.normalize import MYSQL_LIKE, checks_equal
+from dbshift.dialects.normalize import MYSQL_LIKE, checks_equal, normalize_check
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
+from dbshift.schema.from_metadata import is_created, sql_text
 from dbshift.schema.model import CheckDef, ColumnDef, DialectOptions, IndexDef, TableDef, sql_mentions
 from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import identity_without_defaults
@@ -56,6 +60,44 @@ def check_changes(target: TableDef, current: TableDef, dialect: Dialect) -> Chan
         adds.append(AddConstraintOp(name, _named_check(check, target, dialect), schema))
     drops.extend(DropConstraintOp(name, check.name, "check", schema, constraint=check) for check in left)
     return drops, adds
+
+
+def leave_type_checks_to_alter_column(
+    steps: Sequence[Operation], ops: list[Operation], dialect: Dialect
+) -> list[Operation]:
+    """``ops`` (CHECK drops or adds) without those an ``alter_column`` among ``steps`` makes
+    itself: a type change drops the named CHECK its ``existing_type`` makes (a non-native enum's,
+    a Boolean's with ``create_constraint=True``) and adds its new type's (Alembic's rule, see
+    :mod:`dbshift.autogenerate.enums`)."""
+    made: set[tuple[str, str | None, str]] = set()
+    for op in steps:
+        if not isinstance(op, AlterColumnOp) or op.type is None:
+            continue
+        for type_, named_only in ((op.existing_type, True), (op.type, False)):
+            for check in type_checks(op.final_name, type_, dialect):
+                if check.name is not None or not named_only:
+                    made.add((op.table_name, op.schema, check.name or normalize_check(check.sqltext, dialect.name)))
+
+    def key(op: Operation) -> tuple[str, str | None, str] | None:
+        if not isinstance(op, (AddConstraintOp, DropConstraintOp)) or not isinstance(op.constraint, CheckDef):
+            return None
+        con = op.constraint
+        name = con.name if con.name is not None and (op.table_name, op.schema, con.name) in made else None
+        return (op.table_name, op.schema, name or normalize_check(con.sqltext, dialect.name))
+
+    return [op for op in ops if key(op) not in made]
+
+
+def type_checks(column: str, type_: TypeEngine[Any] | None, dialect: Dialect) -> list[CheckDef]:
+    """The CHECK constraints a column of this type makes by itself on this dialect."""
+    if type_ is None or not getattr(type_, "create_constraint", False):
+        return []
+    table = sa.Table("_dbshift_type", sa.MetaData(), sa.Column(column, type_.copy()))
+    return [
+        CheckDef(sql_text(c.sqltext, dialect), c.name if isinstance(c.name, str) else None)
+        for c in table.constraints
+        if isinstance(c, sa.CheckConstraint) and is_created(c, dialect)
+    ]
 
 
 def _named_check(check: CheckDef, table: TableDef, dialect: Dialect) -> CheckDef:

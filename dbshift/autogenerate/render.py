@@ -40,7 +40,7 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
-from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp, EnumColumn
 from dbshift.schema.model import (
     CheckDef,
     ColumnDef,
@@ -353,6 +353,27 @@ def _enum_type(op: CreateEnumTypeOp | DropEnumTypeOp, imports: set[str]) -> str:
     return _call("op.execute", [f"postgresql.{statement}({_inline('postgresql.ENUM', args)})"])
 
 
+def _enum_values(op: AlterEnumValuesOp) -> str:
+    """``op.alter_enum_values(...)``, naming the columns that use the type (which a replacement
+    of the type moves over, and which ``--sql`` mode cannot ask the database for)."""
+    args = [quote(op.name), _lit(op.values), f"existing_values={_lit(op.existing_values)}", *_kw(schema=op.schema)]
+    if op.columns:
+        items = [_enum_column(c) for c in op.columns]
+        inline = f"columns=[{', '.join(items)}]"
+        # Too long for its own line in the call: one column a line, as ruff format writes it.
+        fits = len(inline) + 5 <= MAX_WIDTH
+        args.append(inline if fits else "columns=[\n" + "".join(f"        {i},\n" for i in items) + "    ]")
+    if not op.autocommit:
+        args.append("autocommit=False")
+    return _call("op.alter_enum_values", args)
+
+
+def _enum_column(col: EnumColumn) -> str:
+    args = [quote(col.table), quote(col.column)]
+    args += _kw(schema=col.schema, server_default=col.server_default, array=col.array or None)
+    return _inline("op.EnumColumn", args)
+
+
 # -- column changes -----------------------------------------------------------------------------
 def _default_arg(key: str, value: str | None | Unchanged) -> list[str]:
     """A ``server_default``-like argument: UNCHANGED is omitted, None (drop the default) kept."""
@@ -422,6 +443,8 @@ def _render_op(op: Operation, imports: set[str]) -> list[str]:
         return [call.render()]
     if isinstance(op, (CreateEnumTypeOp, DropEnumTypeOp)):
         return [_enum_type(op, imports)]
+    if isinstance(op, AlterEnumValuesOp):
+        return [_enum_values(op)]
     if isinstance(op, ExecuteOp):
         if isinstance(op.sqltext, str):
             sql = quote(op.sqltext)

@@ -60,6 +60,20 @@ def list_templates() -> None:
 )
 @click.option("--version-path", help="Version location to write the file into (when there are several).")
 @click.option("--sql", is_flag=True, help="Run the environment (revision_environment) in --sql mode: no database.")
+@click.option(
+    "--rename",
+    "renames",
+    multiple=True,
+    metavar="TABLE.OLD=TABLE.NEW",
+    help="With --autogenerate: this column was renamed, keep its values (repeatable; SCHEMA.TABLE.OLD=... too).",
+)
+@click.option(
+    "--rename-table",
+    "rename_tables",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="With --autogenerate: this table was renamed, keep its rows (repeatable; SCHEMA.OLD=SCHEMA.NEW too).",
+)
 @pass_options
 def revision(
     opts: Options,
@@ -72,6 +86,8 @@ def revision(
     depends_on: tuple[str, ...],
     version_path: str | None,
     sql: bool,
+    renames: tuple[str, ...],
+    rename_tables: tuple[str, ...],
 ) -> None:
     """Write a new revision file."""
     from dbshift.commands.revision import revision as run
@@ -87,6 +103,9 @@ def revision(
         depends_on=depends_on,
         version_path=version_path,
         sql=sql,
+        renames=renames,
+        rename_tables=rename_tables,
+        interactive=sys.stdin is not None and sys.stdin.isatty(),
         report=click.echo,
     )
 

@@ -11,6 +11,13 @@ import sqlalchemy as sa
 
 from dbshift.autogenerate.api import diff_database
 from dbshift.autogenerate.options import CompareOptions
+from dbshift.autogenerate.questioner import (
+    ColumnRename,
+    FlagQuestioner,
+    InteractiveQuestioner,
+    Questioner,
+    TableRename,
+)
 from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
 from dbshift.commands.common import script_directory, with_database
 from dbshift.config import Config
@@ -19,6 +26,7 @@ from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
 from dbshift.runtime.guard import Mismatch, checksum_mismatches
 from dbshift.runtime.journal import read_checksums
+from dbshift.schema.model import table_key
 from dbshift.script.directory import ScriptDirectory
 from dbshift.script.hooks import PreparedHook, prepare_hooks, run_hooks
 from dbshift.script.mako_template import TemplateConfig
@@ -59,6 +67,9 @@ def revision(
     depends_on: Sequence[str] = (),
     version_path: str | Path | None = None,
     sql: bool = False,
+    renames: Sequence[str] = (),
+    rename_tables: Sequence[str] = (),
+    interactive: bool = False,
     report: Report = print,
 ) -> RevisionResult:
     """Write a new revision file (empty, or with the operations autogenerate finds).
@@ -69,9 +80,14 @@ def revision(
     ``version_path`` picks the version location; by default it is the only one, else the
     parent's (Alembic's rule). Without a ``message`` the file name's slug is empty and a Mako
     template says "empty message", as with Alembic.
+
+    ``renames`` (``TABLE.OLD=TABLE.NEW``) and ``rename_tables`` (``OLD=NEW``) answer autogenerate's
+    rename questions; with ``interactive`` the others are asked with ``[y/N]`` prompts. A candidate
+    left unanswered is written as drop + add with a warning naming the flag that would answer it.
     """
     if sql and autogenerate:
         raise AutogenerateError("--sql with --autogenerate makes no sense: autogenerate compares a live database")
+    questioner = _questioner(renames, rename_tables, interactive=interactive, autogenerate=autogenerate)
     script = script_directory(config)
     if not script.has_explicit_locations and not script.versions_dir.is_dir():
         raise ScriptError(f"{script.versions_dir} does not exist; run 'dbshift init' first")
@@ -94,8 +110,14 @@ def revision(
     directives = [directive]
     if autogenerate or config.revision_environment:
         directives = run_revision_environment(
-            config, graph, directive, autogenerate=autogenerate, differ=lambda context: _diff(config, context), sql=sql
+            config,
+            graph,
+            directive,
+            autogenerate=autogenerate,
+            differ=lambda context: _diff(config, context, questioner),
+            sql=sql,
         )
+        _check_rename_flags(questioner)
         if not directives:
             report("No revision written: the environment's process_revision_directives removed it")
             return RevisionResult(None, None, [])
@@ -103,9 +125,54 @@ def revision(
             report("No changes detected")
             return RevisionResult(None, None, [])
     result = RevisionResult(None, None, [])
+    warnings = rename_warnings(questioner.unanswered)
     for one in directives:
-        result = _write_directive(config, script, graph, template, hooks, one, autogenerate, report)
+        result = _write_directive(config, script, graph, template, hooks, one, autogenerate, report, warnings)
+        warnings = []  # said once, with the first file
     return result
+
+
+def _questioner(
+    renames: Sequence[str], rename_tables: Sequence[str], *, interactive: bool, autogenerate: bool
+) -> FlagQuestioner:
+    """Who answers the rename questions: the flags, then the terminal if there is one."""
+    if (renames or rename_tables) and not autogenerate:
+        flag = "--rename" if renames else "--rename-table"
+        raise AutogenerateError(f"{flag} answers autogenerate's rename questions: use it with --autogenerate")
+    flags = FlagQuestioner.from_flags(renames, rename_tables)
+    if interactive:
+        return InteractiveQuestioner(tables=flags.tables, columns=flags.columns)
+    return flags
+
+
+def _check_rename_flags(questioner: FlagQuestioner) -> None:
+    """A rename flag that named no candidate is a mistake (a typo, or no such drop and add)."""
+    for flag in questioner.unused():
+        kind = "table" if isinstance(flag, TableRename) else "column"
+        raise AutogenerateError(
+            f"{flag.flag}: names no rename candidate (the database must have the old {kind} and not the "
+            f"models, the models the new {kind} and not the database, "
+            f"{'with the same columns and ' if kind == 'table' else 'of '}compatible types)"
+        )
+
+
+def rename_warnings(unanswered: Sequence[TableRename | ColumnRename]) -> list[str]:
+    """One warning per rename candidate left unanswered, naming the flag that answers it."""
+    lines = []
+    for candidate in dict.fromkeys(unanswered):
+        if isinstance(candidate, TableRename):
+            old, new = table_key(candidate.old, candidate.schema), table_key(candidate.new, candidate.schema)
+            lines.append(
+                f"Warning: table {old} disappeared and table {new} appeared: written as drop + create, which "
+                f"loses the rows; if it is a rename, run again with {candidate.flag}"
+            )
+        else:
+            key = table_key(candidate.table, candidate.schema)
+            lines.append(
+                f"Warning: {key}.{candidate.old} disappeared and {key}.{candidate.new} appeared: written as "
+                f"drop + add, which loses the values; if it is a rename, run again with {candidate.flag}"
+            )
+    return lines
 
 
 def _write_directive(
@@ -117,6 +184,7 @@ def _write_directive(
     directive: RevisionDirective,
     autogenerate: bool,
     report: Report,
+    extra_warnings: Sequence[str] = (),
 ) -> RevisionResult:
     """Write one revision as the (possibly hook-edited) directive describes it."""
     parents = _parents(graph, directive.head or "head", splice=bool(directive.splice))
@@ -124,7 +192,8 @@ def _write_directive(
     new_id = _check_rev_id(graph, directive.rev_id) if directive.rev_id else new_revision_id()
     labels = _check_labels(graph, _as_tuple(directive.branch_label))
     rendered = render_directive(directive)
-    for line in [*rendered.detected, *rendered.warnings]:
+    warnings = [*rendered.warnings, *extra_warnings]
+    for line in [*rendered.detected, *warnings]:
         report(line)
     source = RevisionSource(
         rev_id=new_id,
@@ -139,7 +208,7 @@ def _write_directive(
         autogenerated=autogenerate,
     )
     path = _write(config, script, folder, template, source, hooks, report, rendered.template_args)
-    return RevisionResult(path, new_id, rendered.detected, rendered.warnings)
+    return RevisionResult(path, new_id, rendered.detected, warnings)
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -297,7 +366,7 @@ def _target_metadata(config: Config, context: MigrationContext) -> sa.MetaData:
     )
 
 
-def _diff(config: Config, context: MigrationContext) -> list[Operation]:
+def _diff(config: Config, context: MigrationContext, questioner: Questioner | None = None) -> list[Operation]:
     assert context.connection is not None
     metadata = _target_metadata(config, context)
     ops = diff_database(
@@ -306,6 +375,7 @@ def _diff(config: Config, context: MigrationContext) -> list[Operation]:
         version_table=context.version_table.own_tables,
         exclude=config.exclude_tables,
         options=CompareOptions.from_opts(context.opts, context),
+        questioner=questioner,
     )
     if not context.external_transaction:  # a transaction env.py began is env.py's to end
         context.connection.rollback()

@@ -30,7 +30,7 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
-from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
+from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, TableDef, table_key
 from dbshift.schema.to_sa import (
     ensure_referred_tables,
@@ -300,6 +300,9 @@ class DialectImpl:
         return []
 
     def do_DropEnumTypeOp(self, op: DropEnumTypeOp) -> list[Executable]:
+        return []
+
+    def do_AlterEnumValuesOp(self, op: AlterEnumValuesOp) -> list[Executable]:
         return []
 
     # -- raw SQL ------------------------------------------------------------------------------

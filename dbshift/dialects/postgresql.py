@@ -7,7 +7,11 @@
   author). No operation drops a type: ``drop_table``, ``drop_column`` and a type change do
   exactly what they say, so a later revision's own ``DROP TYPE`` finds the type. Types come and
   go explicitly: ``op.execute(postgresql.CreateEnumType(...))`` / ``DropEnumType(...)``, which
-  autogenerate writes (:mod:`dbshift.operations.types`).
+  autogenerate writes (:mod:`dbshift.operations.types`). A change of a type's values
+  (``op.alter_enum_values``) is ``ALTER TYPE ... ADD VALUE`` when values are only added, run
+  outside the revision's transaction (a value added by a transaction is unusable until it
+  commits, and before PostgreSQL 12 cannot be added in one at all); any other change replaces
+  the type in the transaction: renamed aside, created anew, each column cast over, dropped.
 * **Concurrent index builds.** ``CREATE INDEX CONCURRENTLY`` / ``DROP INDEX CONCURRENTLY``
   (``postgresql_concurrently=True``) cannot run inside a transaction: they are wrapped in
   :class:`~dbshift.dialects.ddl.OutsideTransaction`, which the migration context runs in
@@ -29,8 +33,8 @@ from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import CreateEnumType, DropEnumType
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.dialects.postgresql import ARRAY, ENUM, CreateEnumType, DropEnumType
+from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -38,14 +42,16 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
+from dbshift.errors import MigrationError
 from dbshift.operations.base import UNCHANGED
 from dbshift.operations.column import AddColumnOp, AlterColumnOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import ExecuteOp
 from dbshift.operations.table import CreateTableOp
-from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
-from dbshift.schema.enums import TypeKey, native_enum, sa_enum
-from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
+from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp, EnumColumn
+from dbshift.schema.enums import TypeKey, enum_additions, native_enum, sa_enum
+from dbshift.schema.model import ColumnDef, DialectOptions, EnumTypeDef, IndexDef
+from dbshift.schema.names import fit_name
 from dbshift.schema.to_sa import sa_column, sa_index, stub_table
 
 CONCURRENTLY = "postgresql_concurrently"
@@ -93,6 +99,81 @@ def _outside_transaction(statements: list[Executable]) -> list[Executable]:
     return out
 
 
+# -- enum values ----------------------------------------------------------------------------------
+class AddEnumValue(ExecutableDDLElement):
+    """``ALTER TYPE <type> ADD VALUE IF NOT EXISTS '<value>' [BEFORE | AFTER '<other>']``.
+
+    ``IF NOT EXISTS``: the statement commits on its own (outside the revision's transaction),
+    so a revision that failed after it must be able to run it again.
+    """
+
+    def __init__(self, enum: ENUM, value: str, before: str | None = None, after: str | None = None) -> None:
+        self.enum = enum
+        self.value = value
+        self.before = before
+        self.after = after
+
+
+class RenameEnumType(ExecutableDDLElement):
+    """``ALTER TYPE <type> RENAME TO <name>`` (its array type follows)."""
+
+    def __init__(self, enum: ENUM, new_name: str) -> None:
+        self.enum = enum
+        self.new_name = new_name
+
+
+def _literal(compiler: DDLCompiler, value: str) -> str:
+    return str(compiler.sql_compiler.render_literal_value(value, sa.String()))
+
+
+@compiles(AddEnumValue, "postgresql")
+def _add_enum_value(element: AddEnumValue, compiler: DDLCompiler, **kw: Any) -> str:
+    position = ""
+    if element.before is not None:
+        position = f" BEFORE {_literal(compiler, element.before)}"
+    elif element.after is not None:
+        position = f" AFTER {_literal(compiler, element.after)}"
+    name = compiler.preparer.format_type(element.enum)  # type: ignore[attr-defined]
+    return f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {_literal(compiler, element.value)}{position}"
+
+
+@compiles(RenameEnumType, "postgresql")
+def _rename_enum_type(element: RenameEnumType, compiler: DDLCompiler, **kw: Any) -> str:
+    name = compiler.preparer.format_type(element.enum)  # type: ignore[attr-defined]
+    return f"ALTER TYPE {name} RENAME TO {compiler.preparer.quote(element.new_name)}"
+
+
+class EnumValueCheck(ExecutableDDLElement):
+    """A query for one row of a column holding a value the type is about to lose: run before the
+    type is replaced, so that the failure names the table, column and value."""
+
+    def __init__(self, column: EnumColumn, type_label: str, removed: tuple[str, ...], array: bool) -> None:
+        self.column = column
+        self.type_label = type_label
+        col: sa.ColumnClause[Any] = sa.column(column.column)
+        table = sa.table(column.table, col, schema=column.schema)
+        if array:
+            items = sa.func.unnest(sa.cast(col, ARRAY(sa.Text))).label("value")
+            values = sa.select(items).select_from(table).subquery()
+            self.query = sa.select(values.c.value).where(values.c.value.in_(removed)).limit(1)
+        else:
+            text = sa.cast(col, sa.Text)
+            self.query = sa.select(text).select_from(table).where(text.in_(removed)).limit(1)
+
+    def verify(self, result: CursorResult[Any]) -> None:
+        row = result.first()
+        if row is not None:
+            raise MigrationError(
+                f"column {self.column.label} holds '{row[0]}', which enum type {self.type_label} would no "
+                "longer have: update or delete those rows first"
+            )
+
+
+@compiles(EnumValueCheck, "postgresql")
+def _enum_value_check(element: EnumValueCheck, compiler: DDLCompiler, **kw: Any) -> str:
+    return str(compiler.sql_compiler.process(element.query, literal_binds=True))
+
+
 class PostgresqlImpl(DialectImpl):
     name = "postgresql"
 
@@ -137,6 +218,52 @@ class PostgresqlImpl(DialectImpl):
     def do_DropEnumTypeOp(self, op: DropEnumTypeOp) -> list[Executable]:
         self._offline_types[op.enum.key] = False
         return [DropEnumType(sa_enum(op.enum))]
+
+    def do_AlterEnumValuesOp(self, op: AlterEnumValuesOp) -> list[Executable]:
+        enum = sa_enum(EnumTypeDef(op.name, op.values, op.schema))
+        if op.adds_only:
+            added: list[Executable] = [
+                AddEnumValue(enum, value, before, after)
+                for value, before, after in enum_additions(op.existing_values, op.values)[0]
+            ]
+            return _outside_transaction(added) if op.autocommit else added
+        return self._replace_enum(op, enum)
+
+    def _replace_enum(self, op: AlterEnumValuesOp, enum: ENUM) -> list[Executable]:
+        """Values removed, renamed or moved: PostgreSQL cannot do it in place, so the old type is
+        renamed aside, the new one created, every column cast over through text (its default
+        dropped and set again around the cast, as the old default is of the old type), and the
+        old type dropped. Online, each column is first checked for rows holding a value that
+        goes, and asked for its default and whether it is an array."""
+        old_name = fit_name(f"{op.name}_dbshift_old", self.dialect)
+        label = f"'{op.name}'" if op.schema is None else f"'{op.schema}.{op.name}'"
+        removed = tuple(v for v in op.existing_values if v not in op.values)
+        checks: list[Executable] = []
+        moves: list[Executable] = []
+        type_sql = self.dialect.type_compiler_instance.process(enum)
+        for col in op.columns:
+            default, array = col.server_default, col.array
+            if self.lookup is not None:
+                found = self.lookup.column(col.table, col.column, col.schema)
+                if found is not None:
+                    default, array = found.server_default, isinstance(found.type, sa.ARRAY)
+            if removed and self.lookup is not None:
+                checks.append(EnumValueCheck(col, label, removed, array))
+            table = stub_table(col.table, col.schema)
+            quoted = self.dialect.identifier_preparer.quote(col.column)
+            using = f"{quoted}::text[]::{type_sql}[]" if array else f"{quoted}::text::{type_sql}"
+            if default is not None:
+                moves.append(ddl.AlterColumnDefault(table, col.column, None))
+            moves.append(ddl.AlterColumnType(table, col.column, sa.ARRAY(enum) if array else enum, using))
+            if default is not None:
+                moves.append(ddl.AlterColumnDefault(table, col.column, default))
+        return [
+            *checks,
+            RenameEnumType(enum, old_name),
+            CreateEnumType(enum),
+            *moves,
+            DropEnumType(ENUM(name=old_name, schema=op.schema)),
+        ]
 
     # -- sequences ----------------------------------------------------------------------------
     def _sequences(

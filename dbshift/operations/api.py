@@ -33,6 +33,8 @@ from dbshift.operations.table import (
     DropTableOp,
     RenameTableOp,
 )
+from dbshift.operations.types import AlterEnumValuesOp
+from dbshift.operations.types import EnumColumn as EnumColumn
 from dbshift.schema.from_metadata import (
     column_def,
     dialect_options,
@@ -497,6 +499,37 @@ def drop_constraint(
             dialect_options=options,
         )
     )
+
+
+# -- enum types ---------------------------------------------------------------------------------
+def alter_enum_values(
+    name: str,
+    values: Sequence[str],
+    *,
+    existing_values: Sequence[str],
+    schema: str | None = None,
+    columns: Sequence[EnumColumn] = (),
+    autocommit: bool = True,
+) -> None:
+    """Change the values of PostgreSQL's enum type ``name`` from ``existing_values`` to ``values``
+    (a no-op on other backends, whose enums live in their columns: use ``alter_column``).
+
+    Values only added are ``ALTER TYPE ... ADD VALUE``, run outside the revision's transaction
+    so that the rest of the revision can use them; ``autocommit=False`` keeps them inside it
+    (PostgreSQL 12 and later), where they cannot be used before the revision commits. Any other
+    change replaces the type within the transaction and moves ``columns`` (``op.EnumColumn``:
+    every column using the type) over; rows holding a value that goes stop it with nothing
+    changed. Reversible: the downgrade is the same call with the two lists swapped.
+    """
+    new, old = tuple(values), tuple(existing_values)
+    for what, found in (("values", new), ("existing_values", old)):
+        if not all(isinstance(v, str) for v in found) or len(set(found)) != len(found):
+            raise DbshiftError(f"alter_enum_values('{name}'): {what} must be distinct strings")
+    if not new:
+        raise DbshiftError(f"alter_enum_values('{name}'): an enum type needs at least one value")
+    if new == old:
+        return
+    _run(AlterEnumValuesOp(name, new, old, schema, tuple(columns), autocommit))
 
 
 # -- SQL and data -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ENUM
 
-from dbshift.schema.model import EnumTypeDef, SchemaDef
+from dbshift.schema.model import ColumnDef, EnumTypeDef, SchemaDef, TableDef
 
 TypeKey = tuple[str | None, str]
 """A named type: (schema or None for the search path, name)."""
@@ -80,3 +80,44 @@ def reflected_enum_types(enums: Iterable[dict[str, Any]], schema: str | None) ->
         )
         for e in enums
     ]
+
+
+def columns_using(
+    schema: SchemaDef, key: TypeKey, tables: Iterable[TableDef] | None = None
+) -> list[tuple[TableDef, ColumnDef]]:
+    """The columns (of ``tables``, default all the schema's) whose type, or array item type, is the
+    enum type ``key``, in table and column order."""
+    found: list[tuple[TableDef, ColumnDef]] = []
+    for table in schema if tables is None else tables:
+        for col in table.columns:
+            enum = enum_type_def(col.type, table.schema)
+            if enum is not None and enum.key == key:
+                found.append((table, col))
+    return found
+
+
+EnumAddition = tuple[str, "str | None", "str | None"]
+"""One ``ALTER TYPE ... ADD VALUE``: (the value, the value it goes before, the one it goes after);
+neither: at the end."""
+
+
+def enum_additions(existing: tuple[str, ...], values: tuple[str, ...]) -> tuple[list[EnumAddition], tuple[str, ...]]:
+    """The ``ADD VALUE`` steps that bring ``existing`` closest to ``values``, and the values after
+    them: each new value goes right after the value it follows in ``values`` (before the first
+    one if it leads), so when ``values`` only adds to ``existing`` the result is ``values``."""
+    current = list(existing)
+    steps: list[EnumAddition] = []
+    for position, value in enumerate(values):
+        if value in current:
+            continue
+        previous = values[position - 1] if position else None
+        if not current or (previous is not None and previous == current[-1]):
+            steps.append((value, None, None))
+            current.append(value)
+        elif previous is None:
+            steps.append((value, current[0], None))
+            current.insert(0, value)
+        else:
+            steps.append((value, None, previous))
+            current.insert(current.index(previous) + 1, value)
+    return steps, tuple(current)

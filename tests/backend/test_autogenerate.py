@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from dbshift.autogenerate.render import render_ops
 from dbshift.operations import api as op_api
 from dbshift.operations.base import Operation
 from dbshift.runtime.context import MigrationContext
+from tests.backend import random_schemas
 from tests.cli_helpers import ScratchProject
 from tests.conftest import Database
 
@@ -752,211 +752,8 @@ def offline_sql(ops: Sequence[Operation], dialect: sa.Dialect) -> str:
 
 
 # -- random schemas -----------------------------------------------------------------------------
-# A schema is a plain description (table name -> Table) that build() turns into models. Column
-# types come in families within which a column's type may change on every backend (PostgreSQL
-# casts nothing automatically across families, e.g. from VARCHAR to INTEGER).
-TYPES: dict[str, tuple[str, Callable[[], sa.types.TypeEngine[Any]]]] = {
-    "int": ("int", sa.Integer),
-    "bigint": ("int", sa.BigInteger),
-    "smallint": ("int", sa.SmallInteger),
-    "str10": ("str", lambda: sa.String(10)),
-    "str50": ("str", lambda: sa.String(50)),
-    "str255": ("str", lambda: sa.String(255)),
-    "varchar": ("str", sa.String),
-    "text": ("text", sa.Text),
-    "bool": ("bool", sa.Boolean),
-    "datetime": ("datetime", sa.DateTime),
-    "datetimetz": ("datetime", lambda: sa.DateTime(timezone=True)),
-    "date": ("date", sa.Date),
-    "time": ("time", sa.Time),
-    "numeric": ("num", lambda: sa.Numeric(10, 2)),
-    "numeric_wide": ("num", lambda: sa.Numeric(14, 4)),
-    "float": ("float", sa.Float),
-    "binary": ("binary", sa.LargeBinary),
-    "json": ("json", sa.JSON),
-    "uuid": ("uuid", sa.Uuid),
-    "enum": ("enum", lambda: sa.Enum("red", "Green", "BLUE", name="color")),  # named per column in build()
-}
-DEFAULTS: dict[str, list[Callable[[str], Any]]] = {
-    "int": [lambda b: "0", lambda b: sa.text("42"), lambda b: "-7"],
-    "str": [lambda b: "abc", lambda b: "it's", lambda b: sa.text("'x'"), lambda b: ""],
-    "bool": [
-        lambda b: sa.true(),
-        lambda b: sa.false(),
-        lambda b: sa.text("false" if b == "postgresql" else "0"),
-    ],
-    "datetime": [lambda b: sa.func.now(), lambda b: sa.text("CURRENT_TIMESTAMP")],
-    "date": [lambda b: "2021-03-04"],
-    "num": [lambda b: "1.5", lambda b: sa.text("0"), lambda b: "12.25"],
-    "float": [lambda b: "2.5"],
-    "enum": [lambda b: "Green"],
-}
-INDEXABLE = {"int", "str", "bool", "datetime", "date", "num", "uuid"}
-ON_DELETE = [None, "CASCADE", "SET NULL"]
-COMMENTS = [None, "a comment", "it's noted"]
-
-
-@dataclass(frozen=True)
-class Column:
-    type: str
-    nullable: bool = True
-    default: int = -1
-    """Index into DEFAULTS[family], -1 for none."""
-    comment: str | None = None
-
-    @property
-    def family(self) -> str:
-        return TYPES[self.type][0]
-
-
-@dataclass(frozen=True)
-class Table:
-    columns: dict[str, Column]
-    indexes: tuple[tuple[str, ...], ...] = ()
-    uniques: tuple[tuple[str, ...], ...] = ()
-    fks: dict[str, str | None] = field(default_factory=dict)
-    """Referred table -> ON DELETE; the column is ``ref_<table>``."""
-    comment: str | None = None
-
-
-def type_keys(backend: str) -> list[str]:
-    keys = list(TYPES)
-    if backend == "mariadb":
-        keys.remove("varchar")  # MySQL needs a VARCHAR length
-    return keys
-
-
-@st.composite
-def columns(draw: st.DrawFn, backend: str) -> Column:
-    key = draw(st.sampled_from(type_keys(backend)))
-    choices = DEFAULTS.get(TYPES[key][0], [])
-    default = draw(st.integers(-1, len(choices) - 1)) if choices else -1
-    return Column(key, draw(st.booleans()), default, draw(st.sampled_from(COMMENTS)))
-
-
-def column_sets(names: Sequence[str]) -> st.SearchStrategy[tuple[tuple[str, ...], ...]]:
-    """Some single- or two-column sets of ``names``, no two alike."""
-    if not names:
-        return st.just(())
-    one = st.lists(st.sampled_from(sorted(names)), min_size=1, max_size=2, unique=True).map(tuple)
-    return st.lists(one, max_size=2, unique=True).map(tuple)
-
-
-@st.composite
-def tables(draw: st.DrawFn, backend: str, referable: Sequence[str]) -> Table:
-    cols = draw(st.dictionaries(st.sampled_from(["c0", "c1", "c2", "c3"]), columns(backend), min_size=1, max_size=4))
-    indexable = [c for c, spec in cols.items() if spec.family in INDEXABLE]
-    indexes = draw(column_sets(indexable))
-    uniques = tuple(u for u in draw(column_sets(indexable)) if u not in indexes)
-    fks = draw(st.dictionaries(st.sampled_from(referable), st.sampled_from(ON_DELETE), max_size=1))
-    return Table(cols, indexes, uniques, fks, draw(st.sampled_from([None, "a table"])))
-
-
-@st.composite
-def schemas(draw: st.DrawFn, backend: str) -> dict[str, Table]:
-    names = sorted(draw(st.lists(st.sampled_from(["t_a", "t_b", "t_c"]), min_size=1, max_size=3, unique=True)))
-    # A table refers to itself or to tables before it: create_all needs no cycle breaking.
-    return {name: draw(tables(backend, names[: i + 1])) for i, name in enumerate(names)}
-
-
-def build(spec: dict[str, Table], backend: str) -> sa.MetaData:
-    md = sa.MetaData()
-    for name, table in sorted(spec.items()):
-        items: list[Any] = [sa.Column("id", sa.Integer, primary_key=True)]
-        for col_name, col in sorted(table.columns.items()):
-            default = DEFAULTS[col.family][col.default](backend) if col.default >= 0 else None
-            type_ = TYPES[col.type][1]()
-            if isinstance(type_, sa.Enum):
-                type_ = sa.Enum("red", "Green", "BLUE", name=f"color_{name}_{col_name}")
-            items.append(sa.Column(col_name, type_, nullable=col.nullable, server_default=default, comment=col.comment))
-        for target, ondelete in sorted(table.fks.items()):
-            items.append(sa.Column(f"ref_{target}", sa.Integer, sa.ForeignKey(f"{target}.id", ondelete=ondelete)))
-        items.extend(sa.Index(f"ix_{name}_{'_'.join(cols)}", *cols) for cols in table.indexes)
-        items.extend(sa.UniqueConstraint(*cols, name=f"uq_{name}_{'_'.join(cols)}") for cols in table.uniques)
-        sa.Table(name, md, *items, comment=table.comment)
-    return md
-
-
-MUTATIONS = ["drop_table", "add_table", "add_column", "drop_column", "retype", "nullable", "default"]
-MUTATIONS += ["comment", "index", "unique", "fk"]
-SQLITE_MUTATIONS = {"drop_table", "add_table", "add_column", "drop_column", "index", "comment"}
-
-
-def _mutate_table(draw: st.DrawFn, mutation: str, table: Table, backend: str, referable: list[str]) -> Table:
-    """``table`` with one change of the kind ``mutation``, or unchanged if it has nothing to change."""
-    names = sorted(table.columns)
-    if mutation == "add_column":
-        col = draw(columns(backend))
-        if backend == "sqlite" and not col.nullable and col.default < 0:
-            col = replace(col, nullable=True)  # SQLite adds a NOT NULL column only with a default
-        name = draw(st.sampled_from(["c4", "c5"]))
-        return replace(table, columns={**table.columns, name: col}) if name not in names else table
-    if not names:
-        return table
-    if mutation == "drop_column":
-        name = draw(st.sampled_from(names))
-        if backend == "sqlite" and any(name in u for u in table.uniques):
-            return table  # dropping a unique constraint needs a table rebuild
-        return replace(
-            table,
-            columns={n: c for n, c in table.columns.items() if n != name},
-            indexes=tuple(i for i in table.indexes if name not in i),
-            uniques=tuple(u for u in table.uniques if name not in u),
-        )
-    if mutation in ("retype", "nullable", "default", "comment"):
-        name = draw(st.sampled_from(names))
-        col = table.columns[name]
-        if mutation == "retype":
-            siblings = [k for k in type_keys(backend) if TYPES[k][0] == col.family and k != col.type]
-            col = replace(col, type=draw(st.sampled_from(siblings))) if siblings else col
-        elif mutation == "nullable":
-            col = replace(col, nullable=not col.nullable)
-        elif mutation == "default":
-            choices = [i for i in range(-1, len(DEFAULTS.get(col.family, []))) if i != col.default]
-            col = replace(col, default=draw(st.sampled_from(choices))) if choices else col
-        elif draw(st.booleans()):
-            col = replace(col, comment=draw(st.sampled_from([c for c in COMMENTS if c != col.comment])))
-        else:
-            return replace(table, comment=None if table.comment else "changed")
-        return replace(table, columns={**table.columns, name: col})
-    if mutation in ("index", "unique"):
-        indexable = [n for n in names if table.columns[n].family in INDEXABLE]
-        chosen = draw(column_sets(indexable))
-        if mutation == "index":
-            return replace(table, indexes=tuple(c for c in chosen if c not in table.uniques))
-        return replace(table, uniques=tuple(c for c in chosen if c not in table.indexes))
-    if mutation == "fk":
-        target = draw(st.sampled_from(referable))
-        fks = dict(table.fks)
-        if target in fks and draw(st.booleans()):
-            del fks[target]
-        else:
-            fks[target] = draw(st.sampled_from([o for o in ON_DELETE if target not in fks or o != fks[target]]))
-        return replace(table, fks=fks)
-    return table
-
-
-@st.composite
-def mutated(draw: st.DrawFn, spec: dict[str, Table], backend: str) -> dict[str, Table]:
-    """A schema a few changes away from ``spec``: only changes this backend can make in place."""
-    out = dict(spec)
-    allowed = [m for m in MUTATIONS if backend != "sqlite" or m in SQLITE_MUTATIONS]
-    for mutation in draw(st.lists(st.sampled_from(allowed), min_size=1, max_size=5)):
-        name = draw(st.sampled_from(sorted(out)))
-        if mutation == "drop_table":
-            referenced = any(name in t.fks for n, t in out.items() if n != name)
-            if len(out) > 1 and not (backend == "sqlite" and referenced):
-                del out[name]
-                out = {n: replace(t, fks={r: o for r, o in t.fks.items() if r != name}) for n, t in out.items()}
-        elif mutation == "add_table":
-            new = draw(st.sampled_from(["t_d", "t_e"]))
-            if new not in out:
-                out[new] = draw(tables(backend, sorted([*out, new])))
-        else:
-            out[name] = _mutate_table(draw, mutation, out[name], backend, sorted(n for n in out if n <= name))
-    return out
-
-
+# The strategies live in tests/backend/random_schemas.py; the A->B->A property (autogenerate
+# from an empty database, rows kept across upgrade and downgrade) in test_autogenerate_property.py.
 RANDOM = settings(
     # Each example touches a real database; DBSHIFT_RANDOM_EXAMPLES=500 for a longer hunt.
     max_examples=int(os.environ.get("DBSHIFT_RANDOM_EXAMPLES", "15")),
@@ -969,26 +766,11 @@ RANDOM = settings(
 @RANDOM
 @given(data=st.data())
 def test_random_models_match_what_create_all_made(db: Db, data: st.DataObject) -> None:
-    spec = data.draw(schemas(db.backend))
-    md = build(spec, db.backend)
+    spec = data.draw(random_schemas.schemas(db.backend))
+    md = random_schemas.build(spec, db.backend)
     db.reset()
     db.create(md)
     assert [o.describe() for o in db.diff(md)] == []
-
-
-@RANDOM
-@given(data=st.data())
-def test_random_migrations_upgrade_and_downgrade(db: Db, data: st.DataObject) -> None:
-    before_spec = data.draw(schemas(db.backend))
-    after_spec = data.draw(mutated(before_spec, db.backend))
-    before, after = build(before_spec, db.backend), build(after_spec, db.backend)
-    db.reset()
-    db.create(before)
-    ops = db.diff(after)
-    db.run(ops)
-    assert [o.describe() for o in db.diff(after)] == [], "upgrade left differences"
-    db.run(reverse_ops(ops))
-    assert [o.describe() for o in db.diff(before)] == [], "downgrade is not the exact reverse"
 
 
 # --------------------------------------------------------------------------- data loss

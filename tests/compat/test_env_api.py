@@ -174,3 +174,21 @@ def test_revision_functions_reach_the_context_module(project: AlembicProject) ->
     migrate.upgrade(config, "head", report=lambda _line: None)
     with project.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT v FROM facts WHERE k = 'x'")).scalar() == "['a=1']"
+
+
+def test_alembic_op_module_offers_every_dbshift_op() -> None:
+    """Alembic projects' revisions import ``op`` from the shim; an operation autogenerate can
+    write (``op.alter_enum_values``, say) must be there too, or the revision fails to run."""
+    import inspect
+
+    from dbshift.compat.alembic.shim import op as shim_op
+    from dbshift.operations import api
+
+    internal = {"collecting", "using_context"}  # dbshift's own plumbing, not revision API
+    public = {
+        name
+        for name, value in vars(api).items()
+        if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == api.__name__
+    }
+    assert public - internal <= set(shim_op.__all__)
+    assert "EnumColumn" in shim_op.__all__

@@ -14,8 +14,10 @@ from typing import Any
 from dbshift.compat.alembic.shim.operations.base import BatchOperations, Operations
 from dbshift.operations import api
 from dbshift.operations.api import (
+    EnumColumn,
     add_column,
     alter_column,
+    alter_enum_values,
     bulk_insert,
     create_check_constraint,
     create_foreign_key,
@@ -38,8 +40,10 @@ from dbshift.operations.api import (
 from dbshift.runtime.context import MigrationContext
 
 __all__ = [
+    "EnumColumn",
     "add_column",
     "alter_column",
+    "alter_enum_values",
     "batch_alter_table",
     "bulk_insert",
     "create_check_constraint",
