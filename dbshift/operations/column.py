@@ -17,7 +17,7 @@ from dbshift.operations.base import (
     in_order,
     require_table,
 )
-from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef, SchemaDef, TableDef, sql_mentions
+from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef, SchemaDef, TableDef, sql_mentions, sql_renamed
 
 
 def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -38,6 +38,11 @@ def rename_column_refs(table: TableDef, old: str, new: str) -> TableDef:
             indexes=tuple(_rename_in_index(i, old, new) for i in table.indexes),
             uniques=tuple(replace(u, columns=_rename_in(u.columns, old, new)) for u in table.uniques),
             foreign_keys=tuple(replace(f, columns=_rename_in(f.columns, old, new)) for f in table.foreign_keys),
+            # The database rewrites the column's name in CHECKs and generated expressions too.
+            checks=tuple(replace(c, sqltext=sql_renamed(c.sqltext, old, new)) for c in table.checks),
+            columns=tuple(
+                replace(c, computed=sql_renamed(c.computed, old, new)) if c.computed else c for c in table.columns
+            ),
         )
     )
 

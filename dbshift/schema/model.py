@@ -187,6 +187,16 @@ def sql_mentions(sql: str, name: str) -> bool:
     return re.search(pattern, sql, re.IGNORECASE) is not None
 
 
+def sql_renamed(sql: str, old: str, new: str) -> str:
+    """SQL text (a CHECK, a generated column's expression) with a column's new name, as the
+    database rewrites it on ``RENAME COLUMN``; quoted literals are left alone."""
+    pattern = re.compile(rf"""(?<![\w$])(["`\[]?){re.escape(old)}(["`\]]?)(?![\w$])""", re.IGNORECASE)
+    parts = re.split(r"('(?:[^']|'')*')", sql)
+    return "".join(
+        part if i % 2 else pattern.sub(lambda m: m.group(1) + new + m.group(2), part) for i, part in enumerate(parts)
+    )
+
+
 def table_key(name: str, schema: str | None = None) -> str:
     return f"{schema}.{name}" if schema else name
 

@@ -38,7 +38,6 @@ from tests.conftest import Database
 pytestmark = pytest.mark.backend
 
 
-
 class Scenario:
     """A project whose database holds the "before" models' tables and rows at revision r0."""
 

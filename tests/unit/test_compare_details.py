@@ -65,3 +65,19 @@ def test_persisted_left_out_is_the_backend_default() -> None:
     assert computed_changed(model, stored, PG18)  # VIRTUAL by default from PostgreSQL 18
     assert not computed_changed(model, virtual, MARIADB)
     assert computed_changed(ColumnDef("g", sa.Integer(), computed="a + b", computed_persisted=True), virtual, MARIADB)
+
+
+def test_a_renamed_column_is_renamed_in_checks_and_generated_expressions() -> None:
+    """As the database rewrites them on RENAME COLUMN: the renamed schema compares equal."""
+    from dbshift.operations.column import AlterColumnOp
+    from dbshift.schema.model import SchemaDef
+
+    before = TableDef(
+        "t",
+        (*COLUMNS, ColumnDef("g", sa.Integer(), computed='"a" * 2')),
+        checks=(CheckDef("a > 0 AND b <> 'a'", "ck"),),
+    )
+    after = AlterColumnOp("t", "a", new_column_name="x").apply(SchemaDef.of([before])).get("t")
+    assert after is not None
+    assert after.checks == (CheckDef("x > 0 AND b <> 'a'", "ck"),)
+    assert after.column("g") == ColumnDef("g", sa.Integer(), computed='"x" * 2')
