@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
         return run_checks()
     if command == "bench":
         ensure_venv("test")
+        ensure_real_alembic()  # the check benchmark runs real Alembic beside dbshift
         return subprocess.call([str(PYTHON), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT)
     print("usage: python3 dev.py demo | test [pytest args] | check | bench [names]")
     return 0 if command in ("help", "-h", "--help") else 2

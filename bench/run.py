@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""dbshift benchmarks: ``python3 dev.py bench [heads] [upgrade] [alembic]`` (default: all).
+"""dbshift benchmarks: ``python3 dev.py bench [heads] [upgrade] [alembic] [check]`` (default: all).
 
 * ``heads``   - a linear history of 5,000 revision files: ``dbshift heads`` as a subprocess
   without and with the listing cache, ``history`` and ``current``, and an import audit proving
@@ -8,6 +8,9 @@
   ``dbshift upgrade head`` from base and ``dbshift downgrade base``.
 * ``alembic`` - the same two scenarios as an Alembic project, timed the same way; only when
   ``alembic`` is importable (``.venv/bin/pip install alembic``), skipped otherwise.
+* ``check``   - ``dbshift check`` beside ``alembic check`` (real Alembic from ``.venv/real-alembic``)
+  on 500, 1,000 and 2,000 generated tables, SQLite and PostgreSQL: time and peak memory
+  (``bench/check.py``).
 
 Every timing is the wall time of a whole command in a fresh process (``time.perf_counter``
 around ``subprocess.run``), repeated; the table shows min / median / max. Scratch projects
@@ -37,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check import CheckBenchError, add_arguments, bench_check, print_check
 from report import load_average, machine, print_table
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
-NAMES = ("heads", "upgrade", "alembic")
+NAMES = ("heads", "upgrade", "alembic", "check")
 
 # Revision files are given old modification times, as in a real repository: a file modified
 # less than 2 s before dbshift reads it is "racy" and re-hashed on every run until it ages.
@@ -420,6 +424,7 @@ BENCHMARKS: dict[str, Callable[[Path, argparse.Namespace], dict[str, Any]]] = {
     "heads": bench_heads,
     "upgrade": bench_upgrade,
     "alembic": bench_alembic,
+    "check": bench_check,
 }
 
 
@@ -442,6 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=UPGRADE_BUDGET_S,
         help=f"same for upgrade+downgrade rounds (default {UPGRADE_BUDGET_S:.0f})",
     )
+    add_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print where it is")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write results")
     args = parser.parse_args(argv)
@@ -468,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[name]["load_average_1min"] = [load_before, load_average()]
             if "skipped" in results[name]:
                 print(f"  skipped: {results[name]['skipped']}", file=sys.stderr)
-    except BenchError as exc:
+    except (BenchError, CheckBenchError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -483,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"SQLite {m['sqlite']} | {m['cpus']} CPUs | {m['platform']}\n"
     )
     print_table(results)
+    if "check" in results:
+        print_check(results["check"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults written to {display(args.json)}")

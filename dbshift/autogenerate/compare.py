@@ -36,6 +36,7 @@ constraints compare by their columns and, on PostgreSQL, ``NULLS NOT DISTINCT`` 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -54,7 +55,14 @@ from dbshift.autogenerate.compare_details import (
 )
 from dbshift.autogenerate.enums import enum_value_changes, with_enum_checks
 from dbshift.dialects.features import Features, features_for
-from dbshift.dialects.normalize import defaults_equal, normalize_expression, normalize_fk_action, types_equal
+from dbshift.dialects.normalize import (
+    defaults_equal,
+    normalize_fk_action,
+    normalize_fk_match,
+    normalize_index_element,
+    normalize_index_options,
+    types_equal,
+)
 from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
@@ -193,9 +201,13 @@ def backs_foreign_key(index: IndexDef, foreign_keys: Iterable[ForeignKeyDef]) ->
 
 def dependency_order(tables: Sequence[TableDef]) -> tuple[list[TableDef], list[tuple[TableDef, ForeignKeyDef]]]:
     """Tables ordered so that each comes after the tables it refers to, keeping the given order
-    where references allow; and the foreign keys left out to break reference cycles."""
+    where references allow; and the foreign keys left out to break reference cycles.
+
+    Each step places the first table (in the given order) whose references are all placed; when
+    none is (a cycle), the first table left, its references to the rest deferred. The tables
+    ready are kept in a heap by position, so that is linear in tables rather than quadratic.
+    """
     keys = {t.key for t in tables}
-    remaining = list(tables)
     done: set[str] = set()
     ordered: list[TableDef] = []
     deferred: list[tuple[TableDef, ForeignKeyDef]] = []
@@ -204,19 +216,34 @@ def dependency_order(tables: Sequence[TableDef]) -> tuple[list[TableDef], list[t
         key = _referred_key(fk)
         return key if key in keys and key != table.key else None
 
-    while remaining:
-        ready = next(
-            (t for t in remaining if all(refers(t, fk) in (None, *done) for fk in t.foreign_keys)),
-            None,
-        )
-        if ready is None:  # a cycle: take the first table, its references to the rest wait
-            ready = remaining[0]
-            waiting = tuple(fk for fk in ready.foreign_keys if refers(ready, fk) not in (None, *done))
-            deferred.extend((ready, fk) for fk in waiting)
-            ready = ready.replace(foreign_keys=tuple(fk for fk in ready.foreign_keys if fk not in waiting))
-        remaining = [t for t in remaining if t.key != ready.key]
-        done.add(ready.key)
-        ordered.append(ready)
+    waiting_on: list[set[str]] = []
+    dependents: dict[str, list[int]] = {}
+    for position, table in enumerate(tables):
+        refs = {key for fk in table.foreign_keys if (key := refers(table, fk)) is not None}
+        waiting_on.append(refs)
+        for key in refs:
+            dependents.setdefault(key, []).append(position)
+    ready = [position for position, refs in enumerate(waiting_on) if not refs]
+    placed = [False] * len(tables)
+    first = 0
+    while len(ordered) < len(tables):
+        if ready:
+            position = heapq.heappop(ready)
+            table = tables[position]
+        else:  # a cycle: take the first table, its references to the rest wait
+            while placed[first]:
+                first += 1
+            position, table = first, tables[first]
+            waiting = tuple(fk for fk in table.foreign_keys if refers(table, fk) not in (None, *done))
+            deferred.extend((table, fk) for fk in waiting)
+            table = table.replace(foreign_keys=tuple(fk for fk in table.foreign_keys if fk not in waiting))
+        placed[position] = True
+        done.add(table.key)
+        ordered.append(table)
+        for other in dependents.get(table.key, ()):
+            waiting_on[other].discard(table.key)
+            if not waiting_on[other] and not placed[other]:
+                heapq.heappush(ready, other)
     return ordered, deferred
 
 
@@ -245,7 +272,7 @@ def _create_tables(tables: Sequence[TableDef], dialect: Dialect, steps: _Steps) 
         steps.create_tables.extend(
             CreateIndexOp(table.name, ix, table.schema) for ix in table.indexes if ix not in inline
         )
-    steps.add_fks.extend(AddConstraintOp(t.name, _named(fk, t.name, dialect), t.schema) for t, fk in deferred)
+    steps.add_fks.extend(_add_named(t.name, fk, dialect, t.schema) for t, fk in deferred)
 
 
 def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) -> None:
@@ -266,7 +293,8 @@ def _drop_tables(tables: Sequence[TableDef], features: Features, steps: _Steps) 
 # -- one existing table -------------------------------------------------------------------------
 def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
     """What has to match for a database foreign key to be the model's: the columns and target,
-    and the ON DELETE / ON UPDATE actions (and on PostgreSQL, deferrability)."""
+    and the ON DELETE / ON UPDATE actions; on PostgreSQL also DEFERRABLE / INITIALLY and MATCH,
+    which MariaDB and SQLite do not report back (MariaDB has no deferred keys and ignores MATCH)."""
     key: tuple[object, ...] = (
         *fk.signature,
         normalize_fk_action(fk.ondelete, dialect.name),
@@ -274,26 +302,42 @@ def _fk_key(fk: ForeignKeyDef, dialect: Dialect) -> tuple[object, ...]:
     )
     if dialect.name == "postgresql":
         initially = (fk.initially or "IMMEDIATE").upper()
-        key += (bool(fk.deferrable), initially)
+        deferrable = bool(fk.deferrable) or initially == "DEFERRED"  # INITIALLY DEFERRED implies it
+        initially = initially if deferrable else "IMMEDIATE"
+        key += (deferrable, initially, normalize_fk_match(fk.match))
     return key
 
 
 _C = TypeVar("_C", ForeignKeyDef, UniqueDef)
 
 
-def _named(constraint: _C, table: str, dialect: Dialect) -> _C:
+def _named(constraint: _C, table: str, dialect: Dialect, reflected: str | None = None) -> _C:
     """A constraint added to an existing table, named if the models leave it unnamed.
 
-    The downgrade has to drop it by name, and the name a database would choose is not known
-    when the revision is written; so it gets PostgreSQL's own choice (``<table>_<columns>_fkey``,
-    ``<table>_<columns>_key``), shortened beyond the backend's identifier length as SQLAlchemy
-    shortens naming-convention names (:func:`dbshift.schema.names.fit_name`).
+    A name the models give, or their MetaData's ``naming_convention`` (SQLAlchemy names the
+    constraint when it is attached), is kept; else the ``reflected`` name of the database's
+    constraint it replaces (same columns and target, other options). Otherwise: the downgrade has to drop it by name,
+    and the name a database would choose is not known when the revision is written; so it gets
+    PostgreSQL's own choice (``<table>_<columns>_fkey``, ``<table>_<columns>_key``), shortened
+    beyond the backend's identifier length as SQLAlchemy shortens naming-convention names
+    (:func:`dbshift.schema.names.fit_name`), and the revision says so
+    (:mod:`dbshift.autogenerate.naming`).
     """
     if constraint.name is not None:
         return constraint
+    if reflected is not None:
+        return replace(constraint, name=reflected)
     suffix = "fkey" if isinstance(constraint, ForeignKeyDef) else "key"
     name = "_".join((table, *constraint.columns, suffix))
     return replace(constraint, name=fit_name(name, dialect))
+
+
+def _add_named(
+    table: str, constraint: _C, dialect: Dialect, schema: str | None, reflected: str | None = None
+) -> AddConstraintOp:
+    """Adding ``constraint`` (:func:`_named`); the operation knows when the name is made up."""
+    named = _named(constraint, table, dialect, reflected)
+    return AddConstraintOp(table, named, schema, invented_name=constraint.name is None and reflected is None)
 
 
 def _mysql_like(dialect: Dialect) -> bool:
@@ -336,11 +380,27 @@ def _unique_key(unique: UniqueDef, dialect: Dialect) -> tuple[object, ...]:
     return (unique.columns, *(tuple(v) if isinstance(v, (list, tuple)) else v for v in compared))
 
 
-def _index_key(index: IndexDef, dialect: Dialect) -> tuple[object, ...]:
+def _column_lengths(table: TableDef) -> dict[str, int]:
+    """The string columns' lengths: MySQL reports no prefix length that covers the whole column."""
+    lengths = {}
+    for col in table.columns:
+        length = getattr(col.type, "length", None)
+        if isinstance(length, int):
+            lengths[col.name] = length
+    return lengths
+
+
+def _index_key(index: IndexDef, dialect: Dialect, lengths: dict[str, int] | None = None) -> tuple[object, ...]:
+    """What has to match for a database index to be the model's one of that name: its elements
+    (expressions and sort order normalized), uniqueness, and the options the backend reports
+    back (:data:`dbshift.dialects.normalize.INDEX_OPTIONS`). Any difference is drop + create."""
     columns = tuple(
-        normalize_expression(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
+        normalize_index_element(c, dialect.name) if index.is_expression(i) else c for i, c in enumerate(index.columns)
     )
-    return columns, index.unique
+    options = normalize_index_options(
+        index.dialect_options, index.columns, index.expressions, dialect.name, full_lengths=lengths
+    )
+    return columns, index.unique, options
 
 
 def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, features: Features, steps: _Steps) -> None:
@@ -349,13 +409,14 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
     db_indexes, db_uniques = _db_indexes(target, current, dialect)
     current_ix = {ix.name: ix for ix in sorted(db_indexes, key=lambda i: i.name)}
     target_ix = {ix.name: ix for ix in sorted(target.indexes, key=lambda i: i.name)}
+    lengths = _column_lengths(target) if _mysql_like(dialect) else None
     for ix_name, ix in current_ix.items():
         other = target_ix.get(ix_name)
-        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+        if other is None or _index_key(other, dialect, lengths) != _index_key(ix, dialect, lengths):
             steps.drop_indexes.append(DropIndexOp(ix_name, name, schema, index=ix))
     for ix_name, ix in target_ix.items():
         other = current_ix.get(ix_name)
-        if other is None or _index_key(other, dialect) != _index_key(ix, dialect):
+        if other is None or _index_key(other, dialect, lengths) != _index_key(ix, dialect, lengths):
             steps.add_indexes.append(CreateIndexOp(name, ix, schema))
 
     current_uq = {_unique_key(uq, dialect): uq for uq in db_uniques}
@@ -363,9 +424,10 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
     for key, uq in current_uq.items():
         if key not in target_uq:
             steps.drop_indexes.append(DropConstraintOp(name, uq.name, "unique", schema, constraint=uq))
+    replaced = {uq.columns: uq.name for key, uq in current_uq.items() if key not in target_uq and uq.name}
     for key, uq in target_uq.items():
         if key not in current_uq:
-            steps.add_indexes.append(AddConstraintOp(name, _named(uq, name, dialect), schema))
+            steps.add_indexes.append(_add_named(name, uq, dialect, schema, replaced.get(uq.columns)))
 
     _compare_foreign_keys(target, current, dialect, steps)
     for drops, adds in (check_changes(target, current, dialect), primary_key_changes(target, current, dialect)):
@@ -454,9 +516,12 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     name, schema = target.name, target.schema
     target_fks = {_fk_key(fk, dialect): fk for fk in target.foreign_keys}
     current_fks = {_fk_key(fk, dialect): fk for fk in current.foreign_keys}
+    replaced: dict[tuple[object, ...], str] = {}
     for key, fk in current_fks.items():
         if key not in target_fks:
             steps.drop_fks.append(DropConstraintOp(name, fk.name, "foreignkey", schema, constraint=fk))
+            if fk.name:
+                replaced[fk.signature] = fk.name
     dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == name}
     dropped |= {
         op.constraint_name
@@ -470,10 +535,11 @@ def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect,
     for key, fk in target_fks.items():
         if key in current_fks:
             continue
-        fk = _named(fk, name, dialect)
+        add = _add_named(name, fk, dialect, schema, replaced.get(fk.signature))
+        fk = add.constraint  # type: ignore[assignment]
         if _mysql_like(dialect) and fk.name and not _covered(fk, covering):
             steps.add_indexes.append(CreateIndexOp(name, IndexDef(fk.name, fk.columns), schema))
-        steps.add_fks.append(AddConstraintOp(name, fk, schema))
+        steps.add_fks.append(add)
 
 
 def _covered(fk: ForeignKeyDef, indexes: Iterable[IndexDef]) -> bool:

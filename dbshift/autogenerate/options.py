@@ -85,8 +85,9 @@ class CompareOptions:
         for key, table in current.tables.items():
             if self._name_ok(table.name, "table", {"schema_name": table.schema}):
                 currents[key] = self._reflected_names(table)
+        models = _models_by_key(metadata, targets)
         for key in sorted(set(targets) | set(currents)):
-            model = metadata.tables.get(key)
+            model = models.get(key)
             found = currents.get(key)
             mine = targets.get(key)
             db_table = sa_table(found) if found is not None else None
@@ -213,6 +214,16 @@ class CompareOptions:
             model_default = mine_col.server_default if mine_col is not None else None
             verdict = rule(self.context, db_col, model_col, db_default, model_col.server_default, model_default)
         return verdict is not False
+
+
+def _models_by_key(metadata: sa.MetaData, targets: Mapping[str, TableDef]) -> dict[str, sa.Table]:
+    """The models' tables by the key the comparison uses: a table whose ``schema=`` names the
+    default schema is compared under its bare name."""
+    models = dict(metadata.tables)
+    for table in metadata.tables.values():
+        if table.schema is not None and table.key not in targets and table.name in targets:
+            models.setdefault(table.name, table)
+    return models
 
 
 def _uniques(table: sa.Table) -> dict[str | None, Any]:

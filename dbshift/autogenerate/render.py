@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
 from dbshift.autogenerate.data_loss import data_loss
+from dbshift.autogenerate.layout import WIDTH, layout_body
+from dbshift.autogenerate.naming import invented_name
 from dbshift.errors import DbshiftError
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
@@ -51,8 +53,12 @@ from dbshift.schema.model import (
     UniqueDef,
 )
 
-MAX_WIDTH = 100
-"""Longest single-line call (before the writer's indent); longer calls get one argument per line."""
+MAX_WIDTH = WIDTH
+"""ruff's default line length, which the written bodies keep to (see :mod:`.layout`)."""
+
+
+BODY_INDENT = 4
+"""Where the writer puts the body (inside ``def upgrade()``): the layout counts it in the width."""
 
 
 class RenderError(DbshiftError):
@@ -119,16 +125,17 @@ def _inline(func: str, args: Sequence[str]) -> str:
 def _call(
     func: str, args: Sequence[str], *, multiline: bool = False, note: str | None = None, width: int = MAX_WIDTH
 ) -> str:
-    """A call statement: on one line if it fits, else one argument per line.
+    """A call statement on one line; :func:`render_ops` lays it out (see :mod:`.layout`).
 
-    ``note`` is written as a trailing comment (``# data loss: ...``) after the closing
-    parenthesis; a call that fits only without it is split, as ``ruff format`` would split it.
+    ``multiline`` ends the arguments with a comma, which keeps them one per line (a magic
+    trailing comma, as ``ruff format`` honours it). ``note`` is written as a trailing comment
+    (``# data loss: ...``) after the closing parenthesis. ``width`` is kept for callers; the
+    layout decides the line breaks.
     """
     comment = f"  # {note}" if note else ""
-    line = _inline(func, args)
-    if not args or (not multiline and len(line) + len(comment) <= width):
-        return line + comment
-    return func + "(\n" + "".join(f"    {arg},\n" for arg in args) + ")" + comment
+    if multiline and args:
+        return f"{func}({', '.join(args)},){comment}"
+    return _inline(func, args) + comment
 
 
 @dataclass(frozen=True)
@@ -417,9 +424,10 @@ def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
 
 # -- dispatch -----------------------------------------------------------------------------------
 def _note(op: Operation) -> str | None:
-    """The comment written on an operation's line: what it can destroy, if anything."""
+    """The comment written on an operation's line: what it can destroy, or that its
+    constraint's name is autogenerate's, if anything."""
     loss = data_loss(op)
-    return f"data loss: {loss}" if loss is not None else None
+    return f"data loss: {loss}" if loss is not None else invented_name(op)
 
 
 def _render_op(op: Operation, imports: set[str]) -> list[str]:
@@ -488,10 +496,23 @@ def _plain_table_call(op: Operation, imports: set[str]) -> _TableCall | None:
         name = _lit(op.constraint_name) if op.constraint_name is not None else "None"
         type_ = op.type_ or _constraint_kind(op.constraint)
         args = [name, quote(op.table_name), *_kw(type_=type_, schema=op.schema, if_exists=op.if_exists or None)]
-        if op.constraint_name is None and isinstance(op.constraint, UniqueDef):
-            args.append(f"columns={_lit(op.constraint.columns)}")
+        if op.constraint_name is None:
+            args += _unnamed_definition(op.constraint)
         return _TableCall("drop_constraint", (*args, *_options(op.dialect_options)), 1)
     return None
+
+
+def _unnamed_definition(con: ConstraintDef | None) -> list[str]:
+    """The keywords by which ``drop_constraint(None, ...)`` finds an unnamed constraint."""
+    if isinstance(con, UniqueDef):
+        return [f"columns={_lit(con.columns)}"]
+    if isinstance(con, ForeignKeyDef):
+        found = [f"columns={_lit(con.columns)}", f"referent_table={quote(con.referred_table)}"]
+        found.append(f"remote_cols={_lit(con.referred_columns)}")
+        return found + _kw(referent_schema=con.referred_schema)
+    if isinstance(con, CheckDef):
+        return [f"condition={quote(con.sqltext)}"]
+    return []
 
 
 def render_ops(
@@ -521,4 +542,5 @@ def render_ops(
             statements.append(f"with {opener} as batch_op:")
             group = key
         statements.append(textwrap.indent(call.for_batch(), "    "))
-    return RenderedOps(body="\n".join(statements) if statements else "pass", imports=tuple(sorted(imports)))
+    body = layout_body("\n".join(statements), BODY_INDENT) if statements else "pass"
+    return RenderedOps(body=body, imports=tuple(sorted(imports)))

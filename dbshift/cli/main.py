@@ -7,6 +7,7 @@ traceback unless ``--debug`` is given.
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 import traceback
@@ -28,6 +29,17 @@ def _single_line(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    try:
+        _main(args)
+    finally:
+        if argv is None:
+            # The process ends here. Python's exit runs the cyclic collector over everything
+            # still alive, the models and both schema models after an autogenerate comparison
+            # (about 3 s of CPU at 2,000 tables); frozen objects are left to the exit itself.
+            gc.freeze()
+
+
+def _main(args: list[str]) -> None:
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="dbshift", standalone_mode=False)

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dbshift.cli.app import Options, cli, pass_options
 from dbshift.errors import DbshiftError
+
+if TYPE_CHECKING:
+    from dbshift.autogenerate.api import UnknownTables
+
+
+def drop_unknown_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--drop-unknown`` / ``--drop-table``: which tables of schemas other than the default one
+    that the models do not declare autogenerate drops (by default: none, each is reported)."""
+    command = click.option(
+        "--drop-table",
+        "drop_tables",
+        multiple=True,
+        metavar="SCHEMA.TABLE",
+        help="Drop this table of another schema that the models do not declare (repeatable).",
+    )(command)
+    return click.option(
+        "--drop-unknown",
+        is_flag=True,
+        help="Drop every table of another schema that the models do not declare (default: keep, report).",
+    )(command)
+
+
+def _unknown_tables(drop_unknown: bool, drop_tables: tuple[str, ...]) -> UnknownTables:
+    from dbshift.autogenerate.api import UnknownTables
+
+    return UnknownTables(drop_all=drop_unknown, drop=tuple(drop_tables))
 
 
 @cli.command()
@@ -74,6 +102,7 @@ def list_templates() -> None:
     metavar="OLD=NEW",
     help="With --autogenerate: this table was renamed, keep its rows (repeatable; SCHEMA.OLD=SCHEMA.NEW too).",
 )
+@drop_unknown_options
 @pass_options
 def revision(
     opts: Options,
@@ -88,6 +117,8 @@ def revision(
     sql: bool,
     renames: tuple[str, ...],
     rename_tables: tuple[str, ...],
+    drop_unknown: bool,
+    drop_tables: tuple[str, ...],
 ) -> None:
     """Write a new revision file."""
     from dbshift.commands.revision import revision as run
@@ -106,6 +137,7 @@ def revision(
         renames=renames,
         rename_tables=rename_tables,
         interactive=sys.stdin is not None and sys.stdin.isatty(),
+        unknown=_unknown_tables(drop_unknown, drop_tables),
         report=click.echo,
     )
 
@@ -154,19 +186,26 @@ def edit(opts: Options, revision: str) -> None:
 
 
 @cli.command()
+@drop_unknown_options
 @pass_options
-def check(opts: Options) -> None:
+def check(opts: Options, drop_unknown: bool, drop_tables: tuple[str, ...]) -> None:
     """Exit 0 when models and database match, 1 with the differences otherwise."""
-    from dbshift.commands.revision import check as run
+    from dbshift.commands.revision import check_report as run
 
-    differences = run(opts.config())
+    report = run(opts.config(), unknown=_unknown_tables(drop_unknown, drop_tables))
+    differences = report.differences
     if not differences:
-        click.echo("No differences: the database matches the models.")
-        return
-    click.echo(f"{len(differences)} difference(s) between the models and the database:")
-    for line in differences:
-        click.echo(f"  {line}")
-    sys.exit(1)
+        unseen = any(line.startswith("Note: not compared") for line in report.notes)
+        suffix = " (except what could not be compared, below)" if unseen else ""
+        click.echo(f"No differences: the database matches the models{suffix}.")
+    else:
+        click.echo(f"{len(differences)} difference(s) between the models and the database:")
+        for line in differences:
+            click.echo(f"  {line}")
+    for line in report.notes:
+        click.echo(line)
+    if differences:
+        sys.exit(1)
 
 
 @cli.command("import-alembic")

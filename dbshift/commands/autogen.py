@@ -19,8 +19,9 @@ from typing import Any
 
 from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.data_loss import data_loss
+from dbshift.autogenerate.naming import invented_name
 from dbshift.autogenerate.render import RenderContext, render_ops
-from dbshift.commands.common import with_database
+from dbshift.commands.common import collector_paused, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError
 from dbshift.operations.base import Operation
@@ -129,7 +130,8 @@ def run_revision_environment(
             hook(context, tuple(graph.heads), directives)
 
     cmd_opts = {"cmd": "revision", "autogenerate": autogenerate, "message": directive.message, "sql": sql}
-    with_database(config, "revision", job, cmd_opts=cmd_opts, as_sql=sql)
+    with collector_paused():
+        with_database(config, "revision", job, cmd_opts=cmd_opts, as_sql=sql)
     return directives
 
 
@@ -160,6 +162,7 @@ def render_directive(directive: RevisionDirective) -> Rendered:
             if kind == "up":
                 detected += [f"Detected {op.describe()}" for op in ops.ops]
                 warnings += [f"Warning: data loss: {loss}" for loss in map(data_loss, ops.ops) if loss is not None]
+                warnings += [f"Warning: {note}" for note in map(invented_name, ops.ops) if note is not None]
             if not ops.ops:
                 continue
             rendered = render_ops(ops.ops, as_batch=ops.as_batch, context=ops.render)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from dbshift.autogenerate.api import diff_database
+from dbshift.autogenerate.api import UnknownTables, diff_database
+from dbshift.autogenerate.blind_spots import BlindSpot
 from dbshift.autogenerate.options import CompareOptions
 from dbshift.autogenerate.questioner import (
     ColumnRename,
@@ -19,7 +20,7 @@ from dbshift.autogenerate.questioner import (
     TableRename,
 )
 from dbshift.commands.autogen import RevisionDirective, render_directive, require_at_head, run_revision_environment
-from dbshift.commands.common import script_directory, with_database
+from dbshift.commands.common import collector_paused, script_directory, with_database
 from dbshift.config import Config
 from dbshift.errors import AutogenerateError, ConfigError, ScriptError, TargetError
 from dbshift.operations.base import Operation
@@ -53,6 +54,8 @@ class RevisionResult:
     detected: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """``Warning: data loss: ...`` lines, reported after the ``Detected ...`` ones."""
+    notes: list[str] = field(default_factory=list)
+    """``Note: ...`` lines (tables of other schemas kept), reported last."""
 
 
 def revision(
@@ -67,6 +70,7 @@ def revision(
     depends_on: Sequence[str] = (),
     version_path: str | Path | None = None,
     sql: bool = False,
+    unknown: UnknownTables | None = None,
     renames: Sequence[str] = (),
     rename_tables: Sequence[str] = (),
     interactive: bool = False,
@@ -84,9 +88,14 @@ def revision(
     ``renames`` (``TABLE.OLD=TABLE.NEW``) and ``rename_tables`` (``OLD=NEW``) answer autogenerate's
     rename questions; with ``interactive`` the others are asked with ``[y/N]`` prompts. A candidate
     left unanswered is written as drop + add with a warning naming the flag that would answer it.
+    ``unknown`` says which tables of other schemas that the models do not declare to drop
+    (``--drop-unknown``, ``--drop-table``).
     """
     if sql and autogenerate:
         raise AutogenerateError("--sql with --autogenerate makes no sense: autogenerate compares a live database")
+    if unknown is not None and (unknown.drop_all or unknown.drop) and not autogenerate:
+        flag = "--drop-unknown" if unknown.drop_all else "--drop-table"
+        raise AutogenerateError(f"{flag} needs --autogenerate: it says which tables autogenerate drops")
     questioner = _questioner(renames, rename_tables, interactive=interactive, autogenerate=autogenerate)
     script = script_directory(config)
     if not script.has_explicit_locations and not script.versions_dir.is_dir():
@@ -108,28 +117,37 @@ def revision(
         depends_on=dependencies or None,
     )
     directives = [directive]
+    notes: list[str] = []
+
+    def differ(context: MigrationContext) -> list[Operation]:
+        spots: list[BlindSpot] = []
+        ops = _diff(config, context, questioner, unknown, notes, spots)
+        notes.extend(line for line in (f"Note: {spot.line()}" for spot in spots) if line not in notes)
+        return ops
+
     if autogenerate or config.revision_environment:
         directives = run_revision_environment(
-            config,
-            graph,
-            directive,
-            autogenerate=autogenerate,
-            differ=lambda context: _diff(config, context, questioner),
-            sql=sql,
+            config, graph, directive, autogenerate=autogenerate, differ=differ, sql=sql
         )
         _check_rename_flags(questioner)
         if not directives:
             report("No revision written: the environment's process_revision_directives removed it")
-            return RevisionResult(None, None, [])
+            return _with_notes(RevisionResult(None, None, []), notes, report)
         if autogenerate and all(d.is_empty() for d in directives):
             report("No changes detected")
-            return RevisionResult(None, None, [])
+            return _with_notes(RevisionResult(None, None, []), notes, report)
     result = RevisionResult(None, None, [])
     warnings = rename_warnings(questioner.unanswered)
     for one in directives:
         result = _write_directive(config, script, graph, template, hooks, one, autogenerate, report, warnings)
         warnings = []  # said once, with the first file
-    return result
+    return _with_notes(result, notes, report)
+
+
+def _with_notes(result: RevisionResult, notes: list[str], report: Report) -> RevisionResult:
+    for line in notes:
+        report(line)
+    return replace(result, notes=list(notes))
 
 
 def _questioner(
@@ -366,7 +384,16 @@ def _target_metadata(config: Config, context: MigrationContext) -> sa.MetaData:
     )
 
 
-def _diff(config: Config, context: MigrationContext, questioner: Questioner | None = None) -> list[Operation]:
+def _diff(
+    config: Config,
+    context: MigrationContext,
+    questioner: Questioner | None = None,
+    unknown: UnknownTables | None = None,
+    notes: list[str] | None = None,
+    uncompared: list[BlindSpot] | None = None,
+) -> list[Operation]:
+    """The upgrade operations; ``notes`` receives a line per table of another schema kept,
+    ``uncompared`` what this backend cannot compare."""
     assert context.connection is not None
     metadata = _target_metadata(config, context)
     ops = diff_database(
@@ -376,6 +403,10 @@ def _diff(config: Config, context: MigrationContext, questioner: Questioner | No
         exclude=config.exclude_tables,
         options=CompareOptions.from_opts(context.opts, context),
         questioner=questioner,
+        schemas=config.schemas,
+        unknown=unknown,
+        notes=notes,
+        uncompared=uncompared,
     )
     if not context.external_transaction:  # a transaction env.py began is env.py's to end
         context.connection.rollback()
@@ -424,28 +455,56 @@ def merge(
     return RevisionResult(path, source.rev_id, [])
 
 
-def check(config: Config) -> list[str]:
+@dataclass(frozen=True)
+class CheckReport:
+    differences: list[str]
+    notes: list[str] = field(default_factory=list)
+    """``Note: ...`` lines: tables of other schemas kept, and what the models hold that this
+    backend cannot compare (see :mod:`dbshift.autogenerate.blind_spots`); they do not fail a
+    check."""
+
+
+def check(config: Config, *, unknown: UnknownTables | None = None, notes: list[str] | None = None) -> list[str]:
+    """The differences between the models and the database (see :func:`check_report`); the
+    report's notes are appended to ``notes``."""
+    report = check_report(config, unknown=unknown)
+    if notes is not None:
+        notes.extend(report.notes)
+    return report.differences
+
+
+def check_report(config: Config, *, unknown: UnknownTables | None = None) -> CheckReport:
     """The differences between the models and the database, and applied revisions whose file
     changed; empty when all match. Read-only: a SQLite file that does not exist is an error
     (there is nothing to compare with). A database behind head (or at base while the folder
     has revisions) is an :class:`AutogenerateError`, as with ``revision --autogenerate``: the
     models describe the head, so comparing an older schema says nothing (Alembic's ``check``
     refuses too); but applied revisions whose file changed are listed even then, since
-    ``upgrade`` refuses to run until they are accepted."""
+    ``upgrade`` refuses to run until they are accepted. Tables of other schemas that the models
+    do not declare are differences only as ``unknown`` says; a note for each one kept goes to
+    the report's notes."""
     script = script_directory(config)
     graph = script.graph()
 
-    def job(context: MigrationContext) -> list[str]:
+    def job(context: MigrationContext) -> CheckReport:
         changed = [f"{m.line()}: run 'dbshift accept {m.revision}' once checked" for m in _changed(script, context)]
         try:
             require_at_head(graph, context.get_current_heads(), then="check")
         except AutogenerateError:
             if changed:  # upgrade refuses edited revisions: they are what to fix first
-                return changed
+                return CheckReport(changed)
             raise
-        return changed + [op.describe() for op in _diff(config, context)]
+        spots: list[BlindSpot] = []
+        kept: list[str] = []
+        differences = [op.describe() for op in _diff(config, context, unknown=unknown, notes=kept, uncompared=spots)]
+        return CheckReport(changed + differences, [*kept, *(f"Note: {spot.line()}" for spot in spots)])
 
-    return [line for lines in with_database(config, "check", job, script, read_only=True) for line in lines]
+    with collector_paused():
+        reports = with_database(config, "check", job, script, read_only=True)
+    return CheckReport(
+        [line for one in reports for line in one.differences],
+        list(dict.fromkeys(line for one in reports for line in one.notes)),
+    )
 
 
 def _changed(script: ScriptDirectory, context: MigrationContext) -> list[Mismatch]:

@@ -84,6 +84,9 @@ class Config:
     version_table_schema: str | None
     file_template: str
     exclude_tables: tuple[str, ...]
+    schemas: tuple[str, ...] = ()
+    """Schemas autogenerate compares besides the default one and those the models name: for
+    schemas holding tables the models do not declare (reported, kept unless asked to drop)."""
     # -- settings Alembic projects have (alembic.ini, [tool.alembic]); dbshift.toml may set them too
     kind: str = "dbshift"
     """``"dbshift"`` (dbshift.toml / [tool.dbshift]) or ``"alembic"`` (alembic.ini / [tool.alembic])."""

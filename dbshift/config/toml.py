@@ -23,6 +23,7 @@ from dbshift.config.validate import (
     check_hook_tables,
     check_optional_str,
     check_positive_int,
+    check_schema_names,
     check_str,
     check_str_list,
     suggestion,
@@ -56,6 +57,7 @@ DEFAULTS: Mapping[str, object] = {
     "version_table_schema": None,
     "file_template": "%(rev)s_%(slug)s",
     "exclude_tables": [],
+    "schemas": [],
     # the settings Alembic projects have; relative folders are relative to the config file
     "version_locations": [],
     "recursive_version_locations": False,
@@ -178,6 +180,7 @@ def build_config(
         version_table_schema=check_optional_str(label("version_table_schema"), values["version_table_schema"]),
         file_template=check_file_template(label("file_template"), values["file_template"]),
         exclude_tables=check_str_list(label("exclude_tables"), values["exclude_tables"]),
+        schemas=check_schema_names(label("schemas"), values["schemas"]),
         version_locations=_folders(root, check_str_list(label("version_locations"), values["version_locations"])),
         recursive_version_locations=check_bool(
             label("recursive_version_locations"), values["recursive_version_locations"]

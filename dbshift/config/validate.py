@@ -23,6 +23,7 @@ __all__ = [
     "check_hook_tables",
     "check_optional_str",
     "check_positive_int",
+    "check_schema_names",
     "check_str",
     "check_str_list",
     "suggestion",
@@ -77,6 +78,13 @@ def check_str_list(label: str, value: object) -> tuple[str, ...]:
                 f"{label} must be an array of non-empty strings, but item {index + 1} is {type_name(item)}"
             )
     return tuple(value)
+
+
+def check_schema_names(label: str, value: object) -> tuple[str, ...]:
+    """Schema names (``schemas = ["audit", "billing"]``), stripped, each once."""
+    if isinstance(value, str):  # the usual slip: one name, not an array of them
+        raise ConfigError(f"{label} must be an array of schema names, e.g. [{value.strip()!r}], got a string")
+    return tuple(dict.fromkeys(name.strip() for name in check_str_list(label, value)))
 
 
 def check_bool(label: str, value: object) -> bool:

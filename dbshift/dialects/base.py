@@ -8,6 +8,7 @@ the connection's dialect, never hand-built strings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -18,9 +19,15 @@ from dbshift.dialects import ddl
 from dbshift.dialects.features import Features, backend_name, features_of
 from dbshift.dialects.keywords import keyword_without_effect
 from dbshift.errors import MigrationError
-from dbshift.operations.base import UNCHANGED, Operation
+from dbshift.operations.base import UNCHANGED, Operation, SchemaStateError
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
-from dbshift.operations.constraint import CONSTRAINT_KINDS, AddConstraintOp, DropConstraintOp
+from dbshift.operations.constraint import (
+    CONSTRAINT_KINDS,
+    AddConstraintOp,
+    DropConstraintOp,
+    find_by_definition,
+    needs_definition,
+)
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import ExecuteOp
 from dbshift.operations.table import (
@@ -32,6 +39,7 @@ from dbshift.operations.table import (
 )
 from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.model import CheckDef, ColumnDef, ForeignKeyDef, TableDef, table_key
+from dbshift.schema.reflect import reflect_schema
 from dbshift.schema.to_sa import (
     ensure_referred_tables,
     sa_column,
@@ -274,7 +282,33 @@ class DialectImpl:
         table.append_constraint(sa_con)
         return [sa.schema.AddConstraint(sa_con)]
 
+    def named_by_database(self, op: DropConstraintOp) -> DropConstraintOp | None:
+        """``op`` naming the constraint it drops: one given by its definition alone (as SQLite
+        holds it, and autogenerate writes it there) is looked up in the live database, where
+        the server named it. None: not there, and ``if_exists``."""
+        if op.constraint_name is not None:
+            return op
+        if op.type_ == "primary" and self.name == "mysql":
+            return op  # DROP PRIMARY KEY: MySQL names every primary key PRIMARY
+        if op.constraint is None:
+            raise UnsupportedOperation(needs_definition(op.table_name))
+        lookup = self._require_lookup(f"drop_constraint without a name on '{op.table_name}'")
+        table = reflect_schema(lookup.connection, schema=op.schema, only=[op.table_name]).get(op.table_name, op.schema)
+        try:
+            if table is None:
+                raise SchemaStateError(f"table '{op.table_name}' does not exist")
+            con = find_by_definition(table, op.constraint)
+        except SchemaStateError as exc:
+            if op.if_exists:
+                return None
+            raise UnsupportedOperation(str(exc)) from None
+        return replace(op, constraint_name=con.name, constraint=con, type_=op.type_ or CONSTRAINT_KINDS[type(con)])
+
     def do_DropConstraintOp(self, op: DropConstraintOp) -> list[Executable]:
+        named = self.named_by_database(op)
+        if named is None:
+            return []
+        op = named
         kind = op.type_
         if kind is None and op.constraint is not None:
             kind = CONSTRAINT_KINDS[type(op.constraint)]

@@ -28,6 +28,18 @@ class Features:
     """How ``runtime/lock.py`` keeps two runs apart: a session-level advisory lock (PostgreSQL),
     a server-wide named lock (``GET_LOCK``, MySQL/MariaDB), a lock file beside the database
     file (SQLite), or nothing for a backend we know no lock for."""
+    # What autogenerate cannot compare (see autogenerate/blind_spots.py): verified against
+    # the servers' reflection, not assumed.
+    deferrable_constraints: bool = True
+    """DEFERRABLE / INITIALLY on foreign keys; MariaDB and MySQL have no such clause."""
+    identity_columns: bool = True
+    """``GENERATED ... AS IDENTITY`` whose options (start, increment...) are reported back."""
+    unreported_index_options: frozenset[str] = frozenset()
+    """Index keywords the database keeps no trace of (a build option, an ignored method)."""
+    compared_table_options: frozenset[str] = frozenset()
+    """Table keywords (``mysql_engine``...) autogenerate compares; none so far."""
+    option_prefixes: tuple[str, ...] = ()
+    """The prefixes of this backend's SQLAlchemy keywords (``postgresql_``)."""
 
 
 SQLITE = Features(
@@ -36,15 +48,33 @@ SQLITE = Features(
     comments=False,
     if_exists_column=False,
     migration_lock="file",
+    identity_columns=False,
+    option_prefixes=("sqlite_",),
 )
-POSTGRESQL = Features(concurrent_index=True, migration_lock="advisory")
-MARIADB = Features(transactional_ddl=False, needs_full_column_for_alter=True, migration_lock="named")
+POSTGRESQL = Features(
+    concurrent_index=True,
+    migration_lock="advisory",
+    unreported_index_options=frozenset({"postgresql_tablespace", "postgresql_concurrently"}),
+    option_prefixes=("postgresql_",),
+)
+MARIADB = Features(
+    transactional_ddl=False,
+    needs_full_column_for_alter=True,
+    migration_lock="named",
+    deferrable_constraints=False,
+    identity_columns=False,
+    unreported_index_options=frozenset({"mysql_using", "mariadb_using"}),
+    option_prefixes=("mysql_", "mariadb_"),
+)
 MYSQL = Features(
     transactional_ddl=False,
     needs_full_column_for_alter=True,
     if_exists_column=False,
     if_exists_index=False,
     migration_lock="named",
+    deferrable_constraints=False,
+    identity_columns=False,
+    option_prefixes=("mysql_",),
 )
 DEFAULT = Features(transactional_ddl=False)
 

@@ -12,6 +12,9 @@ mode alike:
 * a ``VARCHAR`` needs a length here (``sa.String()`` compiles nowhere on MySQL);
 * a column cannot be dropped while a foreign key uses it (when the lookup can list foreign keys).
 
+Dropping the last index a foreign key can use gets the key an index of its own first
+(:meth:`MySQLImpl._foreign_key_indexes`).
+
 ``mysql_*`` keywords (``mysql_engine``, ``mysql_charset``, ``mysql_length``, ``mysql_prefix``...)
 reach MySQL and MariaDB, ``mariadb_*`` ones MariaDB, whatever the URL: SQLAlchemy reads only
 those spelled with the dialect's own name (``mariadb_`` under a ``mariadb://`` URL, ``mysql_``
@@ -40,6 +43,7 @@ from dbshift.operations.constraint import CONSTRAINT_KINDS, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableOp
 from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
+from dbshift.schema.reflect import reflect_schema
 from dbshift.schema.to_sa import sa_column, stub_table
 
 HINTS = ("existing_type", "existing_nullable", "existing_server_default")
@@ -223,10 +227,51 @@ class MySQLImpl(DialectImpl):
             raise UnsupportedOperation(
                 f"drop_index '{op.index_name}' on {self.backend} needs the table name (DROP INDEX ... ON <table>)"
             )
-        return super().do_DropIndexOp(op)
+        return [*self._foreign_key_indexes(op), *super().do_DropIndexOp(op)]
+
+    def _foreign_key_indexes(self, op: DropIndexOp) -> list[Executable]:
+        """Indexes to create first so that no foreign key is left without one.
+
+        InnoDB needs an index whose first columns are a foreign key's, and refuses to drop the
+        last one ("needed in a foreign key constraint"); it happens when a history written on
+        PostgreSQL drops an index on a foreign key's columns. The replacement is the index
+        MariaDB would have made for the key itself (the key's name, its columns): an online
+        ``CREATE INDEX``, where dropping and adding back the foreign key would copy the table
+        and check every row again; and what is left is what a database built from the models
+        holds, which autogenerate does not report. Dropping the key's own index (of the key's
+        name) while the key exists stays refused. In ``--sql`` mode nothing can be read, and
+        the ``DROP INDEX`` is written alone.
+        """
+        if self.lookup is None or op.table_name is None:
+            return []
+        table = reflect_schema(self.lookup.connection, schema=op.schema, only=[op.table_name]).get(
+            op.table_name, op.schema
+        )
+        dropped = table.index(op.index_name) if table is not None else None
+        if table is None or dropped is None:
+            return []
+        kept = [ix.columns for ix in table.indexes if ix.name != op.index_name and not ix.expressions]
+        kept += [u.columns for u in table.uniques if u.name != op.index_name]
+        kept += [table.primary_key.columns] if table.primary_key is not None else []
+        taken = {ix.name for ix in table.indexes} | {u.name for u in table.uniques if u.name}
+        out: list[Executable] = []
+        for fk in table.foreign_keys:
+            if not _leads(dropped.columns, fk.columns) or any(_leads(columns, fk.columns) for columns in kept):
+                continue
+            if fk.name == op.index_name:
+                continue  # the key's own index: it goes with the key, and MariaDB says so
+            name = fk.name if fk.name and fk.name not in taken else f"{fk.name or op.table_name}_idx"
+            out += self.do_CreateIndexOp(CreateIndexOp(op.table_name, IndexDef(name, fk.columns), op.schema))
+            kept.append(fk.columns)
+            taken.add(name)
+        return out
 
     def do_DropConstraintOp(self, op: DropConstraintOp) -> list[Executable]:
         """MySQL drops each kind differently (FOREIGN KEY, INDEX, CHECK, PRIMARY KEY): know which."""
+        named = self.named_by_database(op) if op.constraint_name is None else op
+        if named is None:
+            return []
+        op = named
         what = f"drop_constraint '{op.constraint_name}' on '{op.table_name}'"
         if op.if_exists:
             # SQLAlchemy writes no IF EXISTS here (MySQL has none for every kind): ask the database.
@@ -281,6 +326,11 @@ class MySQLImpl(DialectImpl):
         column = sa_column(current, primary_key=current.autoincrement is True)
         table.append_column(column)
         return [ddl.ModifyColumn(table, current.name, column)]
+
+
+def _leads(index_columns: tuple[str, ...], fk_columns: tuple[str, ...]) -> bool:
+    """Whether an index can serve a foreign key: its first columns are the key's, in order."""
+    return index_columns[: len(fk_columns)] == fk_columns
 
 
 def keep_charset(new: TypeEngine[Any], old: TypeEngine[Any]) -> TypeEngine[Any]:

@@ -42,15 +42,17 @@ from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
 from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
+from dbshift.dialects.postgresql_generated import generated_dependents
 from dbshift.errors import MigrationError
 from dbshift.operations.base import UNCHANGED
 from dbshift.operations.column import AddColumnOp, AlterColumnOp
+from dbshift.operations.constraint import AddConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import ExecuteOp
 from dbshift.operations.table import CreateTableOp
 from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEnumTypeOp, EnumColumn
 from dbshift.schema.enums import TypeKey, enum_additions, native_enum, sa_enum
-from dbshift.schema.model import ColumnDef, DialectOptions, EnumTypeDef, IndexDef
+from dbshift.schema.model import ColumnDef, ConstraintDef, DialectOptions, EnumTypeDef, IndexDef
 from dbshift.schema.names import fit_name
 from dbshift.schema.to_sa import sa_column, sa_index, stub_table
 
@@ -345,7 +347,50 @@ class PostgresqlImpl(DialectImpl):
             statements.append(AlterColumnIdentity(table, op.column_name, op.identity, existing))
         if op.type is None:
             return statements
-        return [*self._create_enums((op.type,), op.schema), *statements]
+        cast = self._explicit_cast(op)
+        for statement in statements:
+            if cast and isinstance(statement, ddl.AlterColumnType) and statement.using is None:
+                statement.using = cast
+        return self._around_generated(op, [*self._create_enums((op.type,), op.schema), *statements])
+
+    def _explicit_cast(self, op: AlterColumnOp) -> str | None:
+        """``USING col::type`` for a type change PostgreSQL has no assignment cast for (text to
+        uuid, boolean, bytea, a range, a native enum; integer to boolean...), which it refuses
+        without one ("cannot be cast automatically"): the explicit cast runs where the values
+        convert. Never towards a string type: every type has an assignment cast to text, which
+        fails on a value too long where an explicit ``::varchar(n)`` would cut it silently; and
+        not where the revision gives ``postgresql_using`` or the old type is unknown."""
+        new, old = op.type, op.existing_type
+        if new is None or old is None or dict(op.dialect_options).get("postgresql_using"):
+            return None
+        if isinstance(new, sa.types.NullType) or isinstance(old, sa.types.NullType):
+            return None
+        to_enum = isinstance(new, sa.Enum) and new.native_enum
+        to_other_enum = to_enum and not (isinstance(old, sa.Enum) and old.name == getattr(new, "name", None))
+        kept_kind = new._type_affinity is old._type_affinity or new._type_affinity is sa.String
+        if kept_kind and not to_other_enum:
+            return None
+        column = self.dialect.identifier_preparer.quote(op.column_name)
+        return f"{column}::{self.dialect.type_compiler_instance.process(new)}"
+
+    def _around_generated(self, op: AlterColumnOp, statements: list[Executable]) -> list[Executable]:
+        """A type change under generated columns: drop them, change, add them back
+        (:mod:`dbshift.dialects.postgresql_generated`); a rename in ``op`` comes last, once
+        they are back, so PostgreSQL rewrites their expressions itself."""
+        if self.lookup is None:
+            return statements
+        found = generated_dependents(self.lookup.connection, op.table_name, op.column_name, op.schema)
+        if found is None:
+            return statements
+        table, schema = op.table_name, op.schema
+        drops: list[Executable] = [ddl.DropColumn(stub_table(table, schema), c.name, False) for c in found.columns]
+        back: list[Executable] = [s for c in found.columns for s in self.do_AddColumnOp(AddColumnOp(table, c, schema))]
+        back += [s for ix in found.indexes for s in self.do_CreateIndexOp(CreateIndexOp(table, ix, schema))]
+        constraints: tuple[ConstraintDef, ...] = (*found.uniques, *found.checks, *found.foreign_keys)
+        back += [s for con in constraints for s in self.do_AddConstraintOp(AddConstraintOp(table, con, schema))]
+        renames = [s for s in statements if isinstance(s, ddl.RenameColumn)]
+        rest = [s for s in statements if not isinstance(s, ddl.RenameColumn)]
+        return [*drops, *rest, *back, *renames]
 
     def _generation(self, op: AlterColumnOp) -> list[Executable]:
         """A generated column made plain keeps its values (``DROP EXPRESSION``, PostgreSQL 13+);

@@ -479,15 +479,21 @@ def drop_constraint(
     schema: str | None = None,
     if_exists: bool | None = None,
     columns: Sequence[str] | None = None,
+    referent_table: str | None = None,
+    remote_cols: Sequence[str] | None = None,
+    referent_schema: str | None = None,
+    condition: str | Any = None,
     constraint: ConstraintDef | None = None,
     **kw: Any,
 ) -> None:
-    """``columns`` (a dbshift addition) picks an *unnamed* unique constraint by its columns,
-    which SQLite's table rebuild can then drop; named constraints need only their name.
-    ``constraint`` (also dbshift's) is the definition of an unnamed one, as the table holds it."""
+    """Named constraints need only their name. An *unnamed* one (SQLite's, which its table
+    rebuild drops) is picked by its definition, keywords dbshift adds: ``columns`` for a
+    unique; ``columns``, ``referent_table`` (and optionally ``remote_cols``,
+    ``referent_schema``) for a foreign key; ``condition`` for a CHECK. ``constraint`` is the
+    whole definition, as the table holds it."""
     options = dialect_keywords("drop_constraint", _what(constraint_name, table_name), kw)
-    if constraint is None and constraint_name is None and columns and type_ == "unique":
-        constraint = UniqueDef(tuple(columns), None)
+    if constraint is None and constraint_name is None:
+        constraint = _unnamed_definition(type_, columns, referent_table, remote_cols, referent_schema, condition)
     _run(
         DropConstraintOp(
             table_name,
@@ -499,6 +505,24 @@ def drop_constraint(
             dialect_options=options,
         )
     )
+
+
+def _unnamed_definition(
+    type_: str | None,
+    columns: Sequence[str] | None,
+    referent_table: str | None,
+    remote_cols: Sequence[str] | None,
+    referent_schema: str | None,
+    condition: Any,
+) -> ConstraintDef | None:
+    """The definition ``drop_constraint(None, ...)`` gives of the unnamed constraint to drop."""
+    if type_ == "unique" and columns:
+        return UniqueDef(tuple(columns), None)
+    if type_ == "foreignkey" and columns and referent_table:
+        return ForeignKeyDef(tuple(columns), referent_table, tuple(remote_cols or ()), referred_schema=referent_schema)
+    if type_ == "check" and condition is not None:
+        return CheckDef(sql_text(condition, get_context().dialect), None)
+    return None
 
 
 # -- enum types ---------------------------------------------------------------------------------

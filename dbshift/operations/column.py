@@ -17,7 +17,15 @@ from dbshift.operations.base import (
     in_order,
     require_table,
 )
-from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef, SchemaDef, TableDef, sql_mentions, sql_renamed
+from dbshift.schema.model import (
+    ColumnDef,
+    DialectOptions,
+    IndexDef,
+    SchemaDef,
+    TableDef,
+    rename_identifier,
+    sql_mentions,
+)
 
 
 def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -25,12 +33,20 @@ def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
 
 
 def _rename_in_index(ix: IndexDef, old: str, new: str) -> IndexDef:
-    columns = tuple(new if n == old and not ix.is_expression(i) else n for i, n in enumerate(ix.columns))
-    return replace(ix, columns=columns)
+    columns = tuple(
+        rename_identifier(n, old, new) if ix.is_expression(i) else new if n == old else n
+        for i, n in enumerate(ix.columns)
+    )
+    options = tuple(
+        (key, rename_identifier(value, old, new) if key.endswith("_where") and isinstance(value, str) else value)
+        for key, value in ix.dialect_options
+    )
+    return replace(ix, columns=columns, dialect_options=options)
 
 
 def rename_column_refs(table: TableDef, old: str, new: str) -> TableDef:
-    """The table with every index and constraint following a column's new name."""
+    """The table with every index and constraint following a column's new name, SQL text that
+    names it too (CHECKs, partial-index conditions, expressions), as the database rewrites it."""
     pk = table.primary_key
     return in_order(
         table.replace(
@@ -38,10 +54,9 @@ def rename_column_refs(table: TableDef, old: str, new: str) -> TableDef:
             indexes=tuple(_rename_in_index(i, old, new) for i in table.indexes),
             uniques=tuple(replace(u, columns=_rename_in(u.columns, old, new)) for u in table.uniques),
             foreign_keys=tuple(replace(f, columns=_rename_in(f.columns, old, new)) for f in table.foreign_keys),
-            # The database rewrites the column's name in CHECKs and generated expressions too.
-            checks=tuple(replace(c, sqltext=sql_renamed(c.sqltext, old, new)) for c in table.checks),
+            checks=tuple(replace(c, sqltext=rename_identifier(c.sqltext, old, new)) for c in table.checks),
             columns=tuple(
-                replace(c, computed=sql_renamed(c.computed, old, new)) if c.computed else c for c in table.columns
+                replace(c, computed=rename_identifier(c.computed, old, new)) if c.computed else c for c in table.columns
             ),
         )
     )

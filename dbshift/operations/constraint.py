@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from dbshift.operations.base import IrreversibleOperation, Operation, SchemaStateError, in_order, require_table
 from dbshift.schema.model import (
@@ -27,10 +28,9 @@ CONSTRAINT_KINDS: dict[type, str] = {
 def describe_constraint(table_name: str, con: ConstraintDef) -> str:
     name = f" '{con.name}'" if con.name else ""
     if isinstance(con, ForeignKeyDef):
-        return (
-            f"foreign key{name} on {table_name} ({', '.join(con.columns)})"
-            f" -> {con.referred_table} ({', '.join(con.referred_columns)})"
-        )
+        referred = f"{con.referred_schema}.{con.referred_table}" if con.referred_schema else con.referred_table
+        remote = f" ({', '.join(con.referred_columns)})" if con.referred_columns else ""
+        return f"foreign key{name} on {table_name} ({', '.join(con.columns)}) -> {referred}{remote}"
     if isinstance(con, CheckDef):
         return f"check constraint{name} on {table_name} ({con.sqltext})"
     kind = "primary key" if isinstance(con, PrimaryKeyDef) else "unique constraint"
@@ -52,6 +52,65 @@ def _all(table: TableDef) -> tuple[ConstraintDef, ...]:
     return (*pk, *table.foreign_keys, *table.uniques, *table.checks)
 
 
+def _squeezed(sql: str) -> str:
+    """A CHECK expression compared loosely: no spaces, no identifier quotes (MariaDB reports
+    `` `age` >= 0``), one case, no outer parentheses."""
+    text = re.sub(r"[\s`\"]+", "", sql).lower()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def same_definition(wanted: ConstraintDef, con: ConstraintDef) -> bool:
+    """Whether ``con`` is the constraint ``wanted`` describes, names aside: the same kind and
+    columns; for a foreign key the same target (and referred columns, when ``wanted`` gives
+    them); for a CHECK the same expression (spaces, case and outer parentheses aside)."""
+    if type(wanted) is not type(con):
+        return False
+    if isinstance(wanted, ForeignKeyDef):
+        assert isinstance(con, ForeignKeyDef)
+        return (
+            wanted.columns == con.columns
+            and wanted.referred_table == con.referred_table
+            and wanted.referred_schema in (None, con.referred_schema)
+            and (not wanted.referred_columns or wanted.referred_columns == con.referred_columns)
+        )
+    if isinstance(wanted, CheckDef):
+        assert isinstance(con, CheckDef)
+        return _squeezed(wanted.sqltext) == _squeezed(con.sqltext)
+    return wanted.columns == con.columns  # type: ignore[union-attr]
+
+
+def needs_definition(table_name: str) -> str:
+    return (
+        f"drop_constraint on '{table_name}' without a name: an unnamed constraint is found by its"
+        " definition (columns= for a unique, columns= and referent_table= for a foreign key,"
+        " condition= for a CHECK)"
+    )
+
+
+def find_by_definition(table: TableDef, wanted: ConstraintDef) -> ConstraintDef:
+    """The table's constraint that ``wanted`` (an unnamed constraint's definition) describes:
+    an exact match first, else the only one with the same definition. Never matched by a None
+    name: a table may hold several unnamed constraints."""
+    found = [c for c in _all(table) if c == wanted] or [c for c in _all(table) if same_definition(wanted, c)]
+    what = describe_constraint(table.name, wanted)
+    if not found:
+        raise SchemaStateError(f"no {what} to drop")
+    if len(found) > 1:
+        raise SchemaStateError(f"more than one {what}: name the one to drop")
+    return found[0]
+
+
 def _without(table: TableDef, con: ConstraintDef) -> TableDef:
     return table.replace(
         primary_key=None if table.primary_key == con else table.primary_key,
@@ -66,6 +125,9 @@ class AddConstraintOp(Operation):
     table_name: str
     constraint: ConstraintDef
     schema: str | None = None
+    invented_name: bool = field(default=False, compare=False)
+    """Autogenerate named it, the models having given it no name and no naming convention
+    (:mod:`dbshift.autogenerate.naming` says so in the output and the file)."""
 
     def reverse(self) -> Operation:
         return DropConstraintOp(
@@ -116,10 +178,17 @@ class DropConstraintOp(Operation):
         con: ConstraintDef | None = None
         if self.constraint_name is not None:
             con = table.constraint(self.constraint_name)
-        elif self.constraint is not None and self.constraint in _all(table):
-            con = self.constraint
-        elif self.type_ == "primary":  # a table has one primary key: unnamed (SQLite's), it is that one
-            con = table.primary_key
+        elif self.type_ == "primary" and self.constraint is None:
+            con = table.primary_key  # a table has one primary key: unnamed (SQLite's), it is that one
+        elif self.constraint is None:
+            raise SchemaStateError(needs_definition(self.table_name))
+        else:
+            try:
+                con = find_by_definition(table, self.constraint)
+            except SchemaStateError:
+                if self.if_exists:
+                    return schema
+                raise
         if con is None:
             if self.if_exists:
                 return schema

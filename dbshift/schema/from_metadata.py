@@ -38,7 +38,12 @@ def sql_text(element: Any, dialect: Dialect) -> str:
     if isinstance(element, sa.TextClause):
         return element.text
     compiled = element.compile(dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False})
-    return str(compiled)
+    text = str(compiled)
+    if dialect.paramstyle in ("format", "pyformat"):
+        # psycopg / PyMySQL statements double '%' (LIKE 'a%' compiles to LIKE 'a%%'); the SQL
+        # itself has one, and sa.text() doubles it again when the revision runs.
+        text = text.replace("%%", "%")
+    return text
 
 
 def server_default_text(default: Any, dialect: Dialect) -> str | None:
@@ -168,7 +173,8 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
                 ForeignKeyDef(
                     columns=tuple(c.name for c in con.columns),
                     referred_table=targets[0][-2],
-                    referred_schema=".".join(targets[0][:-2]) or None,
+                    # A MetaData(schema=...) gives its schema to a target named without one.
+                    referred_schema=".".join(targets[0][:-2]) or con.table.metadata.schema or None,
                     referred_columns=tuple(t[-1] for t in targets),
                     name=fit_optional(con.name, dialect),
                     ondelete=con.ondelete,

@@ -187,13 +187,17 @@ def sql_mentions(sql: str, name: str) -> bool:
     return re.search(pattern, sql, re.IGNORECASE) is not None
 
 
-def sql_renamed(sql: str, old: str, new: str) -> str:
-    """SQL text (a CHECK, a generated column's expression) with a column's new name, as the
-    database rewrites it on ``RENAME COLUMN``; quoted literals are left alone."""
+_SQL_LITERAL = re.compile(r"('(?:[^']|'')*')")
+
+
+def rename_identifier(sql: str, old: str, new: str) -> str:
+    """SQL text (a CHECK, a partial index's WHERE, an index expression, a generated column's
+    expression) with the identifier ``old`` (bare or quoted) called ``new``, as databases
+    rewrite them when a column is renamed; text inside string literals is left alone."""
     pattern = re.compile(rf"""(?<![\w$])(["`\[]?){re.escape(old)}(["`\]]?)(?![\w$])""", re.IGNORECASE)
-    parts = re.split(r"('(?:[^']|'')*')", sql)
+    parts = _SQL_LITERAL.split(sql)
     return "".join(
-        part if i % 2 else pattern.sub(lambda m: m.group(1) + new + m.group(2), part) for i, part in enumerate(parts)
+        part if i % 2 else pattern.sub(lambda m: f"{m.group(1)}{new}{m.group(2)}", part) for i, part in enumerate(parts)
     )
 
 

@@ -3,8 +3,11 @@
 One round of bulk calls reflects every table at once, so the cost does not grow with a query
 per table. Dialect quirks that need no knowledge of the models are smoothed out here:
 
-* MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once;
-* SQLAlchemy skips SQLite indexes on expressions: read back from ``sqlite_master``;
+* MySQL reports a UNIQUE constraint twice, as the constraint and as its index: kept once (as
+  the index when it has options, a prefix length, that no constraint can hold);
+* SQLAlchemy skips SQLite indexes on expressions, and reports no sort order (``DESC``) of
+  SQLite index columns: both read back from ``sqlite_master``; nor of MySQL / MariaDB ones:
+  read back from ``information_schema.STATISTICS``;
 * a PostgreSQL SERIAL key reports ``nextval('t_id_seq'::regclass)`` as its default: it is an
   autoincrementing key, so that a table created back from its reflection gets its own sequence;
 * PostgreSQL reports ``postgresql_include: []`` on every index: dropped; index options that
@@ -21,7 +24,8 @@ from __future__ import annotations
 import fnmatch
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -80,7 +84,8 @@ def reflect_schema(
     if not names:
         return SchemaDef.of((), enums)
     kw: dict[str, Any] = {"schema": schema, "filter_names": names}
-    with warnings.catch_warnings():
+    sqlite = insp.dialect.name == "sqlite"
+    with warnings.catch_warnings(), _sqlite_table_sql_read_once(connection, schema):
         # SQLite: "Skipped unsupported reflection of expression-based index"; read back below.
         warnings.filterwarnings(
             "ignore", "Skipped unsupported reflection of expression-based index", category=sa.exc.SAWarning
@@ -88,19 +93,26 @@ def reflect_schema(
         columns = insp.get_multi_columns(**kw)
         pks = _multi(insp.get_multi_pk_constraint, **kw)
         fks = _multi(insp.get_multi_foreign_keys, **kw)
-        indexes = _multi(insp.get_multi_indexes, **kw)
+        # SQLite's unique constraints read the indexes again with SQLite's own ones: asked the
+        # same way here, the inspector's cache answers that second read (and they are skipped below).
+        indexes = _multi(insp.get_multi_indexes, **kw, **({"include_auto_indexes": True} if sqlite else {}))
         uniques = _multi(insp.get_multi_unique_constraints, **kw)
         checks = _multi(insp.get_multi_check_constraints, **kw)
         comments = _multi(insp.get_multi_table_comment, **kw)
     if insp.dialect.name == "sqlite":
         indexes = _with_sqlite_expression_indexes(connection, schema, indexes)
+    elif insp.dialect.name in ("mysql", "mariadb"):
+        indexes = _with_mysql_sort_order(connection, schema, names, indexes)
     if getattr(insp.dialect, "is_mariadb", False):  # the "mysql" dialect connected to MariaDB too
         checks = _with_mariadb_column_checks(connection, schema, names, checks)
     tables = []
     for name in names:
         key = (schema, name)
         # MySQL reports a UNIQUE constraint twice: as the constraint and as its backing index.
-        backing = {u.get("duplicates_index") for u in uniques.get(key, ())} - {None}
+        # One with options (a prefix length) is an index: no UNIQUE constraint can say them.
+        with_options = {ix.get("name") for ix in indexes.get(key, ()) if ix.get("dialect_options")}
+        table_uniques = [u for u in uniques.get(key, ()) if u.get("duplicates_index") not in with_options]
+        backing = {u.get("duplicates_index") for u in table_uniques} - {None}
         table_fks = tuple(_fk(f) for f in fks.get(key, ()))
         tables.append(
             TableDef(
@@ -113,7 +125,7 @@ def reflect_schema(
                     sorted(
                         (
                             UniqueDef(tuple(u["column_names"]), u.get("name"), dialect_options=_options(u))
-                            for u in uniques.get(key, ())
+                            for u in table_uniques
                         ),
                         key=lambda u: u.columns,
                     )
@@ -122,9 +134,12 @@ def reflect_schema(
                 indexes=tuple(
                     sorted(
                         (
-                            _index(ix)
+                            _index(ix, insp.dialect.identifier_preparer.quote)
                             for ix in indexes.get(key, ())
-                            if not ix.get("duplicates_constraint") and ix.get("name") and ix["name"] not in backing
+                            if not ix.get("duplicates_constraint")
+                            and ix.get("name")
+                            and ix["name"] not in backing
+                            and not (sqlite and str(ix["name"]).startswith("sqlite_autoindex_"))
                         ),
                         key=lambda i: i.name,
                     )
@@ -151,9 +166,7 @@ def _without_serial_defaults(table: TableDef) -> TableDef:
     pk = table.primary_key.columns if table.primary_key else ()
     columns = []
     for col in table.columns:
-        sequence = re.escape(f"{table.name}_{col.name}_seq")
-        owned = rf"""nextval\('"?{sequence}"?'::regclass\)"""
-        if col.name in pk and re.fullmatch(owned, col.server_default or ""):
+        if col.name in pk and col.server_default and _owned_sequence(table.name, col.name, col.server_default):
             col = replace(col, server_default=None, autoincrement=True)
         columns.append(col)
     return table.replace(columns=tuple(columns))
@@ -180,6 +193,15 @@ def _rowid_key_not_null(connection: Connection, table: TableDef) -> TableDef:
         return table
     fixed = replace(column, nullable=False)
     return table.replace(columns=tuple(fixed if c is column else c for c in table.columns))
+
+
+def _owned_sequence(table: str, column: str, default: str) -> bool:
+    """``nextval('<table>_<column>_seq'::regclass)``, the sequence name quoted or not (compared as
+    text: a pattern per table would be compiled for each one)."""
+    if not default.startswith("nextval('"):
+        return False
+    sequence = f"{table}_{column}_seq"
+    return default in {f"nextval('{a}{sequence}{b}'::regclass)" for a in ("", '"') for b in ("", '"')}
 
 
 def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
@@ -267,11 +289,14 @@ def _fk(f: Mapping[str, Any]) -> ForeignKeyDef:
     )
 
 
-def _index(ix: Mapping[str, Any]) -> IndexDef:
+def _index(ix: Mapping[str, Any], quote: Callable[[str], str] = lambda name: name) -> IndexDef:
     names = list(ix.get("column_names") or [])
     expressions = list(ix.get("expressions") or names)
     columns = tuple(n if n is not None else str(expressions[i]) for i, n in enumerate(names))
     flags = tuple(n is None for n in names)
+    sorting = ix.get("column_sorting") or {}
+    if sorting:  # PostgreSQL: DESC / NULLS FIRST elements, as the models write them
+        columns, flags = _sorted_elements(columns, flags, sorting, quote)
     return IndexDef(
         name=ix["name"],
         columns=columns,
@@ -282,6 +307,25 @@ def _index(ix: Mapping[str, Any]) -> IndexDef:
         ),
         expressions=flags if any(flags) else (),
     )
+
+
+def _sorted_elements(
+    columns: tuple[str, ...], flags: tuple[bool, ...], sorting: Mapping[str, Any], quote: Callable[[str], str]
+) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """Index elements with their reported sort order (``("desc", "nulls_last")``) written out:
+    ``b DESC NULLS LAST``, an SQL expression as the models' ``sa.desc(t.c.b)`` compiles to."""
+    out_columns, out_flags = [], []
+    for column, is_expression in zip(columns, flags):
+        order = sorting.get(column)
+        if not order:
+            out_columns.append(column)
+            out_flags.append(is_expression)
+            continue
+        element = column if is_expression else quote(column)
+        words = " ".join(str(o).replace("_", " ").upper() for o in order)
+        out_columns.append(f"{element} {words}")
+        out_flags.append(True)
+    return tuple(out_columns), tuple(out_flags)
 
 
 def _option_value(value: Any) -> Any:
@@ -325,6 +369,68 @@ def _with_mariadb_column_checks(
     return result
 
 
+_STATISTICS = sa.table(  # MySQL's column names are case-insensitive
+    "STATISTICS",
+    sa.column("table_schema"),
+    sa.column("table_name"),
+    sa.column("index_name"),
+    sa.column("column_name"),
+    sa.column("collation"),
+    schema="information_schema",
+)
+
+
+def _with_mysql_sort_order(
+    connection: Connection, schema: str | None, names: list[str], indexes: Mapping[Key, list[Any]]
+) -> Mapping[Key, list[Any]]:
+    """MariaDB (10.8 and later) and MySQL 8 keep ``DESC`` index columns, which SQLAlchemy does not
+    report: read back from ``information_schema.STATISTICS`` (``COLLATION = 'D'``), in one query."""
+    stats = _STATISTICS.c
+    owner = sa.literal(schema) if schema else sa.func.database()
+    query = sa.select(stats.table_name, stats.index_name, stats.column_name).where(
+        stats.table_schema == owner, stats.table_name.in_(names), stats.collation == "D"
+    )
+    descending: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    for table, index, column in connection.execute(query):
+        descending.setdefault((table, index), {})[column] = ("desc",)
+    if not descending:
+        return indexes
+    result = {key: [dict(ix) for ix in value] for key, value in indexes.items()}
+    for (_, table), reported in result.items():
+        for ix in reported:
+            sorting = descending.get((table, ix.get("name") or ""))
+            if sorting:
+                ix["column_sorting"] = sorting
+    return result
+
+
+@contextmanager
+def _sqlite_table_sql_read_once(connection: Connection, schema: str | None) -> Iterator[None]:
+    """SQLAlchemy's SQLite dialect looks a table's ``CREATE TABLE`` up in ``sqlite_master`` (a
+    scan of every table and index) for its primary key, foreign keys and unique constraints,
+    two of them uncached: reflection time grew with the square of the tables (a third of it at
+    2,000). For the length of the reflection, one read of ``sqlite_master`` answers those
+    look-ups on this connection; any other (a temporary table, another schema) goes through."""
+    dialect = connection.dialect
+    if dialect.name != "sqlite" or schema is not None:
+        yield
+        return
+    rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')").all()
+    known = {name: sql for name, sql in rows if sql is not None}
+    original = type(dialect)._get_table_sql  # type: ignore[attr-defined]
+
+    def table_sql(conn: Connection, table_name: str, schema: str | None = None, **kw: Any) -> Any:
+        if conn is connection and schema is None and table_name in known:
+            return known[table_name]
+        return original(dialect, conn, table_name, schema=schema, **kw)
+
+    dialect._get_table_sql = table_sql  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del dialect._get_table_sql  # type: ignore[attr-defined]
+
+
 _SQLITE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s", re.IGNORECASE)
 
 
@@ -340,25 +446,44 @@ def _with_sqlite_expression_indexes(
     result = {key: list(value) for key, value in indexes.items()}
     for table, name, sql in rows:
         known = result.get((schema, table))
-        if known is None or any(ix.get("name") == name for ix in known):
+        if known is None:
+            continue
+        reported = next((ix for ix in known if ix.get("name") == name), None)
+        if reported is not None:
+            _with_sqlite_sort_order(reported, sql)
             continue
         elements = _sqlite_index_elements(sql)
         if elements is None:
             continue
         header = _SQLITE_INDEX.match(sql)
-        known.append(
-            {
-                "name": name,
-                "unique": bool(header and header.group(1)),
-                "column_names": [None if is_expr else text for text, is_expr in elements],
-                "expressions": [text for text, _ in elements],
-            }
-        )
+        entry: dict[str, Any] = {
+            "name": name,
+            "unique": bool(header and header.group(1)),
+            "column_names": [None if is_expr else text for text, is_expr in elements],
+            "expressions": [text for text, _ in elements],
+        }
+        _with_sqlite_sort_order(entry, sql)
+        known.append(entry)
     return result
 
 
-def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
-    """The elements of ``CREATE INDEX ... ON t (a, lower(b)) [WHERE ...]``: (text, is expression)."""
+_DESCENDING = re.compile(r"\s+DESC$", re.IGNORECASE)
+
+
+def _with_sqlite_sort_order(reported: dict[str, Any], sql: str) -> None:
+    """SQLAlchemy reports an SQLite index on ``b DESC`` as one on ``b``: the order is read back
+    from the ``CREATE INDEX`` statement, as PostgreSQL's is reflected (``column_sorting``)."""
+    parts = _sqlite_index_parts(sql)
+    names = list(reported.get("column_names") or [])
+    if parts is None or len(parts) != len(names):
+        return
+    sorting = {n: ("desc",) for n, part in zip(names, parts) if n is not None and _DESCENDING.search(part.strip())}
+    if sorting:
+        reported["column_sorting"] = sorting
+
+
+def _sqlite_index_parts(sql: str) -> list[str] | None:
+    """The element texts of ``CREATE INDEX ... ON t (a, lower(b) DESC) [WHERE ...]``."""
     if not _SQLITE_INDEX.match(sql):
         return None
     start = sql.find("(")
@@ -380,14 +505,22 @@ def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
                 break
     if end < 0:
         return None
+    return split_top_level(sql[start + 1 : end])
+
+
+def _sqlite_index_elements(sql: str) -> list[tuple[str, bool]] | None:
+    """The elements of ``CREATE INDEX ... ON t (a, lower(b)) [WHERE ...]``: (text, is expression)."""
+    parts = _sqlite_index_parts(sql)
+    if parts is None:
+        return None
     elements: list[tuple[str, bool]] = []
-    for part in split_top_level(sql[start + 1 : end]):
+    for part in parts:
         text = re.sub(r"\s+(ASC|DESC)$", "", part.strip(), flags=re.IGNORECASE)
         identifier = re.fullmatch(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\w+)', text)
-        if identifier:
+        if identifier:  # its DESC becomes column_sorting
             elements.append((next(g for g in identifier.groups() if g).replace('""', '"'), False))
-        else:
-            elements.append((text, True))
+        else:  # an expression keeps its DESC, as the models' sa.desc(expression) compiles
+            elements.append((re.sub(r"\s+ASC$", "", part.strip(), flags=re.IGNORECASE), True))
     return elements
 
 

@@ -53,6 +53,7 @@ Revises: ${down_revision_display}
 Create Date: ${create_date}
 
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -297,7 +298,20 @@ def render_revision(template_text: str, source: RevisionSource) -> str:
         ) from None
     except ValueError as exc:
         raise ScriptError(f"revision template is malformed: {exc}") from None
+    rendered = _tidy_docstring(rendered)
     return rendered if rendered.endswith("\n") else rendered + "\n"
+
+
+def _tidy_docstring(text: str) -> str:
+    """No trailing spaces in the module docstring (``Revises: `` of a first revision, a
+    message's lines), as ``ruff format`` writes it; the rest of the file is left as rendered."""
+    if not text.startswith('"""'):
+        return text
+    end = text.find('"""', 3)
+    if end < 0:
+        return text
+    head = "\n".join(line.rstrip() for line in text[:end].split("\n"))
+    return head + text[end:]
 
 
 def write_revision(

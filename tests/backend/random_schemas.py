@@ -357,6 +357,8 @@ def _mutate_table(
             siblings = [k for k in type_keys(kinds) if TYPES[k][0] == col.family and k != col.type]
             col = replace(col, type=draw(st.sampled_from(siblings))) if siblings else col
         elif mutation == "nullable":
+            if col.nullable and not _holds_row_values(before, name, col) and col.default < 0:
+                return table  # rows hold NULL there
             col = replace(col, nullable=not col.nullable)
         elif mutation == "default":
             choices = [i for i in range(-1, len(DEFAULTS.get(col.family, []))) if i != col.default]
@@ -372,16 +374,29 @@ def _mutate_table(
         else:
             return replace(table, comment=None if table.comment else "changed")
         return replace(table, columns={**table.columns, name: col})
+    # The table holds rows (if ``before`` is not None): a unique key or a CHECK may cover only
+    # the columns whose values the rows set (distinct and positive), not those added since,
+    # which hold the default or NULL in every row.
+    rows_set = {n: c for n, c in table.columns.items() if _holds_row_values(before, n, c)}
     if mutation == "index":
         indexes = draw(index_sets(table.columns, kinds))
+        indexes = tuple(i for i in indexes if not i.unique or all(c in rows_set for c in i.columns))
         return replace(table, indexes=tuple(i for i in indexes if i.columns not in table.uniques))
     if mutation == "unique":
-        indexable = [n for n in names if table.columns[n].family in INDEXABLE]
+        indexable = [n for n in names if table.columns[n].family in INDEXABLE and n in rows_set]
         indexed = {i.columns for i in table.indexes}
         return replace(table, uniques=tuple(c for c in draw(column_sets(indexable)) if c not in indexed))
     if mutation == "check":
-        return replace(table, checks=draw(checks(table.columns, kinds)))
+        return replace(table, checks=draw(checks(rows_set, kinds)))
     return table
+
+
+def _holds_row_values(before: Table | None, name: str, column: Column) -> bool:
+    """Whether every row of the table has its own value in the column (none if the table is new)."""
+    if before is None:
+        return True
+    original = before.columns.get(name)
+    return original is not None and original.family == column.family
 
 
 @st.composite

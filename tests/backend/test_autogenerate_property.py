@@ -27,11 +27,15 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects import mysql, postgresql
 
 from dbshift.autogenerate.api import diff_database
 from dbshift.autogenerate.compare import reverse_ops
 from dbshift.autogenerate.questioner import FlagQuestioner
+from dbshift.autogenerate.render import render_ops
+from dbshift.operations import api as op_api
 from dbshift.operations.base import Operation
+from dbshift.runtime.context import MigrationContext
 from tests.backend import random_schemas as rs
 from tests.backend.test_autogenerate import VERSION_TABLE, Db
 from tests.conftest import Database
@@ -63,6 +67,16 @@ class PropertyDb(Db):
         assert questioner.unused() == [], "a rename the flags give was not offered"
         return ops
 
+    def run(self, ops: Sequence[Operation]) -> None:
+        """Run ``ops`` as a revision body in a transaction the migration context begins, as a
+        real run does: an enum value added runs in its own autocommit block (PostgreSQL)."""
+        code = compile(revision_source(ops), "<revision>", "exec")
+        with self.engine.connect() as conn:
+            context = MigrationContext(conn.dialect, connection=conn)
+            with op_api.using_context(context), context.begin_transaction(_per_migration=True):
+                exec(code, {"postgresql": postgresql, "mysql": mysql})
+                context.flush()
+
     def insert(self, models: sa.MetaData, spec: rs.Schema) -> None:
         """Rows into every table, through the models' tables (their types bind the values)."""
         with self.engine.begin() as conn:
@@ -82,6 +96,11 @@ def pdb(database: Database) -> Iterator[PropertyDb]:
     helper = PropertyDb(database)
     yield helper
     helper.engine.dispose()
+
+
+def revision_source(ops: Sequence[Operation]) -> str:
+    rendered = render_ops(ops)
+    return "\n".join(["import sqlalchemy as sa", "from dbshift import op", *rendered.imports, rendered.body])
 
 
 def kept_rows(before: rs.Schema, after: rs.Schema, renames: rs.Renames) -> dict[str, tuple[list[str], list[str]]]:

@@ -122,3 +122,94 @@ def test_check_without_revisions_on_an_empty_database(database: Database, tmp_pa
     assert result.returncode == 1, result.stderr
     assert "3 difference(s)" in result.stdout
     assert database.tables() == set()
+
+
+# -- what the backend cannot compare ------------------------------------------------------------
+NOTED_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=START), primary_key=True),
+    sa.Column("email", sa.String(100), comment="COMMENT"),
+    comment="people who log in",
+    mysql_engine="InnoDB",
+)
+sa.Index("ix_accounts_email", accounts.c.email, postgresql_tablespace="pg_default", mysql_using="hash")
+"""
+
+
+def noted_models(start: int = 10, comment: str = "login") -> str:
+    return NOTED_MODELS.replace("START", str(start)).replace("COMMENT", comment)
+
+
+def expected_notes(database: Database) -> list[str]:
+    """The notes the backend's capabilities call for (capabilities, not backend names)."""
+    from dbshift.dialects.features import backend_name, features_of
+
+    engine = database.engine()
+    with engine.connect():  # MariaDB is told from MySQL once connected
+        dialect = engine.dialect
+    engine.dispose()
+    features, name = features_of(dialect), backend_name(dialect)
+    notes = []
+    if not features.comments:
+        notes.append(f"Note: not compared on {name}: 2 comments in the models (accounts, accounts.email)")
+    if not features.identity_columns:
+        notes.append(f"Note: not compared on {name}: 1 identity columns in the models (accounts.id)")
+    unreported = sorted({"postgresql_tablespace", "mysql_using"} & features.unreported_index_options)
+    if unreported:
+        places = ", ".join(f"ix_accounts_email {key}" for key in unreported)
+        notes.append(f"Note: not compared on {name}: {len(unreported)} index options in the models ({places})")
+    if any("mysql_engine".startswith(prefix) for prefix in features.option_prefixes):
+        notes.append(f"Note: not compared on {name}: 1 table options in the models (accounts mysql_engine)")
+    return notes
+
+
+@pytest.fixture
+def noted(database: Database, tmp_path: Path) -> ScratchProject:
+    """A project at head whose models hold comments, an identity, index and table options."""
+    p = ScratchProject(tmp_path / "project", database.url, target_metadata="app.models:metadata")
+    p.write("app/__init__.py", "")
+    p.write("app/models.py", noted_models())
+    created = p.run("revision", "--autogenerate", "-m", "initial", "--rev-id", "aaa111")
+    assert created.returncode == 0, created.stderr
+    notes = expected_notes(database)
+    assert [line for line in created.stdout.splitlines() if line.startswith("Note:")] == notes
+    p.upgrade_in_process("head")
+    return p
+
+
+def test_check_names_what_the_backend_cannot_compare(database: Database, noted: ScratchProject) -> None:
+    result = noted.run("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    notes = expected_notes(database)
+    if notes:
+        assert result.stdout.splitlines() == [
+            "No differences: the database matches the models (except what could not be compared, below).",
+            *notes,
+        ]
+    else:
+        assert result.stdout.splitlines() == ["No differences: the database matches the models."]
+
+
+def test_a_change_the_backend_cannot_see_is_named_not_hidden(database: Database, noted: ScratchProject) -> None:
+    """Changing only what the backend cannot compare: still no difference, but the note says
+    that it was not compared (and on backends that can compare all of it, check sees it)."""
+    noted.write("app/models.py", noted_models(start=20, comment="sign-in address"))
+    result = noted.run("check")
+    notes = expected_notes(database)
+    if not any("comments" in note for note in notes):
+        assert result.returncode == 1, result.stdout + result.stderr  # the column comment changed
+        assert "accounts.email" in result.stdout
+    else:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.splitlines()[1:] == notes
+
+
+def test_autogenerate_prints_the_notes_too(database: Database, noted: ScratchProject) -> None:
+    result = noted.run("revision", "--autogenerate", "-m", "nothing", "--rev-id", "bbb222")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["No changes detected", *expected_notes(database)]

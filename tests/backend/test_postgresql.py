@@ -315,7 +315,7 @@ def test_index_options_through_autogenerate(project: Project) -> None:
     ]
     upgrade = render_ops(ops).body
     assert 'postgresql_where=sa.text("qty > 0")' in upgrade and 'postgresql_include=["note"]' in upgrade
-    assert "postgresql_ops={'name': 'text_pattern_ops'}" in upgrade and 'postgresql_using="hash"' in upgrade
+    assert 'postgresql_ops={"name": "text_pattern_ops"}' in upgrade and 'postgresql_using="hash"' in upgrade
     before, after = round_trip(project, upgrade, render_ops(reverse_ops(ops)).body)
     options = index_options(project, "items")
     assert options["ix_items_name_partial"]["postgresql_where"] == "(qty > 0)"
@@ -804,7 +804,7 @@ def test_nulls_not_distinct_through_autogenerate(project: Project) -> None:
         ops = diff_database(conn, md, version_table="dbshift_version")
     rendered = render_ops(ops)
     assert rendered.body == (
-        'op.create_unique_constraint("uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True)'
+        'op.create_unique_constraint(\n    "uq_items_note", "items", ["note"], postgresql_nulls_not_distinct=True\n)'
     )
     project.add("r1", "r0", rendered.body, render_ops(reverse_ops(ops)).body, message="nnd")
     project.upgrade()

@@ -38,11 +38,11 @@ def _quiet(_line: str) -> None:
 
 
 class Rebuild:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, setup: str = SETUP) -> None:
         self.db = root / "app.sqlite"
         self.project = ScratchProject(root, f"sqlite:///{self.db}")
         with sqlite3.connect(self.db) as conn:
-            conn.executescript(SETUP)
+            conn.executescript(setup)
         self.project.add_revision("r0", None, message="start")
         self.upgrade("r0")
 
@@ -385,3 +385,262 @@ def test_rebuild_of_a_table_with_generated_columns(rb: Rebuild) -> None:
     assert "GENERATED ALWAYS AS ('#' || id) STORED" in sql and "STORED" not in sql.split("label")[0], sql
     rb.downgrade("r0")
     assert rb.query("SELECT id, price, qty, total, label FROM priced ORDER BY id")[:2] == rows
+
+
+# --------------------------------------------------------------------------- unnamed constraints
+
+UNNAMED = """
+CREATE TABLE owner (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE pet (
+    id INTEGER NOT NULL PRIMARY KEY,
+    owner_id INT REFERENCES owner (id),
+    tag TEXT,
+    age INT,
+    UNIQUE (tag),
+    CHECK (age >= 0)
+);
+INSERT INTO owner VALUES (1), (2);
+INSERT INTO pet VALUES (1, 1, 'a', 3), (2, 2, 'b', 5);
+"""
+
+PET_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+sa.Table("owner", metadata, sa.Column("id", sa.Integer, primary_key=True))
+sa.Table(
+    "pet",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("owner.id"{ondelete})),
+    sa.Column("tag", sa.Text),
+    sa.Column("age", sa.Integer),
+    {unique}
+    sa.CheckConstraint("age >= 0"),
+)
+"""
+
+
+class WithModels(Rebuild):
+    """A database from ``setup`` and an ``app.models`` module that ``revision --autogenerate`` reads."""
+
+    def __init__(self, root: Path, setup: str) -> None:
+        super().__init__(root, setup)
+        self.project.write_config(url=f"sqlite:///{self.db}", target_metadata="app.models:metadata")
+        self.project.write("app/__init__.py", "")
+
+    def autogenerate(self) -> str:
+        """``dbshift revision --autogenerate``; the output."""
+        result = self.project.run("revision", "--autogenerate", "-m", "models")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+
+class Unnamed(WithModels):
+    """The ``pet`` table with an unnamed foreign key, unique and CHECK, and models to compare."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, UNNAMED)
+
+    def models(self, *, ondelete: str | None = None, unique: bool = True) -> None:
+        self.project.write(
+            "app/models.py",
+            PET_MODELS.format(
+                ondelete=f", ondelete={ondelete!r}" if ondelete else "",
+                unique='sa.UniqueConstraint("tag"),' if unique else "",
+            ),
+        )
+
+    def pets(self) -> list[tuple[object, ...]]:
+        return self.query("SELECT * FROM pet ORDER BY id")
+
+    def actions(self) -> list[str]:
+        return [r[6] for r in self.query("PRAGMA foreign_key_list(pet)")]
+
+
+@pytest.fixture
+def unnamed(tmp_path: Path) -> Unnamed:
+    return Unnamed(tmp_path / "project")
+
+
+def test_autogenerate_changes_ondelete_of_an_unnamed_foreign_key(unnamed: Unnamed) -> None:
+    """The issue's case: ``constraint 'None' does not exist`` before; now the foreign key is
+    found by its columns and target, and the rows, unique and CHECK survive both ways."""
+    pets = unnamed.pets()
+    unnamed.models(ondelete="CASCADE")
+    unnamed.autogenerate()
+    (name,) = [n for n in unnamed.project.revision_files() if n != "r0_start.py"]
+    text = (unnamed.project.versions / name).read_text()
+    assert 'columns=["owner_id"]' in text and 'referent_table="owner"' in text, text
+    before = unnamed.master()
+    out = io.StringIO()
+    migrate.upgrade(unnamed.config, "r0:head", sql=True, output=out)  # reads the file, changes nothing
+    assert "ON DELETE CASCADE" in out.getvalue() and unnamed.master() == before
+    unnamed.upgrade()
+    assert unnamed.actions() == ["CASCADE"] and unnamed.pets() == pets
+    sql = unnamed.master()["pet"]
+    assert "UNIQUE (tag)" in sql and "CHECK (age >= 0)" in sql, sql
+    assert "No changes detected" in unnamed.autogenerate()
+    unnamed.downgrade("r0")
+    assert unnamed.actions() == ["NO ACTION"] and unnamed.pets() == pets
+    assert "CONSTRAINT" not in unnamed.master()["pet"]  # unnamed again, as it was
+
+
+def test_autogenerate_drops_an_unnamed_unique(unnamed: Unnamed) -> None:
+    unnamed.models(unique=False)
+    unnamed.autogenerate()
+    unnamed.upgrade()
+    unnamed.query("INSERT INTO pet VALUES (3, 1, 'a', 1)")  # the unique is gone
+    assert "No changes detected" in unnamed.autogenerate()
+    unnamed.query("DELETE FROM pet WHERE id = 3")
+    unnamed.downgrade("r0")
+    with pytest.raises(sqlite3.IntegrityError):
+        unnamed.query("INSERT INTO pet VALUES (3, 1, 'a', 1)")
+    assert len(unnamed.pets()) == 2
+
+
+def test_rendered_drop_of_an_unnamed_check_runs_both_ways(unnamed: Unnamed) -> None:
+    """What autogenerate writes for an unnamed CHECK the models no longer have: the expression
+    picks it (spaces and case aside), the downgrade adds it back."""
+    from dbshift.autogenerate.compare import reverse_ops
+    from dbshift.autogenerate.render import render_ops
+    from dbshift.operations.constraint import DropConstraintOp
+    from dbshift.schema.model import CheckDef
+
+    ops = [DropConstraintOp("pet", None, "check", constraint=CheckDef("AGE>=0"))]
+    up, down = render_ops(ops).body, render_ops(reverse_ops(ops)).body
+    assert up == 'op.drop_constraint(None, "pet", type_="check", condition="AGE>=0")', up
+    unnamed.add("r1", "r0", up, down)
+    unnamed.upgrade()
+    unnamed.query("INSERT INTO pet VALUES (3, 1, 'c', -1)")
+    assert "CHECK" not in unnamed.master()["pet"]
+    unnamed.query("DELETE FROM pet WHERE id = 3")
+    unnamed.downgrade("r0")
+    with pytest.raises(sqlite3.IntegrityError):
+        unnamed.query("INSERT INTO pet VALUES (3, 1, 'c', -1)")
+
+
+def test_drop_unnamed_constraints_by_definition_in_op_and_batch(unnamed: Unnamed) -> None:
+    pets = unnamed.pets()
+    unnamed.add(
+        "r1",
+        "r0",
+        """
+        op.drop_constraint(None, "pet", type_="foreignkey", columns=["owner_id"], referent_table="owner")
+        with op.batch_alter_table("pet") as batch:
+            batch.drop_constraint(None, type_="check", condition="(age >= 0)")
+            batch.drop_constraint(None, type_="unique", columns=["tag"])
+        """,
+        """
+        op.create_foreign_key(None, "pet", "owner", ["owner_id"], ["id"])
+        op.create_check_constraint(None, "pet", "age >= 0")
+        op.create_unique_constraint(None, "pet", ["tag"])
+        """,
+    )
+    unnamed.upgrade()
+    sql = unnamed.master()["pet"]
+    assert "REFERENCES" not in sql and "CHECK" not in sql and "UNIQUE" not in sql, sql
+    assert unnamed.pets() == pets
+    unnamed.downgrade("r0")
+    sql = unnamed.master()["pet"]
+    assert "REFERENCES owner (id)" in sql and "CHECK (age >= 0)" in sql and "UNIQUE (tag)" in sql, sql
+    assert unnamed.pets() == pets
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            'op.drop_constraint(None, "pet", type_="foreignkey", columns=["tag"], referent_table="owner")',
+            "no foreign key on pet (tag) -> owner to drop",
+        ),
+        ('op.drop_constraint(None, "pet", type_="check", condition="age > 1")', "no check constraint on pet (age > 1)"),
+        ('op.drop_constraint(None, "pet", type_="unique", columns=["age"])', "no unique constraint on pet (age)"),
+        ('op.drop_constraint(None, "pet", type_="unique")', "an unnamed constraint is found by its definition"),
+    ],
+)
+def test_dropping_an_unnamed_constraint_that_is_not_there(unnamed: Unnamed, call: str, message: str) -> None:
+    before = unnamed.master()
+    unnamed.add("r1", "r0", call)
+    result = unnamed.project.run("upgrade", "head")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+    assert unnamed.master() == before and unnamed.version() == [("r0",)]
+
+
+# --------------------------------------------------------------------------- kept exactly
+
+KEPT = """
+CREATE TABLE account (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    price INT NOT NULL,
+    qty INT NOT NULL,
+    total INT GENERATED ALWAYS AS (price * qty) VIRTUAL,
+    label TEXT GENERATED ALWAYS AS ('#' || name) STORED,
+    note TEXT
+);
+CREATE UNIQUE INDEX ix_account_lower_name ON account (lower(name));
+CREATE INDEX ix_account_note ON account (note) WHERE note IS NOT NULL;
+INSERT INTO account (id, name, price, qty, note) VALUES (1, 'Ann', 2, 3, 'x'), (2, 'Bob', 5, 1, NULL);
+"""
+
+KEPT_MODELS = """
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+account = sa.Table(
+    "account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", {name_type}, nullable=False),
+    sa.Column("price", sa.Integer, nullable={nullable}),
+    sa.Column("qty", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, sa.Computed("price * qty", persisted=False)),
+    sa.Column("label", sa.Text, sa.Computed("'#' || name", persisted=True)),
+    sa.Column("note", sa.Text),
+    {extra}
+)
+sa.Index("ix_account_lower_name", sa.func.lower(account.c.name), unique=True)
+sa.Index("ix_account_note", account.c.note, sqlite_where=sa.text("note IS NOT NULL"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("nullable", "extra", "name_type"),
+    [
+        ("True", "", "sa.Text"),  # a change of nullability: a rebuild
+        ("False", 'sa.Column("added_at", sa.Text, server_default=sa.text("CURRENT_TIMESTAMP")),', "sa.Text"),
+        ("False", "", "sa.String(40)"),  # the type of a column the index and a generated column use
+    ],
+    ids=["nullable", "non-constant-default", "type-under-them"],
+)
+def test_rebuild_keeps_partial_and_expression_indexes_and_generated_columns(
+    tmp_path: Path, nullable: str, extra: str, name_type: str
+) -> None:
+    """After a rebuild some other change causes, the indexes and generated columns are exactly
+    as they were: the second autogenerate finds nothing, and they still work."""
+    kept = WithModels(tmp_path / "project", KEPT)
+    kept.query("UPDATE account SET note = 'y' WHERE id = 2")
+    before = kept.master()
+    kept.project.write("app/models.py", KEPT_MODELS.format(nullable=nullable, extra=extra, name_type=name_type))
+    kept.autogenerate()
+    kept.upgrade()
+    assert "No changes detected" in kept.autogenerate()
+    after = kept.master()
+    assert after["account"] != before["account"]  # rebuilt
+    for index in ("ix_account_lower_name", "ix_account_note"):
+        assert after[index] == before[index]
+    table = after["account"]
+    assert "GENERATED ALWAYS AS (price * qty) VIRTUAL" in table, table
+    assert "GENERATED ALWAYS AS ('#' || name) STORED" in table, table
+    rows = kept.query("SELECT id, name, total, label, note FROM account ORDER BY id")
+    assert rows == [(1, "Ann", 6, "#Ann", "x"), (2, "Bob", 5, "#Bob", "y")]
+    with pytest.raises(sqlite3.IntegrityError):  # the unique expression index still holds
+        kept.query("INSERT INTO account (id, name, price, qty, note) VALUES (3, 'ANN', 1, 1, 'z')")
+    plan = kept.query("EXPLAIN QUERY PLAN SELECT id FROM account WHERE note = 'x'")
+    assert any("ix_account_note" in str(r[-1]) for r in plan), plan
+    kept.query("INSERT INTO account (id, name, price, qty, note) VALUES (3, 'Cy', 4, 4, 'z')")
+    assert kept.query("SELECT total, label FROM account WHERE id = 3") == [(16, "#Cy")]
+    kept.downgrade("r0")
+    assert kept.query("SELECT id, name, total, label, note FROM account ORDER BY id")[:2] == rows

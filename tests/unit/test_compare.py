@@ -221,6 +221,46 @@ def test_dependency_order_keeps_the_given_order_where_it_can() -> None:
     assert [t.name for t in ordered] == ["x", "z", "y"]
 
 
+def _scan_order(tables: Sequence[TableDef]) -> tuple[list[TableDef], list[tuple[TableDef, ForeignKeyDef]]]:
+    """The plain definition of dependency_order: again and again, the first remaining table whose
+    references are all placed; none (a cycle): the first remaining one, its open references deferred."""
+    keys = {t.key for t in tables}
+    remaining, done = list(tables), set[str]()
+    ordered: list[TableDef] = []
+    deferred: list[tuple[TableDef, ForeignKeyDef]] = []
+
+    def open_refs(t: TableDef) -> tuple[ForeignKeyDef, ...]:
+        return tuple(f for f in t.foreign_keys if f.referred_table in keys - {t.key} - done)
+
+    while remaining:
+        ready = next((t for t in remaining if not open_refs(t)), None)
+        if ready is None:
+            ready = remaining[0]
+            waiting = open_refs(ready)
+            deferred.extend((ready, f) for f in waiting)
+            ready = ready.replace(foreign_keys=tuple(f for f in ready.foreign_keys if f not in waiting))
+        remaining = [t for t in remaining if t.key != ready.key]
+        done.add(ready.key)
+        ordered.append(ready)
+    return ordered, deferred
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 11), max_size=3), min_size=1, max_size=12))
+def test_dependency_order_is_the_first_ready_table_each_time(references: list[list[int]]) -> None:
+    """Random reference graphs (cycles, self-references, references outside the tables): the
+    order and the deferred foreign keys are those of the plain quadratic scan."""
+    tables = [
+        table(
+            f"t{i}",
+            *(f"r{j}" for j, _ in enumerate(refs)),
+            foreign_keys=tuple(fk(f"r{j}", f"t{r}") for j, r in enumerate(refs)),
+        )
+        for i, refs in enumerate(references)
+    ]
+    assert dependency_order(tables) == _scan_order(tables)
+
+
 def test_names_free_before_they_are_taken() -> None:
     """An index moving from a dropped table to a new one: the drop comes first."""
     current = SchemaDef.of([table("old", "v", indexes=(IndexDef("ix_v", ("v",)),))])

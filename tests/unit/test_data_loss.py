@@ -149,7 +149,9 @@ def test_a_destructive_operation_gets_a_comment_on_its_line() -> None:
         retype(sa.VARCHAR(200), sa.String(50)),
     ]
     assert render_ops(ops).body.splitlines() == [
-        'op.add_column("packages", sa.Column("summary", sa.String(length=100), nullable=True))',
+        "op.add_column(",
+        '    "packages", sa.Column("summary", sa.String(length=100), nullable=True)',
+        ")",
         'op.drop_column("packages", "name")  # data loss: drops column packages.name',
         "op.alter_column(",
         '    "packages",',
@@ -204,7 +206,7 @@ def test_marked_bodies_are_left_alone_by_ruff_format(tmp_path: Path) -> None:
     if not ruff.exists():
         pytest.skip("ruff is not installed beside this Python")
     result = subprocess.run(
-        [str(ruff), "format", "--isolated", "--line-length", str(MAX_WIDTH + 4), "--diff", str(path)],
+        [str(ruff), "format", "--isolated", "--diff", str(path)],
         capture_output=True,
         text=True,
         check=False,

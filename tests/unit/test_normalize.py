@@ -17,9 +17,13 @@ from sqlalchemy.types import TypeEngine
 from dbshift.dialects.normalize import (
     checks_equal,
     defaults_equal,
+    normalize_condition,
     normalize_default,
     normalize_expression,
     normalize_fk_action,
+    normalize_fk_match,
+    normalize_index_element,
+    normalize_index_options,
     normalize_type_sql,
     type_sql,
     types_equal,
@@ -311,6 +315,128 @@ def test_index_expressions_that_differ() -> None:
 )
 def test_fk_actions(dialect: str, action: str | None, expected: str | None) -> None:
     assert normalize_fk_action(action, dialect) == expected
+
+
+# -- partial-index conditions, index elements and options, foreign-key MATCH -------------------
+@pytest.mark.parametrize(
+    ("model", "reflected"),
+    [
+        ("qty > 5", "(qty > 5)"),
+        ("b > 5 AND (s = 'x' OR s IS NULL)", "((b > 5) AND (((s)::text = 'x'::text) OR (s IS NULL)))"),
+        ("status != 'gone' AND code IS NOT NULL", "(((status)::text <> 'gone'::text) AND (code IS NOT NULL))"),
+        ("qty BETWEEN 1 AND 9 OR name NOT LIKE 'a%'", "(((qty >= 1) AND (qty <= 9)) OR ((name)::text !~~ 'a%'::text))"),
+        ("lower(name) LIKE 'x%'", "(lower((name)::text) ~~ 'x%'::text)"),
+        ('"Flag" IS TRUE', "(flag IS TRUE)"),
+        ("c0 > -1000", "(c0 > '-1000'::integer)"),  # found by the A->B->A property test
+        ("price >= 1.5", "(price >= 1.50)"),
+    ],
+)
+def test_partial_index_conditions_postgresql(model: str, reflected: str) -> None:
+    assert normalize_condition(model, "postgresql") == normalize_condition(reflected, "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("qty > 5", "qty > 6"),
+        ("a > 1 OR b > 1 AND c > 1", "(a > 1 OR b > 1) AND c > 1"),
+        ("NOT (a AND b)", "NOT a AND b"),
+        ("s = 'X'", "s = 'x'"),
+        ("qty > 5", "qty >= 5"),
+        ("qty > -5", "qty > 5"),
+        ("qty - 5 > 0", "qty > 0"),
+    ],
+)
+def test_partial_index_conditions_that_differ(one: str, other: str) -> None:
+    assert normalize_condition(one, "postgresql") != normalize_condition(other, "postgresql")
+    assert normalize_condition(one, "sqlite") != normalize_condition(other, "sqlite")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "model", "reflected"),
+    [
+        ("postgresql", "b DESC NULLS FIRST", "b DESC"),
+        ("postgresql", "b ASC", "b"),
+        ("postgresql", "b ASC NULLS LAST", "b"),
+        ("postgresql", "lower(name) DESC", "lower((name)::text) DESC"),
+        ("sqlite", "b ASC", "b"),
+        ("sqlite", "lower(b) DESC", 'lower("b")  DESC'),
+        ("mariadb", "b ASC", "b"),
+        ("mariadb", "`b` DESC", "b desc"),
+    ],
+)
+def test_index_elements(dialect: str, model: str, reflected: str) -> None:
+    assert normalize_index_element(model, dialect) == normalize_index_element(reflected, dialect)
+
+
+def test_index_elements_that_differ() -> None:
+    assert normalize_index_element("b DESC", "postgresql") != normalize_index_element("b", "postgresql")
+    assert normalize_index_element("b DESC NULLS LAST", "postgresql") != normalize_index_element("b DESC", "postgresql")
+    assert normalize_index_element("b NULLS FIRST", "postgresql") != normalize_index_element("b", "postgresql")
+    assert normalize_index_element("b DESC", "sqlite") != normalize_index_element("b", "sqlite")
+    assert normalize_index_element("b DESC", "mariadb") != normalize_index_element("b", "mariadb")
+
+
+def _options(dialect: str, columns: tuple[str, ...] = ("a", "b"), **options: Any) -> object:
+    return normalize_index_options(tuple(options.items()), columns, (), dialect)
+
+
+def test_index_options_defaults_are_no_option() -> None:
+    assert (
+        _options("postgresql", postgresql_using="btree", postgresql_include=(), postgresql_nulls_not_distinct=False)
+        == ()
+    )
+    assert _options("postgresql", postgresql_using="BTREE") == ()
+    # Options the database does not report back are never compared.
+    assert _options("postgresql", postgresql_concurrently=True, postgresql_tablespace="x") == ()
+    assert _options("mariadb", mysql_using="hash") == ()
+    assert _options("sqlite", postgresql_where="a > 1") == ()  # another dialect's option
+
+
+def test_index_options_spellings() -> None:
+    assert _options("postgresql", postgresql_with={"fillfactor": 50}) == _options(
+        "postgresql", postgresql_with={"fillfactor": "50"}
+    )
+    assert _options("postgresql", postgresql_include=["c"]) == _options("postgresql", postgresql_include=("c",))
+    assert _options("mariadb", mysql_length=10) == _options("mariadb", mysql_length={"b": 10, "a": 10})
+    assert _options("mariadb", mariadb_length={"a": 10, "b": 10}) == _options("mariadb", mysql_length=10)
+    assert _options("mariadb", mysql_prefix="fulltext") == _options("mariadb", mysql_prefix="FULLTEXT")
+    assert _options("postgresql", postgresql_where="(a > 1)") == _options("postgresql", postgresql_where="a > 1")
+
+
+def test_index_options_that_differ() -> None:
+    assert _options("postgresql", postgresql_using="hash") != _options("postgresql")
+    assert _options("postgresql", postgresql_ops={"a": "text_pattern_ops"}) != _options("postgresql")
+    assert _options("postgresql", postgresql_include=["c"]) != _options("postgresql", postgresql_include=["c", "d"])
+    assert _options("postgresql", postgresql_nulls_not_distinct=True) != _options("postgresql")
+    assert _options("mariadb", mysql_length=10) != _options("mariadb", mysql_length={"a": 10})
+    assert _options("sqlite", sqlite_where="a > 1") != _options("sqlite", sqlite_where="a > 2")
+
+
+@pytest.mark.parametrize(("match", "expected"), [(None, None), ("SIMPLE", None), ("simple", None), ("full", "FULL")])
+def test_fk_match(match: str | None, expected: str | None) -> None:
+    assert normalize_fk_match(match) == expected
+
+
+@pytest.mark.parametrize(
+    ("model", "reflected"),
+    [("'2020-01-31'", "'2020-01-31 00:00:00'"), ("'2020-01-31 10:00:00'", "'2020-01-31 10:00:00.000000'")],
+)
+def test_date_time_defaults(model: str, reflected: str) -> None:
+    assert defaults_equal(model, reflected, "mariadb")
+    assert not defaults_equal("'2020-01-31'", "'2020-01-31 00:00:01'", "mariadb")
+
+
+def test_postgresql_array_dimensions_are_not_kept() -> None:
+    assert types_equal(postgresql.ARRAY(sa.Integer, dimensions=2), postgresql.ARRAY(sa.Integer), PG)
+    assert not types_equal(postgresql.ARRAY(sa.Integer), postgresql.ARRAY(sa.BigInteger), PG)
+
+
+def test_sqlite_types_it_reflects_as_their_affinity() -> None:
+    lite = sqlite.dialect()
+    assert types_equal(sa.types.CLOB(), sa.types.TEXT(), lite)  # SQLAlchemy reflects CLOB as TEXT
+    assert not types_equal(sa.types.CLOB(), sa.types.INTEGER(), lite)
+    assert not types_equal(sa.types.VARCHAR(10), sa.types.TEXT(), lite)
 
 
 # (dialect, CHECK condition or generated expression as the model declares it, as that backend's

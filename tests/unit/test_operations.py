@@ -411,8 +411,16 @@ def test_drop_unnamed_constraint_by_definition() -> None:
     con: ConstraintDef = UniqueDef(("qty",))
     added = AddConstraintOp("child", con).apply(SCHEMA)
     assert DropConstraintOp("child", None, "unique", constraint=con).apply(added) == SCHEMA
-    with pytest.raises(SchemaStateError, match="does not exist"):
+    with pytest.raises(SchemaStateError, match=r"^no unique constraint on child \(id\) to drop$"):
         DropConstraintOp("child", None, "unique", constraint=UniqueDef(("id",))).apply(SCHEMA)
+    with pytest.raises(SchemaStateError, match="an unnamed constraint is found by its definition"):
+        DropConstraintOp("child", None, "unique").apply(added)
+    check = CheckDef("qty >= 0")
+    with_check = AddConstraintOp("child", check).apply(SCHEMA)
+    assert DropConstraintOp("child", None, "check", constraint=CheckDef("(QTY>=0)")).apply(with_check) == SCHEMA
+    two = AddConstraintOp("child", CheckDef("qty>=0")).apply(with_check)
+    with pytest.raises(SchemaStateError, match="more than one check constraint on child"):
+        DropConstraintOp("child", None, "check", constraint=CheckDef("qty >=  0 ")).apply(two)
     with pytest.raises(SchemaStateError, match="constraint 'nope' on 'child' does not exist"):
         DropConstraintOp("child", "nope").apply(SCHEMA)
 
@@ -640,3 +648,28 @@ def test_reverse_of_reverse_is_the_operation(start: SchemaDef, data: st.DataObje
     if operation is None:
         return
     assert operation.reverse().reverse() == operation
+
+
+def test_a_renamed_column_is_renamed_in_the_sql_that_names_it() -> None:
+    """PostgreSQL, SQLite and MariaDB rewrite CHECKs, partial-index conditions, index
+    expressions and generated columns when a column is renamed; the schema model follows, or a
+    comparison after a rename would see them all as changed (found by the A->B->A property)."""
+    from dbshift.operations.column import AlterColumnOp
+    from dbshift.schema.model import CheckDef, ColumnDef, IndexDef, SchemaDef, TableDef
+
+    table = TableDef(
+        "t",
+        columns=(ColumnDef("c0"), ColumnDef("twice", computed="c0 * 2"), ColumnDef("c01")),
+        checks=(CheckDef("c0 > 0 AND c01 <> 'c0'", "ck_t_c0"),),
+        indexes=(
+            IndexDef("ix_where", ("c0",), dialect_options=(("sqlite_where", '"c0" > -1000'),)),
+            IndexDef("ix_expr", ("lower(c0)", "c01"), expressions=(True, False)),
+        ),
+    )
+    after = AlterColumnOp("t", "c0", new_column_name="r0").apply(SchemaDef.of([table])).get("t")
+    assert after is not None
+    assert after.column_names == ("r0", "twice", "c01")
+    assert after.column("twice") is not None and after.column("twice").computed == "r0 * 2"  # type: ignore[union-attr]
+    assert after.checks == (CheckDef("r0 > 0 AND c01 <> 'c0'", "ck_t_c0"),)
+    assert after.index("ix_where") == IndexDef("ix_where", ("r0",), dialect_options=(("sqlite_where", '"r0" > -1000'),))
+    assert after.index("ix_expr") == IndexDef("ix_expr", ("lower(r0)", "c01"), expressions=(True, False))

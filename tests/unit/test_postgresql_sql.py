@@ -188,6 +188,44 @@ def test_alter_column_type_using_and_a_comment_removed_in_a_schema() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # No assignment cast: an explicit one, which PostgreSQL otherwise asks for.
+        (sa.Text(), sa.Uuid(), "ALTER TABLE t ALTER COLUMN c TYPE UUID USING c::UUID"),
+        (sa.String(5), sa.Boolean(), "ALTER TABLE t ALTER COLUMN c TYPE BOOLEAN USING c::BOOLEAN"),
+        (sa.Text(), postgresql.BYTEA(), "ALTER TABLE t ALTER COLUMN c TYPE BYTEA USING c::BYTEA"),
+        (sa.String(9), postgresql.INT4RANGE(), "ALTER TABLE t ALTER COLUMN c TYPE INT4RANGE USING c::INT4RANGE"),
+        (sa.String(9), sa.Enum("a", name="e"), "ALTER TABLE t ALTER COLUMN c TYPE e USING c::e"),
+        (sa.String(9), sa.Integer(), "ALTER TABLE t ALTER COLUMN c TYPE INTEGER USING c::INTEGER"),
+        # Within a kind, or towards text: the assignment cast, which refuses a value too long
+        # where ::VARCHAR(3) would cut it.
+        (sa.Integer(), sa.BigInteger(), "ALTER TABLE t ALTER COLUMN c TYPE BIGINT"),
+        (sa.Text(), sa.String(3), "ALTER TABLE t ALTER COLUMN c TYPE VARCHAR(3)"),
+        (sa.Integer(), sa.String(3), "ALTER TABLE t ALTER COLUMN c TYPE VARCHAR(3)"),
+        (sa.Enum("a", name="e"), sa.Enum("a", "b", name="e"), "ALTER TABLE t ALTER COLUMN c TYPE e"),
+    ],
+)
+def test_type_change_without_an_assignment_cast_gets_one(
+    old: sa.types.TypeEngine[object], new: sa.types.TypeEngine[object], expected: str
+) -> None:
+    def body() -> None:
+        op.alter_column("t", "c", type_=new, existing_type=old)
+
+    assert [s for s in offline(body) if s.startswith("ALTER TABLE")] == [expected]
+
+
+def test_type_change_keeps_the_revisions_own_using_and_needs_the_old_type() -> None:
+    def body() -> None:
+        op.alter_column("t", "c", type_=sa.Uuid, existing_type=sa.Text, postgresql_using="md5(c)::uuid")
+        op.alter_column("t", "c", type_=sa.Uuid)
+
+    assert offline(body) == [
+        "ALTER TABLE t ALTER COLUMN c TYPE UUID USING md5(c)::uuid",
+        "ALTER TABLE t ALTER COLUMN c TYPE UUID",
+    ]
+
+
 # --------------------------------------------------------------------------- ENUM types
 
 

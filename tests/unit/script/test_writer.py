@@ -34,6 +34,7 @@ Revises: 1a2b3c4d5e6f
 Create Date: 2026-11-20 23:40:01.123456
 
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -87,7 +88,7 @@ def test_default_template_exact_shape() -> None:
 def test_base_revision() -> None:
     text = render_revision(DEFAULT_TEMPLATE, source(down_revisions=(), upgrade_body="", downgrade_body=""))
     assert "down_revision = None\n" in text
-    assert "Revises: \n" in text
+    assert "Revises:\n" in text
     assert "def upgrade() -> None:\n    pass\n" in text
     assert read_back(text) == ("3f2a9c1b7d4e", None, "Add last updated")
 

@@ -1,10 +1,16 @@
-"""${message}
+<%!
+def py(value):
+    """A literal as ruff format writes it: double quotes (ids hold no quotes)."""
+    return repr(value).replace("'", '"')
+
+%>"""${message}
 
 Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
+Revises:${" " + comma(down_revision) if down_revision else ""}
 Create Date: ${create_date}
 
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -12,10 +18,10 @@ import sqlalchemy as sa
 ${imports if imports else ""}
 
 # Identifiers of this revision and of the ones it follows.
-revision: str = ${repr(up_revision)}
-down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}
-branch_labels: Union[str, Sequence[str], None] = ${repr(branch_labels)}
-depends_on: Union[str, Sequence[str], None] = ${repr(depends_on)}
+revision: str = ${py(up_revision)}
+down_revision: Union[str, Sequence[str], None] = ${py(down_revision)}
+branch_labels: Union[str, Sequence[str], None] = ${py(branch_labels)}
+depends_on: Union[str, Sequence[str], None] = ${py(depends_on)}
 
 
 def upgrade() -> None:

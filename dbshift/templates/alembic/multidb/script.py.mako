@@ -1,13 +1,19 @@
 <%!
 import re
 
+
+def py(value):
+    """A literal as ruff format writes it: double quotes (ids hold no quotes)."""
+    return repr(value).replace("'", '"')
+
 %>"""${message}
 
 Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
+Revises:${" " + comma(down_revision) if down_revision else ""}
 Create Date: ${create_date}
 
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -15,10 +21,10 @@ import sqlalchemy as sa
 ${imports if imports else ""}
 
 # Identifiers of this revision and of the ones it follows.
-revision: str = ${repr(up_revision)}
-down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}
-branch_labels: Union[str, Sequence[str], None] = ${repr(branch_labels)}
-depends_on: Union[str, Sequence[str], None] = ${repr(depends_on)}
+revision: str = ${py(up_revision)}
+down_revision: Union[str, Sequence[str], None] = ${py(down_revision)}
+branch_labels: Union[str, Sequence[str], None] = ${py(branch_labels)}
+depends_on: Union[str, Sequence[str], None] = ${py(depends_on)}
 
 
 def upgrade(engine_name: str) -> None:
@@ -27,11 +33,8 @@ def upgrade(engine_name: str) -> None:
 
 def downgrade(engine_name: str) -> None:
     globals()[f"downgrade_{engine_name}"]()
+% for db_name in re.split(r',\s*', config.get_main_option("databases")):
 
-<%
-    db_names = config.get_main_option("databases")
-%>
-% for db_name in re.split(r',\s*', db_names):
 
 def upgrade_${db_name}() -> None:
     ${context.get("%s_upgrades" % db_name, "pass")}
@@ -39,5 +42,4 @@ def upgrade_${db_name}() -> None:
 
 def downgrade_${db_name}() -> None:
     ${context.get("%s_downgrades" % db_name, "pass")}
-
 % endfor
