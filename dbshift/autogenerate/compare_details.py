@@ -57,7 +57,8 @@ def check_changes(target: TableDef, current: TableDef, dialect: Dialect) -> Chan
         if same is not None and (check.name is None or same.name is None):
             left.remove(same)
             continue
-        adds.append(AddConstraintOp(name, _named_check(check, target, dialect), schema))
+        named = _named_check(check, target, dialect)
+        adds.append(AddConstraintOp(name, named, schema, invented_name=check.name is None))
     drops.extend(DropConstraintOp(name, check.name, "check", schema, constraint=check) for check in left)
     return drops, adds
 
@@ -129,9 +130,10 @@ def primary_key_changes(target: TableDef, current: TableDef, dialect: Dialect) -
             drops.extend(_auto_increment_off(target, current, old.columns))
         drops.append(DropConstraintOp(name, old.name, "primary", schema, constraint=old))
     if new is not None:
-        if new.name is None:
+        invented = new.name is None
+        if invented:
             new = replace(new, name=fit_name(f"{name}_pkey", dialect))
-        adds.append(AddConstraintOp(name, new, schema))
+        adds.append(AddConstraintOp(name, new, schema, invented_name=invented))
     return drops, adds
 
 
