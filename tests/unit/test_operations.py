@@ -336,10 +336,12 @@ def test_alter_column_rename_follows_keys_constraints_and_referring_foreign_keys
     assert child.foreign_keys[0].columns == ("p",)
 
 
-def test_alter_column_rename_leaves_expressions_alone() -> None:
-    t = TableDef("t", columns=(ColumnDef("a"),), indexes=(IndexDef("ix", ("a", "a"), expressions=(False, True)),))
+def test_alter_column_rename_follows_into_expressions() -> None:
+    t = TableDef(
+        "t", columns=(ColumnDef("a"),), indexes=(IndexDef("ix", ("a", "lower(a) || 'a'"), expressions=(False, True)),)
+    )
     after = table(AlterColumnOp("t", "a", new_column_name="b").apply(SchemaDef.of([t])), "t")
-    assert after.indexes[0].columns == ("b", "a")
+    assert after.indexes[0].columns == ("b", "lower(b) || 'a'")
 
 
 def test_alter_column_errors() -> None:
