@@ -5,9 +5,11 @@ the upgrade's reverses in reverse order, so the upgrade is ordered so that both 
 
 1. foreign keys that go away or change are dropped first (nothing depends on them);
 2. tables that go away are dropped, tables referring to others first;
-3. indexes and unique constraints that go away or change are dropped;
+3. indexes, unique and CHECK constraints and primary keys that go away or change are dropped
+   (and generated columns whose generation changed, to be added again in 4);
 4. columns are added, then altered, then dropped (after whatever used them);
-5. new indexes and unique constraints are created (after the columns they cover);
+5. new indexes, unique and CHECK constraints and primary keys are created (after the columns
+   they cover);
 6. new tables are created, referred tables first, each followed by its indexes;
 7. new foreign keys are added (after the tables, columns and unique keys they refer to);
 8. table comments change.
@@ -41,6 +43,16 @@ from typing import TypeVar
 
 from sqlalchemy.engine import Dialect
 
+from dbshift.autogenerate.compare_details import (
+    check_changes,
+    computed_changed,
+    identity_of,
+    leave_type_checks_to_alter_column,
+    made_plain,
+    made_plain_in_place,
+    primary_key_changes,
+    recreated_column,
+)
 from dbshift.autogenerate.enums import enum_value_changes, with_enum_checks
 from dbshift.dialects.features import Features, features_for
 from dbshift.dialects.normalize import (
@@ -58,7 +70,16 @@ from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableCommentOp, CreateTableOp, DropTableCommentOp, DropTableOp
 from dbshift.operations.types import CreateEnumTypeOp, DropEnumTypeOp
 from dbshift.schema.enums import enum_types_used
-from dbshift.schema.model import ColumnDef, ForeignKeyDef, IndexDef, SchemaDef, TableDef, UniqueDef, table_key
+from dbshift.schema.model import (
+    ColumnDef,
+    ForeignKeyDef,
+    IndexDef,
+    PrimaryKeyDef,
+    SchemaDef,
+    TableDef,
+    UniqueDef,
+    table_key,
+)
 from dbshift.schema.names import fit_name
 from dbshift.schema.reflect import is_excluded
 
@@ -119,9 +140,13 @@ def compare_schemas(
     removed = sorted(
         (t for t in current if t.key not in target and not is_excluded(t.name, patterns)), key=lambda t: t.key
     )
+    if features.alter_constraints:
+        _refresh_referring_keys(target, current, removed, dialect, steps)
     _drop_tables(removed, features, steps)
     _create_tables([t for t in target if t.key not in current], dialect, steps)
     steps.alter_columns = with_enum_checks(steps.alter_columns, target, current)
+    steps.drop_indexes = leave_type_checks_to_alter_column(steps.alter_columns, steps.drop_indexes, dialect)
+    steps.add_indexes = leave_type_checks_to_alter_column(steps.alter_columns, steps.add_indexes, dialect)
     if dialect.name == "postgresql":
         dropped = {t.key for t in removed}
         kept = [t for t in current if t.key not in target and t.key not in dropped]
@@ -405,6 +430,9 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.add_indexes.append(_add_named(name, uq, dialect, schema, replaced.get(uq.columns)))
 
     _compare_foreign_keys(target, current, dialect, steps)
+    for drops, adds in (check_changes(target, current, dialect), primary_key_changes(target, current, dialect)):
+        steps.drop_indexes.extend(drops)
+        steps.add_indexes.extend(adds)
 
     current_cols = {c.name: c for c in current.columns}
     target_names = set(target.column_names)
@@ -412,6 +440,14 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
         existing = current_cols.get(col.name)
         if existing is None:
             steps.add_columns.append(AddColumnOp(name, col, schema))
+        elif made_plain_in_place(col, existing, dialect):
+            alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
+            steps.alter_columns.append(made_plain(name, schema, alter, col, existing))
+        elif computed_changed(col, existing, dialect):
+            drops, added, indexes = recreated_column(target, current, col, *_index_names(steps, name))
+            steps.drop_indexes.extend(drops)
+            steps.add_columns.extend(added)
+            steps.add_indexes.extend(indexes)
         else:
             alter = compare_columns(name, schema, col, existing, dialect, comments=features.comments)
             if alter is not None:
@@ -425,6 +461,49 @@ def _compare_table(target: TableDef, current: TableDef, dialect: Dialect, featur
             steps.comments.append(CreateTableCommentOp(name, target.comment, current.comment or None, schema))
         else:
             steps.comments.append(DropTableCommentOp(name, current.comment, schema))
+
+
+def _refresh_referring_keys(
+    target: SchemaDef, current: SchemaDef, removed: Sequence[TableDef], dialect: Dialect, steps: _Steps
+) -> None:
+    """A primary key that is dropped takes the foreign keys referring to its columns with it
+    (PostgreSQL and MySQL refuse to drop it under them): those the models keep unchanged are
+    dropped first and added back last (once the referred table has its new keys)."""
+    keys = [
+        op
+        for op in steps.drop_indexes
+        if isinstance(op, DropConstraintOp) and op.type_ == "primary" and isinstance(op.constraint, PrimaryKeyDef)
+    ]
+    gone = {t.key for t in removed}
+    dropping = {
+        (op.table_name, op.schema, op.constraint_name) for op in steps.drop_fks if isinstance(op, DropConstraintOp)
+    }
+    for key in keys:
+        assert isinstance(key.constraint, PrimaryKeyDef)
+        referred = table_key(key.table_name, key.schema)
+        for table in current:
+            if table.key in gone:
+                continue
+            for fk in table.foreign_keys:
+                if _referred_key(fk) != referred or set(fk.referred_columns) != set(key.constraint.columns):
+                    continue
+                if (table.name, table.schema, fk.name) in dropping:
+                    continue
+                steps.drop_fks.append(DropConstraintOp(table.name, fk.name, "foreignkey", table.schema, constraint=fk))
+                wanted = target.tables.get(table.key)
+                model = next(
+                    (f for f in (wanted.foreign_keys if wanted else ()) if _fk_key(f, dialect) == _fk_key(fk, dialect)),
+                    None,
+                )
+                if model is not None:
+                    steps.add_fks.append(AddConstraintOp(table.name, replace(model, name=fk.name), table.schema))
+
+
+def _index_names(steps: _Steps, table: str) -> tuple[set[str], set[str]]:
+    """The indexes of ``table`` already being dropped, and created."""
+    dropped = {op.index_name for op in steps.drop_indexes if isinstance(op, DropIndexOp) and op.table_name == table}
+    added = {op.index.name for op in steps.add_indexes if isinstance(op, CreateIndexOp) and op.table_name == table}
+    return dropped, added
 
 
 def _compare_foreign_keys(target: TableDef, current: TableDef, dialect: Dialect, steps: _Steps) -> None:
@@ -482,7 +561,10 @@ def compare_columns(
         target.server_default, current.server_default, dialect.name
     )
     comment_changed = comments and (target.comment or None) != (current.comment or None)
-    if not (type_changed or nullable_changed or default_changed or comment_changed):
+    identity = identity_of(target) if dialect.name == "postgresql" else None
+    existing_identity = identity_of(current) if dialect.name == "postgresql" else None
+    identity_changed = identity != existing_identity
+    if not (type_changed or nullable_changed or default_changed or comment_changed or identity_changed):
         return None
     return AlterColumnOp(
         table,
@@ -496,4 +578,6 @@ def compare_columns(
         existing_nullable=current.nullable,
         existing_server_default=current.server_default,
         existing_comment=current.comment if comments else UNCHANGED,
+        identity=identity if identity_changed else UNCHANGED,
+        existing_identity=existing_identity if identity_changed else UNCHANGED,
     )

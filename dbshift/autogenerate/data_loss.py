@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
-from dbshift.operations.base import Operation
+from dbshift.operations.base import UNCHANGED, Operation
 from dbshift.operations.column import AlterColumnOp, DropColumnOp
 from dbshift.operations.table import DropTableOp
 from dbshift.schema.model import table_key
@@ -40,8 +40,16 @@ def data_loss(op: Operation) -> str | None:
     """What ``op`` can destroy, in one line (without a prefix), or None when it keeps all data."""
     if isinstance(op, DropTableOp):
         return f"drops table {table_key(op.table_name, op.schema)} (and its rows)"
+    if isinstance(op, DropColumnOp) and op.column is not None and op.column.computed is not None:
+        # Computed from the other columns: added back generated (autogenerate's way of changing
+        # one), nothing is lost; added back plain, its values are.
+        label = f"{table_key(op.table_name, op.schema)}.{op.column_name}"
+        return f"drops generated column {label} (its values come back only if it is added back generated)"
     if isinstance(op, DropColumnOp):
         return f"drops column {table_key(op.table_name, op.schema)}.{op.column_name}"
+    if isinstance(op, AlterColumnOp) and op.computed is not UNCHANGED and op.computed is not None:
+        label = f"{table_key(op.table_name, op.schema)}.{op.column_name}"
+        return f"{label} made generated: its values are replaced by computed ones"
     if (
         isinstance(op, AlterColumnOp)
         and op.type is not None

@@ -400,11 +400,23 @@ def _alter_call(op: AlterColumnOp, imports: set[str]) -> _TableCall:
     if op.type is not None:
         args.append(f"type_={_type(op.type, imports)}")
     args += _kw(nullable=op.nullable, existing_nullable=op.existing_nullable)
-    args += _default_arg("server_default", op.server_default)
-    args += _default_arg("existing_server_default", op.existing_server_default)
+    for key, default, identity in (
+        ("server_default", op.server_default, op.identity),
+        ("existing_server_default", op.existing_server_default, op.existing_identity),
+    ):
+        if op.identity is UNCHANGED or identity is UNCHANGED:
+            args += _default_arg(key, default)
+        else:  # Alembic's spelling of an identity change: server_default=sa.Identity(...) or None
+            args.append(
+                f"{key}={_inline('sa.Identity', _kw(**dict(identity)))}" if identity is not None else f"{key}=None"
+            )
     for key, comment in (("comment", op.comment), ("existing_comment", op.existing_comment)):
         if comment is not UNCHANGED:
             args.append(f"{key}={_lit(comment)}")
+    for key, generation in (("computed", op.computed), ("existing_computed", op.existing_computed)):
+        if generation is not UNCHANGED:  # dbshift's: a generated column made plain, or back
+            computed = [quote(generation[0]), *_kw(persisted=generation[1])] if generation is not None else []
+            args.append(f"{key}={_inline('sa.Computed', computed)}" if generation is not None else f"{key}=None")
     args += _kw(new_column_name=op.new_column_name, schema=op.schema)
     args += _options(op.dialect_options)
     return _TableCall("alter_column", tuple(args), 0)

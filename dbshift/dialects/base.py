@@ -102,6 +102,8 @@ class DialectImpl:
         problem = keyword_without_effect(op, self.dialect)
         if problem is not None:
             raise UnsupportedOperation(problem)
+        if isinstance(op, AlterColumnOp) and op.identity is not UNCHANGED and self.name != "postgresql":
+            raise UnsupportedOperation(f"{op.describe()}: {self.backend} has no identity columns (PostgreSQL's)")
 
     def statements(self, op: Operation) -> list[Executable]:
         """The statements that carry out ``op``; an empty list means nothing to do."""
@@ -286,6 +288,8 @@ class DialectImpl:
         the server named it. None: not there, and ``if_exists``."""
         if op.constraint_name is not None:
             return op
+        if op.type_ == "primary" and self.name == "mysql":
+            return op  # DROP PRIMARY KEY: MySQL names every primary key PRIMARY
         if op.constraint is None:
             raise UnsupportedOperation(needs_definition(op.table_name))
         lookup = self._require_lookup(f"drop_constraint without a name on '{op.table_name}'")

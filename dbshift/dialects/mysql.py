@@ -39,7 +39,7 @@ from dbshift.dialects.base import DialectImpl, UnsupportedOperation
 from dbshift.dialects.features import is_mariadb
 from dbshift.operations.base import UNCHANGED, column_label
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
-from dbshift.operations.constraint import DropConstraintOp
+from dbshift.operations.constraint import CONSTRAINT_KINDS, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableOp
 from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
@@ -188,9 +188,7 @@ class MySQLImpl(DialectImpl):
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
         table = stub_table(op.table_name, op.schema)
         label = column_label(op.table_name, op.column_name, op.schema)
-        changes = op.changes()
-        if "autoincrement" in dict(op.dialect_options):  # AUTO_INCREMENT on or off: a restatement
-            changes.append("autoincrement")
+        changes = op.changes()  # "autoincrement" (AUTO_INCREMENT on or off) too: a restatement
         if not changes:
             return []
         if changes == ["server_default"]:
@@ -210,6 +208,9 @@ class MySQLImpl(DialectImpl):
             comment=current.comment if op.comment is UNCHANGED else op.comment,
             autoincrement=bool(dict(op.dialect_options).get("autoincrement", current.autoincrement is True)),
         )
+        if op.computed is not UNCHANGED:  # MODIFY keeps a STORED column's values, either way
+            generation = op.computed or (None, None)
+            target = replace(target, computed=generation[0], computed_persisted=generation[1])
         if op.type is None:
             self.check_type(label, target.type, "existing_type" if self.lookup is None else "")
         # AUTO_INCREMENT is only rendered for a table's autoincrement column, i.e. a primary key.
@@ -290,7 +291,41 @@ class MySQLImpl(DialectImpl):
             if kind is None:
                 raise UnsupportedOperation(f"{what}: no such constraint")
             op = replace(op, type_=kind)
+        column_check = self._drop_column_check(op)
+        if column_check is not None:
+            return column_check
         return super().do_DropConstraintOp(op)
+
+    def _drop_column_check(self, op: DropConstraintOp) -> list[Executable] | None:
+        """MariaDB keeps a CHECK written on a column (``sa.Column(..., sa.CheckConstraint(...))``)
+        in the column's definition, under the column's name, where ``DROP CONSTRAINT`` does not
+        reach it: the column is restated without it (``MODIFY``, everything else read back)."""
+        kind = op.type_ or (CONSTRAINT_KINDS[type(op.constraint)] if op.constraint is not None else None)
+        if kind != "check" or not is_mariadb(self.dialect) or self.lookup is None or op.constraint_name is None:
+            return None
+        info = sa.table(
+            "CHECK_CONSTRAINTS",
+            sa.column("constraint_schema"),
+            sa.column("table_name"),
+            sa.column("constraint_name"),
+            sa.column("level"),
+            schema="information_schema",
+        )
+        database = op.schema if op.schema is not None else sa.func.database()
+        level = self.lookup.connection.execute(
+            sa.select(info.c.level).where(
+                info.c.constraint_schema == database,
+                info.c.table_name == op.table_name,
+                info.c.constraint_name == op.constraint_name,
+            )
+        ).scalar()
+        current = self.lookup.column(op.table_name, op.constraint_name, op.schema) if level == "Column" else None
+        if current is None:
+            return None
+        table = stub_table(op.table_name, op.schema)
+        column = sa_column(current, primary_key=current.autoincrement is True)
+        table.append_column(column)
+        return [ddl.ModifyColumn(table, current.name, column)]
 
 
 def _leads(index_columns: tuple[str, ...], fk_columns: tuple[str, ...]) -> bool:

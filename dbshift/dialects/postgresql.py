@@ -41,9 +41,10 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.expression import Executable
 
 from dbshift.dialects import ddl
-from dbshift.dialects.base import DialectImpl, SchemaLookup
+from dbshift.dialects.base import DialectImpl, SchemaLookup, UnsupportedOperation
 from dbshift.dialects.postgresql_generated import generated_dependents
 from dbshift.errors import MigrationError
+from dbshift.operations.base import UNCHANGED
 from dbshift.operations.column import AddColumnOp, AlterColumnOp
 from dbshift.operations.constraint import AddConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
@@ -53,7 +54,7 @@ from dbshift.operations.types import AlterEnumValuesOp, CreateEnumTypeOp, DropEn
 from dbshift.schema.enums import TypeKey, enum_additions, native_enum, sa_enum
 from dbshift.schema.model import ColumnDef, ConstraintDef, DialectOptions, EnumTypeDef, IndexDef
 from dbshift.schema.names import fit_name
-from dbshift.schema.to_sa import sa_index, stub_table
+from dbshift.schema.to_sa import sa_column, sa_index, stub_table
 
 CONCURRENTLY = "postgresql_concurrently"
 
@@ -339,7 +340,11 @@ class PostgresqlImpl(DialectImpl):
         return [*enums, *sequences, *super().do_AddColumnOp(op), *owned]
 
     def do_AlterColumnOp(self, op: AlterColumnOp) -> list[Executable]:
-        statements = super().do_AlterColumnOp(op)
+        statements = [*self._generation(op), *super().do_AlterColumnOp(op)]
+        if op.identity is not UNCHANGED:
+            table = stub_table(op.table_name, op.schema)
+            existing = None if op.existing_identity is UNCHANGED else op.existing_identity
+            statements.append(AlterColumnIdentity(table, op.column_name, op.identity, existing))
         if op.type is None:
             return statements
         cast = self._explicit_cast(op)
@@ -387,6 +392,27 @@ class PostgresqlImpl(DialectImpl):
         rest = [s for s in statements if not isinstance(s, ddl.RenameColumn)]
         return [*drops, *rest, *back, *renames]
 
+    def _generation(self, op: AlterColumnOp) -> list[Executable]:
+        """A generated column made plain keeps its values (``DROP EXPRESSION``, PostgreSQL 13+);
+        a plain column made generated is dropped and added (nothing before PostgreSQL 17 makes
+        one generated in place, and its values are computed anyway)."""
+        if op.computed is UNCHANGED:
+            return []
+        table = stub_table(op.table_name, op.schema)
+        if op.computed is None:
+            return [DropExpression(table, op.column_name)]
+        type_ = op.existing_type
+        if type_ is None:
+            raise UnsupportedOperation(f"{op.describe()}: needs existing_type to add the generated column back")
+        expression, persisted = op.computed
+        version = self.dialect.server_version_info or ()
+        if persisted is None and tuple(version[:1]) < (18,):
+            persisted = True  # STORED: the only kind before PostgreSQL 18
+        nullable = op.existing_nullable if op.existing_nullable is not None else True
+        column = ColumnDef(op.column_name, type_, nullable, computed=expression, computed_persisted=persisted)
+        table.append_column(sa_column(column))
+        return [ddl.DropColumn(table, op.column_name), ddl.AddColumn(table, table.c[op.column_name])]
+
     # -- indexes ------------------------------------------------------------------------------
     def do_CreateIndexOp(self, op: CreateIndexOp) -> list[Executable]:
         # The table stub names the INCLUDE columns too, for SQLAlchemy to compile them.
@@ -407,3 +433,55 @@ class PostgresqlImpl(DialectImpl):
         table = stub_table(op.table_name or "_unknown", op.schema, ("_dbshift_stub",))
         index = sa.Index(op.index_name, table.c._dbshift_stub, postgresql_concurrently=True)
         return _outside_transaction([sa.schema.DropIndex(index, if_exists=op.if_exists)])
+
+
+class AlterColumnIdentity(ddl.TableAlter):
+    """``GENERATED ... AS IDENTITY`` added (``ADD GENERATED``), dropped (``DROP IDENTITY``) or
+    changed in place (``SET GENERATED``, ``SET INCREMENT BY``...: the sequence keeps its place,
+    where dropping and adding it would start it over). ``identity``: the ``sa.Identity``
+    arguments, or None for none."""
+
+    def __init__(
+        self, table: sa.Table, column_name: str, identity: DialectOptions | None, existing: DialectOptions | None
+    ) -> None:
+        super().__init__(table)
+        self.column_name = column_name
+        self.identity = identity
+        self.existing = existing
+
+
+@compiles(AlterColumnIdentity, "postgresql")
+def _alter_identity(element: AlterColumnIdentity, compiler: DDLCompiler, **kw: Any) -> str:
+    column = f"{ddl.alter_table(compiler, element.table)} ALTER COLUMN {ddl.quote(compiler, element.column_name)}"
+    if element.identity is None:
+        return f"{column} DROP IDENTITY IF EXISTS"
+    options = dict(element.identity)
+    generated = "ALWAYS" if options.get("always") else "BY DEFAULT"
+    if element.existing is None:
+        spelled = compiler.get_identity_options(sa.Identity(**options))
+        return f"{column} ADD GENERATED {generated} AS IDENTITY" + (f" ({spelled})" if spelled else "")
+    # Every option restated: one left out of the models goes back to PostgreSQL's default.
+    increment = options.get("increment") or 1
+    start = options.get("start")
+    if start is None:
+        bound = options.get("minvalue") if increment > 0 else options.get("maxvalue")
+        start = bound if bound is not None else (1 if increment > 0 else -1)
+    parts = [f"SET GENERATED {generated}", f"SET INCREMENT BY {increment}", f"SET START WITH {start}"]
+    for name in ("minvalue", "maxvalue"):
+        value = options.get(name)
+        parts.append(f"SET {name.upper()} {value}" if value is not None else f"SET NO {name.upper()}")
+    parts.append(f"SET CACHE {options.get('cache') or 1}")
+    parts.append("SET CYCLE" if options.get("cycle") else "SET NO CYCLE")
+    return f"{column} {' '.join(parts)}"
+
+
+class DropExpression(ddl.TableAlter):
+    def __init__(self, table: sa.Table, column_name: str) -> None:
+        super().__init__(table)
+        self.column_name = column_name
+
+
+@compiles(DropExpression, "postgresql")
+def _drop_expression(element: DropExpression, compiler: DDLCompiler, **kw: Any) -> str:
+    column = ddl.quote(compiler, element.column_name)
+    return f"{ddl.alter_table(compiler, element.table)} ALTER COLUMN {column} DROP EXPRESSION"

@@ -110,6 +110,8 @@ class SQLiteImpl(DialectImpl):
 
     def _rebuild_source(self, op: Operation) -> TableOnDisk | None:
         """The table as it is on disk when ``op`` needs a rebuild (read once), else None."""
+        if isinstance(op, AddColumnOp) and op.column.computed is not None and op.column.computed_persisted:
+            return read_table(self._connection(op), op.table_name)  # "cannot add a STORED column"
         if isinstance(op, AddColumnOp) and op.column.server_default is not None:
             if is_constant_default(op.column.server_default):
                 return None

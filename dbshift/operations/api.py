@@ -22,7 +22,7 @@ from dbshift.errors import DbshiftError
 from dbshift.operations.arguments import built, dialect_keywords
 from dbshift.operations.base import UNCHANGED, Operation, Unchanged
 from dbshift.operations.batch import BatchOperations
-from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
+from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp, Generation
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.sql import BulkInsertOp, ExecuteOp
@@ -38,13 +38,14 @@ from dbshift.operations.types import EnumColumn as EnumColumn
 from dbshift.schema.from_metadata import (
     column_def,
     dialect_options,
+    identity_options,
     index_def,
     is_created,
     server_default_text,
     sql_text,
     table_def,
 )
-from dbshift.schema.model import CheckDef, ConstraintDef, ForeignKeyDef, PrimaryKeyDef, UniqueDef
+from dbshift.schema.model import CheckDef, ConstraintDef, DialectOptions, ForeignKeyDef, PrimaryKeyDef, UniqueDef
 from dbshift.schema.names import fit_index_name, fit_name, fit_optional
 
 
@@ -113,6 +114,32 @@ def _default(value: Any) -> str | None | Unchanged:
     if value is False:
         return UNCHANGED
     return server_default_text(value, get_context().dialect)
+
+
+def _generation(value: Any) -> Generation | None | Unchanged:
+    """``computed=`` of ``alter_column``: False unchanged, None plain, ``sa.Computed`` generated."""
+    if value is False:
+        return UNCHANGED
+    if value is None:
+        return None
+    if not isinstance(value, sa.Computed):
+        raise DbshiftError(f"alter_column: computed must be an sa.Computed or None, not {value!r}")
+    return (sql_text(value.sqltext, get_context().dialect), value.persisted)
+
+
+def _identity_change(
+    server_default: Any, existing_server_default: Any
+) -> tuple[DialectOptions | None | Unchanged, DialectOptions | None | Unchanged]:
+    """The identity an ``alter_column`` gives and finds (Alembic's ``server_default=sa.Identity()``,
+    ``existing_server_default=sa.Identity()``); None given for a column that had one drops it."""
+    existing: DialectOptions | None | Unchanged = UNCHANGED
+    if isinstance(existing_server_default, sa.Identity):
+        existing = identity_options(existing_server_default)
+    if isinstance(server_default, sa.Identity):
+        return identity_options(server_default), existing
+    if server_default is None and existing is not UNCHANGED:
+        return None, existing
+    return UNCHANGED, existing
 
 
 def _metadata() -> sa.MetaData:
@@ -226,15 +253,26 @@ def alter_column(
     existing_nullable: bool | None = None,
     existing_comment: str | None | bool = False,
     schema: str | None = None,
+    computed: Any = False,
+    existing_computed: Any = False,
     **kw: Any,
 ) -> None:
     """``**kw``: dialect keywords (``postgresql_using``), and MySQL's ``autoincrement`` (a change)
-    and ``existing_autoincrement`` (a hint, like the ``existing_*`` arguments)."""
+    and ``existing_autoincrement`` (a hint, like the ``existing_*`` arguments).
+
+    ``computed`` (dbshift's): None makes a generated column plain, keeping its values; an
+    ``sa.Computed`` makes the column generated. ``existing_computed``: its generation before."""
     options = dialect_keywords(
         "alter_column", f"'{table_name}.{column_name}'", kw, also=("autoincrement", "existing_autoincrement")
     )
     # As Alembic: the CHECK a type makes itself (non-native Enum, Boolean with create_constraint)
     # goes with the old type and comes with the new one.
+    # Alembic's spelling of an identity change: server_default=sa.Identity(...) (None: dropped).
+    identity, existing_identity = _identity_change(server_default, existing_server_default)
+    if identity is not UNCHANGED:
+        server_default = False
+    if existing_identity is not UNCHANGED:
+        existing_server_default = False
     if type_ is not None and existing_type is not None:
         for check in _type_checks(table_name, column_name, existing_type, schema):
             if isinstance(check.name, str):
@@ -254,6 +292,10 @@ def alter_column(
             existing_server_default=_default(existing_server_default),
             existing_comment=UNCHANGED if existing_comment is False else existing_comment,  # type: ignore[arg-type]
             dialect_options=options,
+            identity=identity,
+            existing_identity=existing_identity,
+            computed=_generation(computed),
+            existing_computed=_generation(existing_computed),
         )
     )
     if type_ is not None:

@@ -146,6 +146,21 @@ class DropColumnOp(Operation):
         return f"removed column {column_label(self.table_name, self.column_name, self.schema)}"
 
 
+Generation = tuple[str, "bool | None"]
+"""A generated column's expression and ``persisted`` (True STORED, False VIRTUAL, None the default)."""
+
+
+def _reversed_options(options: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    """An alter_column's keywords for its reverse: MySQL's ``autoincrement`` (the change) and
+    ``existing_autoincrement`` (the hint) swap; a conversion expression (``postgresql_using``)
+    converts to the new type, not back, so it goes."""
+    given = dict(options)
+    swapped = {"autoincrement": "existing_autoincrement", "existing_autoincrement": "autoincrement"}
+    if not all(k in given for k in swapped):
+        swapped = {}
+    return tuple((swapped.get(k, k), v) for k, v in options if not k.endswith("_using"))
+
+
 @dataclass(frozen=True)
 class AlterColumnOp(Operation):
     """Change one column; ``existing_*`` describe it before the change (needed by MySQL and reverse)."""
@@ -163,6 +178,15 @@ class AlterColumnOp(Operation):
     existing_server_default: str | None | Unchanged = UNCHANGED
     existing_comment: str | None | Unchanged = UNCHANGED
     dialect_options: tuple[tuple[str, Any], ...] = ()
+    identity: DialectOptions | None | Unchanged = UNCHANGED
+    """PostgreSQL's ``GENERATED ... AS IDENTITY``: the non-default ``sa.Identity`` arguments the
+    column gets (``()``: all defaults), or None to drop it. ``op.alter_column`` takes it as
+    Alembic does, ``server_default=sa.Identity(...)``."""
+    existing_identity: DialectOptions | None | Unchanged = UNCHANGED
+    computed: Generation | None | Unchanged = UNCHANGED
+    """A generated column's ``(expression, persisted)`` (``sa.Computed``), or None: a plain
+    column that keeps the values it holds (PostgreSQL's ``DROP EXPRESSION``)."""
+    existing_computed: Generation | None | Unchanged = UNCHANGED
 
     @property
     def final_name(self) -> str:
@@ -181,6 +205,12 @@ class AlterColumnOp(Operation):
             found.append("comment")
         if self.new_column_name is not None:
             found.append("name")
+        if "autoincrement" in dict(self.dialect_options):  # MySQL's AUTO_INCREMENT on or off
+            found.append("autoincrement")
+        if self.identity is not UNCHANGED:
+            found.append("identity")
+        if self.computed is not UNCHANGED:
+            found.append("computed")
         return found
 
     def reverse(self) -> Operation:
@@ -193,6 +223,10 @@ class AlterColumnOp(Operation):
             missing.append("existing_server_default")
         if self.comment is not UNCHANGED and self.existing_comment is UNCHANGED:
             missing.append("existing_comment")
+        if self.identity is not UNCHANGED and self.existing_identity is UNCHANGED:
+            missing.append("existing_server_default (the identity)")
+        if self.computed is not UNCHANGED and self.existing_computed is UNCHANGED:
+            missing.append("existing_computed")
         if missing:
             raise IrreversibleOperation(f"cannot reverse {self.describe()}: {', '.join(missing)} not given")
         return AlterColumnOp(
@@ -211,7 +245,11 @@ class AlterColumnOp(Operation):
             else self.existing_server_default,
             existing_comment=self.comment if self.comment is not UNCHANGED else self.existing_comment,
             # A conversion expression (postgresql_using) converts to the new type, not back.
-            dialect_options=tuple((k, v) for k, v in self.dialect_options if not k.endswith("_using")),
+            dialect_options=_reversed_options(self.dialect_options),
+            identity=self.existing_identity if self.identity is not UNCHANGED else UNCHANGED,
+            existing_identity=self.identity if self.identity is not UNCHANGED else self.existing_identity,
+            computed=self.existing_computed if self.computed is not UNCHANGED else UNCHANGED,
+            existing_computed=self.computed if self.computed is not UNCHANGED else self.existing_computed,
         )
 
     def apply(self, schema: SchemaDef) -> SchemaDef:
@@ -240,6 +278,12 @@ class AlterColumnOp(Operation):
             changes["comment"] = self.comment
         if self.new_column_name:
             changes["name"] = self.new_column_name
+        if self.identity is not UNCHANGED:
+            changes["identity"] = self.identity is not None
+            changes["identity_options"] = self.identity or ()
+        if self.computed is not UNCHANGED:
+            changes["computed"] = self.computed[0] if self.computed is not None else None
+            changes["computed_persisted"] = self.computed[1] if self.computed is not None else None
         new_col = replace(col, **changes)
         table = table.replace(columns=tuple(new_col if c is col else c for c in table.columns))
         if self.new_column_name:
@@ -265,7 +309,27 @@ class AlterColumnOp(Operation):
             parts.append("comment")
         if self.new_column_name:
             parts.append(f"name -> '{self.new_column_name}'")
+        if self.computed is not UNCHANGED:
+            parts.append(f"generated {_generation(self.existing_computed)} -> {_generation(self.computed)}")
+        if self.identity is not UNCHANGED:
+            parts.append(f"identity {_identity(self.existing_identity)} -> {_identity(self.identity)}")
+        if "autoincrement" in dict(self.dialect_options):
+            parts.append("AUTO_INCREMENT " + ("on" if dict(self.dialect_options)["autoincrement"] else "off"))
         return f"modified column {label}: " + ", ".join(parts)
+
+
+def _generation(value: Generation | None | Unchanged) -> str:
+    if value is UNCHANGED:
+        return "?"
+    return "none" if value is None else f"({value[0]})"
+
+
+def _identity(value: DialectOptions | None | Unchanged) -> str:
+    if value is UNCHANGED:
+        return "?"
+    if value is None:
+        return "none"
+    return "(" + ", ".join(f"{k}={v!r}" for k, v in value) + ")"
 
 
 def _show(value: str | None | Unchanged) -> str:

@@ -178,6 +178,8 @@ class DropConstraintOp(Operation):
         con: ConstraintDef | None = None
         if self.constraint_name is not None:
             con = table.constraint(self.constraint_name)
+        elif self.type_ == "primary" and self.constraint is None:
+            con = table.primary_key  # a table has one primary key: unnamed (SQLite's), it is that one
         elif self.constraint is None:
             raise SchemaStateError(needs_definition(self.table_name))
         else:

@@ -161,7 +161,10 @@ def table_def(table: sa.Table, dialect: Dialect, *, sequence_defaults: bool = Fa
     fks: list[ForeignKeyDef] = []
     uniques: list[UniqueDef] = []
     checks: list[CheckDef] = []
-    for con in sorted(table.constraints, key=lambda c: c._creation_order):
+    # A CHECK given to a Column is the column's own, not in ``table.constraints``; it is still the
+    # table's CHECK the database reports.
+    column_checks = [con for col in table.columns for con in col.constraints if isinstance(con, sa.CheckConstraint)]
+    for con in sorted((*table.constraints, *column_checks), key=lambda c: c._creation_order):
         if isinstance(con, sa.ForeignKeyConstraint):
             # target_fullname names the referred column without resolving it, so a foreign key
             # to a table outside this MetaData (as in op.create_table) works too.

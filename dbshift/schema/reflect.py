@@ -103,6 +103,8 @@ def reflect_schema(
         indexes = _with_sqlite_expression_indexes(connection, schema, indexes)
     elif insp.dialect.name in ("mysql", "mariadb"):
         indexes = _with_mysql_sort_order(connection, schema, names, indexes)
+    if getattr(insp.dialect, "is_mariadb", False):  # the "mysql" dialect connected to MariaDB too
+        checks = _with_mariadb_column_checks(connection, schema, names, checks)
     tables = []
     for name in names:
         key = (schema, name)
@@ -147,6 +149,8 @@ def reflect_schema(
         )
     if insp.dialect.name == "postgresql":
         tables = [_without_serial_defaults(t) for t in tables]
+    if insp.dialect.name == "sqlite":
+        tables = [_rowid_key_not_null(connection, t) for t in tables]
     return SchemaDef.of(tables, enums)
 
 
@@ -166,6 +170,29 @@ def _without_serial_defaults(table: TableDef) -> TableDef:
             col = replace(col, server_default=None, autoincrement=True)
         columns.append(col)
     return table.replace(columns=tuple(columns))
+
+
+def _rowid_key_not_null(connection: Connection, table: TableDef) -> TableDef:
+    """SQLite reports ``id INTEGER PRIMARY KEY`` written without NOT NULL as nullable, yet such a
+    column is the rowid's alias and never NULL (inserting NULL gives it the next number): it is
+    reported NOT NULL, as the models declare a primary key. Only a column declared exactly
+    ``INTEGER``: ``INT PRIMARY KEY`` is no alias, and SQLite does let it hold NULL."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    column = table.column(pk[0]) if len(pk) == 1 else None
+    if column is None or not column.nullable or not isinstance(column.type, sa.Integer):
+        return table
+    info = (
+        f"{connection.dialect.identifier_preparer.quote(table.schema)}.pragma_table_info"
+        if table.schema
+        else "pragma_table_info"
+    )
+    declared = connection.exec_driver_sql(
+        f"SELECT type FROM {info}(?) WHERE name = ?", (table.name, column.name)
+    ).scalar()
+    if str(declared or "").upper() != "INTEGER":
+        return table
+    fixed = replace(column, nullable=False)
+    return table.replace(columns=tuple(fixed if c is column else c for c in table.columns))
 
 
 def _owned_sequence(table: str, column: str, default: str) -> bool:
@@ -190,8 +217,45 @@ def column_from_reflection(c: Mapping[str, Any]) -> ColumnDef:
         computed=str(computed["sqltext"]) if computed else None,
         computed_persisted=computed.get("persisted") if computed else None,
         identity=bool(c.get("identity")),
-        # Only ALWAYS is kept: the other reflected values are the sequence's defaults spelled out.
-        identity_options=(("always", True),) if (c.get("identity") or {}).get("always") else (),
+        identity_options=identity_without_defaults(c.get("identity") or {}, c["type"]),
+    )
+
+
+_IDENTITY_OPTIONS = ("always", "on_null", "start", "increment", "minvalue", "maxvalue", "cycle", "cache", "order")
+
+
+def identity_without_defaults(options: Mapping[str, Any], type_: Any) -> DialectOptions:
+    """An identity's options (``sa.Identity`` arguments, or what PostgreSQL reports: every one,
+    defaults spelled out) without those at PostgreSQL's defaults, as a model leaves them out:
+    ``always`` False, ``increment`` 1, ``cache`` 1, no ``cycle``; ascending, ``minvalue`` 1,
+    ``maxvalue`` the type's largest value and ``start`` the ``minvalue``; descending, ``maxvalue``
+    -1, ``minvalue`` the type's smallest and ``start`` the ``maxvalue``."""
+    largest = (
+        2**63 - 1
+        if isinstance(type_, sa.BigInteger)
+        else 2**15 - 1
+        if isinstance(type_, sa.SmallInteger)
+        else 2**31 - 1
+    )
+    increment = options.get("increment") or 1
+    minvalue = options.get("minvalue")
+    maxvalue = options.get("maxvalue")
+    defaults: dict[str, Any] = {
+        "always": False,
+        "increment": 1,
+        "cache": 1,
+        "cycle": False,
+        "on_null": False,
+        "order": False,
+    }
+    if increment > 0:
+        defaults.update(minvalue=1, maxvalue=largest, start=minvalue if minvalue is not None else 1)
+    else:
+        defaults.update(maxvalue=-1, minvalue=-largest - 1, start=maxvalue if maxvalue is not None else -1)
+    return tuple(
+        (name, options[name])
+        for name in _IDENTITY_OPTIONS
+        if options.get(name) is not None and options[name] != defaults.get(name)
     )
 
 
@@ -275,6 +339,34 @@ def _option_value(value: Any) -> Any:
     if isinstance(value, sa.TextClause):  # SQLite's partial index condition (sqlite_where)
         return value.text
     return value
+
+
+def _with_mariadb_column_checks(
+    connection: Connection, schema: str | None, names: list[str], checks: Mapping[Key, list[Any]]
+) -> Mapping[Key, list[Any]]:
+    """MariaDB keeps a CHECK written on a column (``sa.Column(..., sa.CheckConstraint(...))``)
+    in the column's definition, where SQLAlchemy does not look: read from
+    ``information_schema.CHECK_CONSTRAINTS`` (LEVEL ``Column``). The ``json_valid()`` check MariaDB
+    gives a JSON column by itself is left out: the models never declare it."""
+    info = sa.table(
+        "CHECK_CONSTRAINTS",
+        sa.column("constraint_schema"),
+        sa.column("table_name"),
+        sa.column("constraint_name"),
+        sa.column("level"),
+        sa.column("check_clause"),
+        schema="information_schema",
+    )
+    database = schema if schema is not None else sa.func.database()
+    query = sa.select(info.c.table_name, info.c.constraint_name, info.c.check_clause).where(
+        info.c.constraint_schema == database, info.c.level == "Column", info.c.table_name.in_(names)
+    )
+    result = {key: list(value) for key, value in checks.items()}
+    for table, name, clause in connection.execute(query).all():
+        if re.fullmatch(rf"json_valid\(`{re.escape(name)}`\)", clause.strip()):
+            continue
+        result.setdefault((schema, table), []).append({"name": name, "sqltext": clause})
+    return result
 
 
 _STATISTICS = sa.table(  # MySQL's column names are case-insensitive

@@ -38,6 +38,14 @@ LOSSES: list[tuple[Operation, str]] = [
     (DropTableOp("old_items", table=OLD_ITEMS), "drops table old_items (and its rows)"),
     (DropTableOp("old_items", "archive"), "drops table archive.old_items (and its rows)"),
     (DropColumnOp("packages", "name"), "drops column packages.name"),
+    (
+        AlterColumnOp("sums", "total", computed=("a + b", None), existing_computed=None),
+        "sums.total made generated: its values are replaced by computed ones",
+    ),
+    (
+        DropColumnOp("sums", "total", column=ColumnDef("total", sa.Integer(), computed="a + b")),
+        "drops generated column sums.total (its values come back only if it is added back generated)",
+    ),
     (DropColumnOp("packages", "name", "app"), "drops column app.packages.name"),
     (retype(sa.VARCHAR(200), sa.String(50)), "packages.title VARCHAR(200) -> VARCHAR(50) may truncate values"),
     (retype(sa.Text(), sa.String(50)), "packages.title TEXT -> VARCHAR(50) may truncate values"),
@@ -119,6 +127,7 @@ SAFE: list[Operation] = [
     retype(sa.Text(), mysql.MEDIUMTEXT()),
     retype(sa.LargeBinary(10), sa.LargeBinary()),
     retype(Money(), sa.Numeric(14, 2)),
+    AlterColumnOp("sums", "total", computed=None, existing_computed=("a + b", True)),  # keeps the values
 ]
 
 
