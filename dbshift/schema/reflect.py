@@ -347,7 +347,8 @@ def _with_mariadb_column_checks(
     """MariaDB keeps a CHECK written on a column (``sa.Column(..., sa.CheckConstraint(...))``)
     in the column's definition, where SQLAlchemy does not look: read from
     ``information_schema.CHECK_CONSTRAINTS`` (LEVEL ``Column``). The ``json_valid()`` check MariaDB
-    gives a JSON column by itself is left out: the models never declare it."""
+    gives a JSON column by itself is left out: the models never declare it. It is named after the
+    column, and keeps that name when the column is renamed, so it is known by its clause alone."""
     info = sa.table(
         "CHECK_CONSTRAINTS",
         sa.column("constraint_schema"),
@@ -363,7 +364,7 @@ def _with_mariadb_column_checks(
     )
     result = {key: list(value) for key, value in checks.items()}
     for table, name, clause in connection.execute(query).all():
-        if re.fullmatch(rf"json_valid\(`{re.escape(name)}`\)", clause.strip()):
+        if re.fullmatch(r"json_valid\(`[^`]+`\)", clause.strip()):  # named after the column, even once renamed
             continue
         result.setdefault((schema, table), []).append({"name": name, "sqltext": clause})
     return result

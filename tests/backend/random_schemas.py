@@ -445,7 +445,11 @@ def mutated(draw: st.DrawFn, spec: Schema, backend: str) -> tuple[Schema, Rename
         else:
             referable = sorted(n for n in out if n <= name)
             original = next((old for old, now in renames.tables.items() if now == name), name)
-            out[name] = _mutate_table(draw, mutation, out[name], spec.get(original), kinds, referable)
+            before = spec.get(original)
+            for (table_name, old), new in renames.columns.items():
+                if before is not None and table_name == name:
+                    before = before.renamed(name, old, new)  # the first schema under today's names
+            out[name] = _mutate_table(draw, mutation, out[name], before, kinds, referable)
     # A renamed column that a later change dropped is no rename any more.
     kept = {key: new for key, new in renames.columns.items() if key[0] in out and new in out[key[0]].columns}
     return out, replace(renames, columns=kept)
