@@ -281,3 +281,26 @@ def test_a_rename_flag_without_autogenerate_is_a_one_line_error(database: Databa
 
     assert_one_line_error(result, "--rename answers autogenerate's rename questions: use it with --autogenerate")
     assert project.files() == files
+
+
+def test_renamed_json_column_leaves_no_difference(database: Database) -> None:
+    """MariaDB names a JSON column's json_valid() check after the column and keeps that name
+    when the column is renamed; found by the A->B->A property test."""
+    from dbshift.autogenerate.api import diff_database
+    from dbshift.autogenerate.questioner import FlagQuestioner
+    from tests.backend.test_autogenerate import Db
+
+    before, after = sa.MetaData(), sa.MetaData()
+    sa.Table("docs", before, sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.JSON))
+    sa.Table("docs", after, sa.Column("id", sa.Integer, primary_key=True), sa.Column("content", sa.JSON))
+    db = Db(database)
+    try:
+        db.create(before)
+        questioner = FlagQuestioner.from_flags(["docs.body=docs.content"])
+        with db.engine.connect() as conn:
+            ops = diff_database(conn, after, version_table="dbshift_version", questioner=questioner)
+        assert [op.describe() for op in ops] == ["modified column 'docs.body': name -> 'content'"]
+        db.run(ops)
+        assert db.diff(after) == []
+    finally:
+        db.engine.dispose()
