@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-from dbshift.dialects.normalize import MYSQL_LIKE, checks_equal, normalize_check
+from dbshift.dialects.normalize import MYSQL_LIKE
+from dbshift.dialects.normalize_check import checks_equal, normalize_check
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AddColumnOp, AlterColumnOp, DropColumnOp
 from dbshift.operations.constraint import AddConstraintOp, DropConstraintOp

@@ -15,7 +15,6 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
 from dbshift.dialects.normalize import (
-    checks_equal,
     defaults_equal,
     normalize_condition,
     normalize_default,
@@ -28,6 +27,7 @@ from dbshift.dialects.normalize import (
     type_sql,
     types_equal,
 )
+from dbshift.dialects.normalize_check import checks_equal
 from dbshift.schema.reflect import identity_without_defaults
 
 # Dialects as a connection would have them (nothing connects: engines connect on first use).
