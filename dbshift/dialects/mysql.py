@@ -43,7 +43,7 @@ from dbshift.operations.constraint import CONSTRAINT_KINDS, DropConstraintOp
 from dbshift.operations.index import CreateIndexOp, DropIndexOp
 from dbshift.operations.table import CreateTableOp
 from dbshift.schema.model import ColumnDef, DialectOptions, IndexDef
-from dbshift.schema.reflect import reflect_schema
+from dbshift.schema.reflect import MARIADB_CHECK_CONSTRAINTS, reflect_schema
 from dbshift.schema.to_sa import sa_column, stub_table
 
 HINTS = ("existing_type", "existing_nullable", "existing_server_default")
@@ -303,14 +303,7 @@ class MySQLImpl(DialectImpl):
         kind = op.type_ or (CONSTRAINT_KINDS[type(op.constraint)] if op.constraint is not None else None)
         if kind != "check" or not is_mariadb(self.dialect) or self.lookup is None or op.constraint_name is None:
             return None
-        info = sa.table(
-            "CHECK_CONSTRAINTS",
-            sa.column("constraint_schema"),
-            sa.column("table_name"),
-            sa.column("constraint_name"),
-            sa.column("level"),
-            schema="information_schema",
-        )
+        info = MARIADB_CHECK_CONSTRAINTS
         database = op.schema if op.schema is not None else sa.func.database()
         level = self.lookup.connection.execute(
             sa.select(info.c.level).where(

@@ -341,6 +341,18 @@ def _option_value(value: Any) -> Any:
     return value
 
 
+MARIADB_CHECK_CONSTRAINTS = sa.table(
+    "CHECK_CONSTRAINTS",
+    sa.column("constraint_schema"),
+    sa.column("table_name"),
+    sa.column("constraint_name"),
+    sa.column("level"),
+    sa.column("check_clause"),
+    schema="information_schema",
+)
+"""MariaDB's CHECK constraints, with the LEVEL (``Column`` or ``Table``) SQLAlchemy does not read."""
+
+
 def _with_mariadb_column_checks(
     connection: Connection, schema: str | None, names: list[str], checks: Mapping[Key, list[Any]]
 ) -> Mapping[Key, list[Any]]:
@@ -349,15 +361,7 @@ def _with_mariadb_column_checks(
     ``information_schema.CHECK_CONSTRAINTS`` (LEVEL ``Column``). The ``json_valid()`` check MariaDB
     gives a JSON column by itself is left out: the models never declare it. It is named after the
     column, and keeps that name when the column is renamed, so it is known by its clause alone."""
-    info = sa.table(
-        "CHECK_CONSTRAINTS",
-        sa.column("constraint_schema"),
-        sa.column("table_name"),
-        sa.column("constraint_name"),
-        sa.column("level"),
-        sa.column("check_clause"),
-        schema="information_schema",
-    )
+    info = MARIADB_CHECK_CONSTRAINTS
     database = schema if schema is not None else sa.func.database()
     query = sa.select(info.c.table_name, info.c.constraint_name, info.c.check_clause).where(
         info.c.constraint_schema == database, info.c.level == "Column", info.c.table_name.in_(names)
