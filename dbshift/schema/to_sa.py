@@ -131,15 +131,27 @@ def stub_table(name: str, schema: str | None, columns: tuple[str, ...] = ()) -> 
 
 
 def sa_index(ix: IndexDef, table: sa.Table) -> sa.Index:
+    options = sa_options(ix.dialect_options)
+    ops = dict(options.get("postgresql_ops") or {})
+    # An expression's operator class: the models key it by the expression's label, which the
+    # schema model does not keep, the database by its text. Keys naming no column go to the
+    # expressions in turn; SQLAlchemy finds it by the element's key, a literal column's text.
+    spare = iter(k for k in list(ops) if k not in ix.columns)
     elements: list[Any] = []
     for pos, name in enumerate(ix.columns):
         if ix.is_expression(pos):
-            elements.append(sa.text(name))
+            if ops and name not in ops:
+                key = next(spare, None)
+                if key is not None:
+                    ops[name] = ops.pop(key)
+            elements.append(sa.literal_column(name) if name in ops else sa.text(name))
         else:
             if name not in table.c:
                 table.append_column(sa.Column(name, NullType()))
             elements.append(table.c[name])
-    index = sa.Index(ix.name, *elements, unique=ix.unique, **sa_options(ix.dialect_options))
+    if ops:
+        options["postgresql_ops"] = ops
+    index = sa.Index(ix.name, *elements, unique=ix.unique, **options)
     if index.table is None:
         index._set_parent(table)  # expression-only index: attach explicitly
     return index

@@ -414,11 +414,6 @@ def test_operator_class_on_an_expression_is_no_difference(db: Db) -> None:
 
 
 @only("postgresql")
-@pytest.mark.xfail(
-    strict=True,
-    reason="the revision creates an expression index without its operator class: the schema model keeps "
-    "the expression as text, not its label, which postgresql_ops names",
-)
 def test_operator_class_on_an_expression_changed(db: Db) -> None:
     models = ops_on_expression
     described = "index 'ix_items' on items (lower(name))"
