@@ -5,16 +5,14 @@ where it puts it, the operation's reverse and wording, and its rendering in a re
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects import mysql, sqlite
 
 from dbshift.autogenerate.compare import compare_schemas, reverse_ops
 from dbshift.autogenerate.render import render_ops
@@ -25,33 +23,10 @@ from dbshift.operations import api as op
 from dbshift.operations.base import Operation
 from dbshift.operations.column import AlterColumnOp
 from dbshift.operations.types import AlterEnumValuesOp, EnumColumn
-from dbshift.runtime.context import MigrationContext
 from dbshift.schema.enums import enum_additions
 from dbshift.schema.from_metadata import schema_from_metadata
 from dbshift.schema.model import CheckDef, ColumnDef, EnumTypeDef, SchemaDef, TableDef
-
-PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def statements(operation: Operation) -> list[str]:
-    return [
-        one_line(str(s.compile(dialect=PG, compile_kwargs={"literal_binds": True})))  # type: ignore[attr-defined]
-        for s in impl_for(PG).statements(operation)
-    ]
-
-
-def offline(body: Callable[[], object]) -> list[str]:
-    """What a revision body writes in --sql mode, one statement a line."""
-    out = io.StringIO()
-    context = MigrationContext(PG, output=out)
-    with op.using_context(context):
-        body()
-        context.flush()
-    return [one_line(s) for s in out.getvalue().split(";\n\n") if s.strip()]
+from tests.unit.test_postgresql_sql import PG, offline, one_line, statements
 
 
 # -- the values ADD VALUE reaches ---------------------------------------------------------------
